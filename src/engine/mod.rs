@@ -1,0 +1,14 @@
+//! Discrete-event simulation kernel: integer simulated time, a future-event list ordered by
+//! `(time, insertion sequence)`, cancellable timers and portable seeded RNG streams.
+//!
+//! The kernel is generic over the event type and knows nothing about Kubernetes or Argo; the
+//! domain (see `crate::world`) owns one closed `enum Event` and an exhaustive `match`. Left out
+//! on purpose: wall-clock time, global RNGs, trait-object handlers, and floating-point time.
+
+mod queue;
+mod rng;
+mod time;
+
+pub use queue::{EventQueue, TimerId};
+pub use rng::{RngStream, derive_seed};
+pub use time::{SimTime, MICROS_PER_SEC};
