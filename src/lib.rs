@@ -1,1 +1,96 @@
+//! argosim: a discrete-event simulator of the Argo Workflows control plane on Kubernetes.
+//!
+//! One run is a pure function of a validated [`scenario::Scenario`] and a seed:
+//! [`simulate`] builds a [`world::World`], runs its events to completion or the horizon, and
+//! returns a [`metrics::RunReport`]. [`run_replications`] runs several seeds in parallel and
+//! returns them in order, so the result does not depend on the thread count.
+//!
+//! Layers (see ARCHITECTURE.md): `engine` (generic DES kernel) ← `kube`, `argo` (models) ←
+//! `world` (state + event dispatch) ← `metrics` (report structs) ← `output` (bytes) ← `main`.
+
+#![warn(missing_docs)]
+
+pub mod argo;
+pub mod dist;
 pub mod engine;
+pub mod kube;
+pub mod metrics;
+pub mod output;
+pub mod scenario;
+pub mod units;
+pub mod world;
+
+use metrics::{Report, RunReport, Summary};
+use rayon::prelude::*;
+use scenario::Scenario;
+
+/// Seed of replication `r` under master seed `seed`.
+pub fn replication_seed(seed: u64, r: u32) -> u64 {
+    engine::derive_seed(seed, &format!("replication/{r}"))
+}
+
+/// Run one replication.
+pub fn simulate(sc: &Scenario, seed: u64) -> RunReport {
+    world::World::new(sc, seed).run(0, seed)
+}
+
+/// Run `replications` runs under master `seed` (in parallel on the current rayon pool) and
+/// summarise them. Output is identical for any thread count.
+pub fn run_replications(sc: &Scenario, seed: u64, replications: u32) -> Report {
+    let runs: Vec<RunReport> = (0..replications)
+        .into_par_iter()
+        .map(|r| {
+            let s = replication_seed(seed, r);
+            world::World::new(sc, s).run(r, s)
+        })
+        .collect();
+    let summary = summarise(&runs);
+    Report {
+        schema_version: metrics::REPORT_SCHEMA_VERSION,
+        argosim_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: sc.file.name.clone(),
+        source: sc.source.clone(),
+        seed,
+        replications,
+        summary,
+        warnings: sc.warnings.iter().map(|w| w.to_string()).collect(),
+        runs,
+    }
+}
+
+/// Headline metrics, by name, summarised over runs.
+pub fn summarise(runs: &[RunReport]) -> indexmap::IndexMap<String, Summary> {
+    type Get = fn(&RunReport) -> f64;
+    let metrics: [(&str, Get); 14] = [
+        ("makespan_p50_s", |r| r.workflows.makespan_s.p50),
+        ("makespan_p95_s", |r| r.workflows.makespan_s.p95),
+        ("makespan_max_s", |r| r.workflows.makespan_s.max),
+        ("end_time_s", |r| r.end_time_s),
+        ("success_rate", |r| r.workflows.success_rate),
+        ("cost_total_usd", |r| r.cost.total_usd),
+        ("cost_per_workflow_usd", |r| r.cost.per_workflow_usd),
+        ("api_requests", |r| r.api.total_requests as f64),
+        ("throttle_wait_total_s", |r| {
+            r.throttling.iter().map(|t| t.total_wait_s).sum()
+        }),
+        ("throttle_wait_max_s", |r| {
+            r.throttling
+                .iter()
+                .map(|t| t.max_wait_s)
+                .fold(0.0, f64::max)
+        }),
+        ("workflow_object_peak_bytes", |r| {
+            r.workflow_object.peak_bytes as f64
+        }),
+        ("queue_latency_p95_s", |r| r.controller.queue_latency_s.p95),
+        ("pod_startup_p95_s", |r| r.pods.startup_s.p95),
+        ("pods_created", |r| r.pods.created as f64),
+    ];
+    metrics
+        .iter()
+        .map(|(name, get)| {
+            let v: Vec<f64> = runs.iter().map(get).collect();
+            ((*name).to_string(), Summary::of(&v))
+        })
+        .collect()
+}

@@ -1,0 +1,331 @@
+//! What the controller holds for one workflow: its phase, per-task progress, and the node
+//! statuses whose size decides whether the Workflow object still fits.
+//!
+//! Size model (argo-facts §4.2–4.3): the object is the spec plus one status entry per node
+//! (pod nodes and virtual DAG/StepGroup/TaskGroup nodes), two ~30 B references per child (the
+//! parent's `children` and `outboundNodes`), and a `taskResultsCompletionStatus` entry per pod
+//! that is never compressed. Above `MAX_WORKFLOW_SIZE` the nodes are gzip'd (~55 B each); if
+//! still too big they are offloaded when offload is on, else the workflow errors with Argo's
+//! message. Simplified: output parameters and artifacts add nothing yet; every pod node has
+//! the same size.
+
+use crate::engine::SimTime;
+use crate::scenario::WorkflowSpec;
+use crate::scenario::schema::ControllerCfg;
+use serde::Serialize;
+
+/// Workflow phase as Argo reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum WfPhase {
+    /// Submitted, CREATE not yet done.
+    Submitting,
+    /// Created, not yet reconciled (phase "").
+    Pending,
+    /// Running.
+    Running,
+    /// All steps succeeded.
+    Succeeded,
+    /// A step failed.
+    Failed,
+    /// The controller or the API failed the workflow.
+    Error,
+}
+
+impl WfPhase {
+    /// Terminal phases.
+    pub fn is_done(self) -> bool {
+        matches!(self, WfPhase::Succeeded | WfPhase::Failed | WfPhase::Error)
+    }
+}
+
+/// Progress of one task (all its items) as recorded in the workflow's status.
+#[derive(Debug, Clone, Default)]
+pub struct TaskRun {
+    /// Pods created so far.
+    pub created: u32,
+    /// Recorded Pending/Running.
+    pub active: u32,
+    /// Recorded Succeeded.
+    pub succeeded: u32,
+    /// Recorded Failed.
+    pub failed: u32,
+}
+
+/// How the status was stored at the last write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Storage {
+    /// Plain `status.nodes`.
+    #[default]
+    Plain,
+    /// `status.compressedNodes`.
+    Compressed,
+    /// Offloaded to the database.
+    Offloaded,
+}
+
+/// Outcome of sizing the object for a write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sized {
+    /// JSON size with plain nodes.
+    pub uncompressed: u64,
+    /// Body size actually sent.
+    pub body: u64,
+    /// How nodes are stored.
+    pub storage: Storage,
+    /// Argo's error when the object cannot be made small enough.
+    pub error: Option<String>,
+}
+
+/// The controller's state of one workflow.
+#[derive(Debug, Clone)]
+pub struct WorkflowRun {
+    /// Index of its spec.
+    pub spec: usize,
+    /// Name (`<workflow>-<n>`).
+    pub name: String,
+    /// Phase.
+    pub phase: WfPhase,
+    /// Message when failed or errored.
+    pub message: String,
+    /// When the user submitted it.
+    pub submitted_at: SimTime,
+    /// When its CREATE succeeded.
+    pub created_at: Option<SimTime>,
+    /// First reconcile.
+    pub started_at: Option<SimTime>,
+    /// Completion persisted.
+    pub finished_at: Option<SimTime>,
+    /// Per task.
+    pub tasks: Vec<TaskRun>,
+    /// Steps: group nodes created.
+    pub groups_started: Vec<bool>,
+    /// Pods of this workflow (ids).
+    pub pods: Vec<usize>,
+    /// Pods whose observed state changed since the last reconcile.
+    pub dirty_pods: Vec<usize>,
+    /// Virtual nodes in status.
+    pub virtual_nodes: u64,
+    /// Pod nodes in status.
+    pub pod_nodes: u64,
+    /// A task failed: start nothing new (DAG failFast / steps).
+    pub stop_new: bool,
+    /// Largest body written.
+    pub peak_body: u64,
+    /// Largest uncompressed size computed.
+    pub peak_uncompressed: u64,
+    /// Storage at the last write.
+    pub storage: Storage,
+    /// Reconciles run.
+    pub reconciles: u32,
+}
+
+impl WorkflowRun {
+    /// A just-submitted workflow.
+    pub fn new(spec_idx: usize, spec: &WorkflowSpec, name: String, now: SimTime) -> Self {
+        WorkflowRun {
+            spec: spec_idx,
+            name,
+            phase: WfPhase::Submitting,
+            message: String::new(),
+            submitted_at: now,
+            created_at: None,
+            started_at: None,
+            finished_at: None,
+            tasks: vec![TaskRun::default(); spec.tasks.len()],
+            groups_started: vec![false; spec.groups as usize],
+            pods: Vec::new(),
+            dirty_pods: Vec::new(),
+            virtual_nodes: 0,
+            pod_nodes: 0,
+            stop_new: false,
+            peak_body: 0,
+            peak_uncompressed: 0,
+            storage: Storage::Plain,
+            reconciles: 0,
+        }
+    }
+
+    /// Total nodes in `status.nodes`.
+    pub fn nodes(&self) -> u64 {
+        self.virtual_nodes + self.pod_nodes
+    }
+
+    /// Active (Pending/Running) pods as recorded.
+    pub fn active_pods(&self) -> u32 {
+        self.tasks.iter().map(|t| t.active).sum()
+    }
+
+    /// Whether task `i` may start: all dependencies finished and succeeded.
+    pub fn task_ready(&self, spec: &WorkflowSpec, i: usize) -> bool {
+        spec.tasks[i].deps.iter().all(|&d| {
+            let t = &self.tasks[d];
+            t.failed == 0 && t.succeeded == spec.tasks[d].width
+        })
+    }
+
+    /// Nothing runs and nothing more can start: the outcome is decided.
+    pub fn is_complete(&self, spec: &WorkflowSpec) -> bool {
+        if self.active_pods() > 0 {
+            return false;
+        }
+        if self.stop_new {
+            return true;
+        }
+        self.tasks
+            .iter()
+            .zip(&spec.tasks)
+            .all(|(t, s)| t.succeeded + t.failed == s.width)
+    }
+
+    /// Record that a pod was created for task `task` (adds its node and group nodes).
+    pub fn record_created(&mut self, spec: &WorkflowSpec, task: usize, steps_group: Option<usize>) {
+        let t = &mut self.tasks[task];
+        if t.created == 0 {
+            match steps_group {
+                Some(g) => {
+                    if let Some(started) = self.groups_started.get_mut(g)
+                        && !*started
+                    {
+                        *started = true;
+                        self.virtual_nodes += 1;
+                    }
+                }
+                None => {
+                    if spec.tasks[task].width > 1 {
+                        self.virtual_nodes += 1; // TaskGroup
+                    }
+                }
+            }
+        }
+        t.created += 1;
+        t.active += 1;
+        self.pod_nodes += 1;
+    }
+
+    /// Size the object for a write under the controller's settings.
+    pub fn size(&self, spec: &WorkflowSpec, cfg: &ControllerCfg) -> Sized {
+        const CHILD_REFS_PER_NODE: u64 = 2; // parent's children + outboundNodes
+        let task_results =
+            self.pod_nodes * super::super::scenario::defaults::TASK_RESULT_STATUS_BYTES;
+        let nodes_json = self.pod_nodes * cfg.pod_node_status_bytes.0
+            + self.virtual_nodes * cfg.virtual_node_status_bytes.0
+            + self.nodes().saturating_sub(1)
+                * CHILD_REFS_PER_NODE
+                * super::super::scenario::defaults::CHILD_REF_BYTES;
+        let uncompressed = spec.spec_bytes + nodes_json + task_results;
+        let max = cfg.max_workflow_size.0;
+        if uncompressed <= max {
+            return Sized {
+                uncompressed,
+                body: uncompressed,
+                storage: Storage::Plain,
+                error: None,
+            };
+        }
+        let compressed =
+            spec.spec_bytes + self.nodes() * cfg.compressed_node_bytes.0 + task_results;
+        if compressed <= max {
+            return Sized {
+                uncompressed,
+                body: compressed,
+                storage: Storage::Compressed,
+                error: None,
+            };
+        }
+        if cfg.node_status_offload {
+            return Sized {
+                uncompressed,
+                body: spec.spec_bytes + task_results,
+                storage: Storage::Offloaded,
+                error: None,
+            };
+        }
+        Sized {
+            uncompressed,
+            body: compressed,
+            storage: Storage::Compressed,
+            error: Some(format!(
+                "workflow is longer than maximum allowed size. compressed size {compressed} > maxSize {max}Tried to offload but encountered error: offload node status is not supported"
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dist::DurationDist;
+    use crate::scenario::TaskSpec;
+    use crate::scenario::schema::WorkflowKind;
+    use crate::units::Dur;
+
+    fn fanout(n: u32) -> WorkflowSpec {
+        WorkflowSpec {
+            name: "w".into(),
+            kind: WorkflowKind::Dag,
+            parallelism: 0,
+            spec_bytes: 5 * 1024,
+            tasks: vec![TaskSpec {
+                name: "t".into(),
+                deps: vec![],
+                group: 0,
+                width: n,
+                cpu: 0,
+                mem: 0,
+                image: 0,
+                image_size: 0,
+                duration: DurationDist::Constant(Dur(1)),
+                failure_probability: 0.0,
+            }],
+            groups: 0,
+        }
+    }
+
+    fn sized(n: u32, offload: bool) -> Sized {
+        let spec = fanout(n);
+        let mut w = WorkflowRun::new(0, &spec, "w".into(), SimTime::ZERO);
+        w.virtual_nodes = 1; // root DAG node
+        for _ in 0..n {
+            w.record_created(&spec, 0, None);
+        }
+        let cfg = ControllerCfg {
+            node_status_offload: offload,
+            ..ControllerCfg::default()
+        };
+        w.size(&spec, &cfg)
+    }
+
+    #[test]
+    fn matches_reference_table() {
+        // argo-facts §4.2: 1,000 pods ≈ 0.58 MiB plain; 2,000 compress; 5,000 ≈ 0.45 MiB compressed.
+        let s = sized(1000, false);
+        assert_eq!(s.storage, Storage::Plain);
+        assert!(
+            (s.body as f64 / 1048576.0 - 0.58).abs() < 0.02,
+            "{}",
+            s.body
+        );
+        assert_eq!(sized(2000, false).storage, Storage::Compressed);
+        let s = sized(5000, false);
+        assert!(
+            (s.body as f64 / 1048576.0 - 0.45).abs() < 0.02,
+            "{}",
+            s.body
+        );
+    }
+
+    #[test]
+    fn errors_past_compressed_limit_unless_offloaded() {
+        // Per pod node: 55 B compressed + 36 B task result; threshold ≈ (1 MiB − spec) / 91.
+        let limit = (1_048_576 - 5 * 1024 - 2 * 55) / 91;
+        assert!(sized(limit as u32 - 5, false).error.is_none());
+        let s = sized(limit as u32 + 5, false);
+        let msg = s.error.unwrap();
+        assert!(msg.starts_with("workflow is longer than maximum allowed size. compressed size "));
+        assert!(msg.ends_with("> maxSize 1048576Tried to offload but encountered error: offload node status is not supported"));
+        let s = sized(limit as u32 + 5, true);
+        assert_eq!(s.storage, Storage::Offloaded);
+        assert!(s.error.is_none());
+    }
+}

@@ -1,0 +1,174 @@
+//! client-go's rate-limited delaying work queue, as the workflow controller uses it.
+//!
+//! Semantics kept: a key is in the queue at most once (`dirty` set); a key re-added while a
+//! worker processes it is queued again only when that worker calls [`WorkQueue::done`]; a
+//! delayed add (`AddAfter`) keeps the *earlier* ready time if the key is already waiting.
+//! The caller owns the timers: [`WorkQueue::add_after`] returns the time at which the caller
+//! must call [`WorkQueue::timer_fired`]; stale timers are ignored.
+//! Keys are dense integers (workflow indices).
+
+use crate::engine::SimTime;
+use std::collections::VecDeque;
+
+/// A work queue of dense integer keys.
+#[derive(Debug, Default, Clone)]
+pub struct WorkQueue {
+    queue: VecDeque<usize>,
+    dirty: Vec<bool>,
+    processing: Vec<bool>,
+    waiting: Vec<Option<SimTime>>,
+    queued_at: Vec<SimTime>,
+    /// `queue_adds_count`.
+    pub adds: u64,
+    /// Deepest the queue has been.
+    pub max_depth: usize,
+}
+
+impl WorkQueue {
+    /// An empty queue.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn ensure(&mut self, key: usize) {
+        if key >= self.dirty.len() {
+            let n = key + 1;
+            self.dirty.resize(n, false);
+            self.processing.resize(n, false);
+            self.waiting.resize(n, None);
+            self.queued_at.resize(n, SimTime::ZERO);
+        }
+    }
+
+    /// Keys ready and waiting for a worker (`queue_depth_gauge`).
+    pub fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// No key is ready.
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    /// `Add`: make the key ready now (deduplicated).
+    pub fn add(&mut self, key: usize, now: SimTime) {
+        self.ensure(key);
+        self.adds += 1;
+        if self.dirty[key] {
+            return;
+        }
+        self.dirty[key] = true;
+        self.queued_at[key] = now;
+        if self.processing[key] {
+            return;
+        }
+        self.queue.push_back(key);
+        self.max_depth = self.max_depth.max(self.queue.len());
+    }
+
+    /// `AddAfter`: ready after `delay`. Returns the time the caller must fire a timer at, or
+    /// `None` if nothing new needs a timer (added now, or an earlier timer already waits).
+    pub fn add_after(&mut self, key: usize, delay: SimTime, now: SimTime) -> Option<SimTime> {
+        self.ensure(key);
+        if delay == SimTime::ZERO {
+            self.add(key, now);
+            return None;
+        }
+        let at = now.plus(delay);
+        match self.waiting[key] {
+            Some(t) if t <= at => None,
+            _ => {
+                self.waiting[key] = Some(at);
+                Some(at)
+            }
+        }
+    }
+
+    /// A timer set from [`WorkQueue::add_after`] fired; adds the key if it is still due.
+    pub fn timer_fired(&mut self, key: usize, at: SimTime, now: SimTime) {
+        if key < self.waiting.len() && self.waiting[key] == Some(at) {
+            self.waiting[key] = None;
+            self.add(key, now);
+        }
+    }
+
+    /// `Get`: the next ready key and how long it waited in the queue (`queue_latency`).
+    pub fn get(&mut self, now: SimTime) -> Option<(usize, SimTime)> {
+        let key = self.queue.pop_front()?;
+        self.processing[key] = true;
+        self.dirty[key] = false;
+        Some((key, now.since(self.queued_at[key])))
+    }
+
+    /// `Done`: the worker finished; a key re-added meanwhile becomes ready again.
+    pub fn done(&mut self, key: usize) {
+        if key < self.processing.len() {
+            self.processing[key] = false;
+            if self.dirty[key] {
+                self.queue.push_back(key);
+                self.max_depth = self.max_depth.max(self.queue.len());
+            }
+        }
+    }
+
+    /// Drop a key's pending delayed add (the workflow no longer needs reconciling).
+    pub fn forget(&mut self, key: usize) {
+        if key < self.waiting.len() {
+            self.waiting[key] = None;
+        }
+    }
+
+    /// Whether any key still has a delayed add pending.
+    pub fn has_waiting(&self) -> bool {
+        self.waiting.iter().any(Option::is_some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    const T0: SimTime = SimTime::ZERO;
+
+    #[test]
+    fn dedups_ready_keys() {
+        let mut q = WorkQueue::new();
+        q.add(1, T0);
+        q.add(1, T0);
+        q.add(2, T0);
+        assert_eq!(q.len(), 2);
+        assert_eq!(q.get(T0).map(|x| x.0), Some(1));
+    }
+
+    #[test]
+    fn readd_during_processing_runs_once_more_after_done() {
+        let mut q = WorkQueue::new();
+        q.add(7, T0);
+        let (k, _) = q.get(T0).unwrap();
+        q.add(7, T0);
+        q.add(7, T0);
+        assert!(
+            q.is_empty(),
+            "not handed to a second worker while processing"
+        );
+        q.done(k);
+        assert_eq!(q.len(), 1);
+        q.get(T0);
+        q.done(7);
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn add_after_keeps_earliest() {
+        let mut q = WorkQueue::new();
+        let t1 = q.add_after(3, SimTime::from_secs(10), T0).unwrap();
+        assert_eq!(q.add_after(3, SimTime::from_secs(20), T0), None);
+        let t2 = q.add_after(3, SimTime::from_secs(5), T0).unwrap();
+        q.timer_fired(3, t1, t1); // stale
+        assert!(q.is_empty());
+        q.timer_fired(3, t2, t2);
+        assert_eq!(
+            q.get(SimTime::from_secs(7)),
+            Some((3, SimTime::from_secs(2)))
+        );
+    }
+}

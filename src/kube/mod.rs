@@ -1,0 +1,6 @@
+//! Kubernetes models: client-side rate limiting, the apiserver's admission and size limits, the
+//! scheduler's fit and score, and the node inventory. Each file says what it leaves out.
+
+pub mod apiserver;
+pub mod nodes;
+pub mod ratelimit;

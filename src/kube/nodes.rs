@@ -1,0 +1,314 @@
+//! Node inventory and kube-scheduler's NodeResourcesFit: filter nodes by CPU, memory and pod
+//! count, score by least- or most-allocated, and the per-node image cache the kubelet pulls
+//! into.
+//!
+//! Simplified: ties between equal scores go to the lowest node index (the real scheduler picks
+//! at random among them); all nodes are scored (no `percentageOfNodesToScore` sampling);
+//! terminated pods release their requests at once; parallel image pulls do not share bandwidth.
+
+use crate::engine::SimTime;
+use crate::scenario::Pool;
+use crate::scenario::schema::Scoring;
+
+/// One node.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// Index of its pool.
+    pub pool: usize,
+    /// Allocatable CPU, millicores.
+    pub alloc_cpu: u64,
+    /// Allocatable memory, bytes.
+    pub alloc_mem: u64,
+    /// maxPods.
+    pub max_pods: u32,
+    /// Requested CPU of pods bound here.
+    pub used_cpu: u64,
+    /// Requested memory of pods bound here.
+    pub used_mem: u64,
+    /// Pods bound here and not terminated.
+    pub pods: u32,
+    /// Per image: when it is (or will be) present on this node.
+    image_ready: Vec<Option<SimTime>>,
+    /// When the serial puller is free.
+    pull_free_at: SimTime,
+}
+
+/// Why no node fits a pod, counted per node as the scheduler's message does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FitFailure {
+    /// Nodes without enough CPU.
+    pub insufficient_cpu: u32,
+    /// Nodes without enough memory.
+    pub insufficient_memory: u32,
+    /// Nodes at maxPods.
+    pub too_many_pods: u32,
+    /// Total nodes.
+    pub nodes: u32,
+}
+
+impl FitFailure {
+    /// kube-scheduler's message, e.g. `0/3 nodes are available: 3 Insufficient cpu.`
+    pub fn message(&self) -> String {
+        let mut parts = Vec::new();
+        if self.insufficient_cpu > 0 {
+            parts.push(format!("{} Insufficient cpu", self.insufficient_cpu));
+        }
+        if self.insufficient_memory > 0 {
+            parts.push(format!("{} Insufficient memory", self.insufficient_memory));
+        }
+        if self.too_many_pods > 0 {
+            parts.push(format!("{} Too many pods", self.too_many_pods));
+        }
+        if parts.is_empty() {
+            format!("0/{} nodes are available.", self.nodes)
+        } else {
+            format!(
+                "0/{} nodes are available: {}.",
+                self.nodes,
+                parts.join(", ")
+            )
+        }
+    }
+}
+
+/// Requested-resource integrals of one pool, for utilisation.
+#[derive(Debug, Clone, Default)]
+pub struct PoolUsage {
+    /// Requested CPU now, millicores.
+    pub used_cpu: u64,
+    /// Requested memory now, bytes.
+    pub used_mem: u64,
+    /// ∫ requested CPU dt, millicore-seconds.
+    pub cpu_integral: f64,
+    /// ∫ requested memory dt, byte-seconds.
+    pub mem_integral: f64,
+    last: SimTime,
+}
+
+impl PoolUsage {
+    fn advance(&mut self, now: SimTime) {
+        let dt = now.since(self.last).as_secs_f64();
+        self.cpu_integral += self.used_cpu as f64 * dt;
+        self.mem_integral += self.used_mem as f64 * dt;
+        self.last = now;
+    }
+}
+
+/// All nodes of the cluster.
+#[derive(Debug, Clone)]
+pub struct Nodes {
+    /// The nodes.
+    pub nodes: Vec<Node>,
+    /// Usage per pool.
+    pub usage: Vec<PoolUsage>,
+    scoring: Scoring,
+}
+
+impl Nodes {
+    /// Build the fixed node set of the pools.
+    pub fn new(pools: &[Pool], images: usize, scoring: Scoring) -> Self {
+        let mut nodes = Vec::new();
+        for (pi, p) in pools.iter().enumerate() {
+            for _ in 0..p.nodes {
+                nodes.push(Node {
+                    pool: pi,
+                    alloc_cpu: p.alloc_cpu,
+                    alloc_mem: p.alloc_mem,
+                    max_pods: p.max_pods,
+                    used_cpu: 0,
+                    used_mem: 0,
+                    pods: 0,
+                    image_ready: vec![None; images],
+                    pull_free_at: SimTime::ZERO,
+                });
+            }
+        }
+        Nodes {
+            nodes,
+            usage: vec![PoolUsage::default(); pools.len()],
+            scoring,
+        }
+    }
+
+    /// Whether node `n` can take a pod with these requests now.
+    pub fn fits(&self, n: usize, cpu: u64, mem: u64) -> bool {
+        let x = &self.nodes[n];
+        x.pods < x.max_pods && x.used_cpu + cpu <= x.alloc_cpu && x.used_mem + mem <= x.alloc_mem
+    }
+
+    /// Filter and score: the chosen node, or why none fits.
+    pub fn pick(&self, cpu: u64, mem: u64) -> Result<usize, FitFailure> {
+        let mut best: Option<(f64, usize)> = None;
+        let mut fail = FitFailure {
+            nodes: self.nodes.len() as u32,
+            ..Default::default()
+        };
+        for (i, x) in self.nodes.iter().enumerate() {
+            let mut ok = true;
+            if x.pods >= x.max_pods {
+                fail.too_many_pods += 1;
+                ok = false;
+            }
+            if x.used_cpu + cpu > x.alloc_cpu {
+                fail.insufficient_cpu += 1;
+                ok = false;
+            }
+            if x.used_mem + mem > x.alloc_mem {
+                fail.insufficient_memory += 1;
+                ok = false;
+            }
+            if !ok {
+                continue;
+            }
+            let free_cpu = (x.alloc_cpu - x.used_cpu - cpu) as f64 / x.alloc_cpu.max(1) as f64;
+            let free_mem = (x.alloc_mem - x.used_mem - mem) as f64 / x.alloc_mem.max(1) as f64;
+            let free = (free_cpu + free_mem) / 2.0;
+            let score = match self.scoring {
+                Scoring::LeastAllocated => free,
+                Scoring::MostAllocated => -free,
+            };
+            if best.is_none_or(|(s, _)| score > s) {
+                best = Some((score, i));
+            }
+        }
+        best.map(|(_, i)| i).ok_or(fail)
+    }
+
+    /// Account a pod bound to node `n`.
+    pub fn bind(&mut self, now: SimTime, n: usize, cpu: u64, mem: u64) {
+        let x = &mut self.nodes[n];
+        x.used_cpu += cpu;
+        x.used_mem += mem;
+        x.pods += 1;
+        let u = &mut self.usage[x.pool];
+        u.advance(now);
+        u.used_cpu += cpu;
+        u.used_mem += mem;
+    }
+
+    /// Release a terminated pod's requests.
+    pub fn release(&mut self, now: SimTime, n: usize, cpu: u64, mem: u64) {
+        let x = &mut self.nodes[n];
+        x.used_cpu = x.used_cpu.saturating_sub(cpu);
+        x.used_mem = x.used_mem.saturating_sub(mem);
+        x.pods = x.pods.saturating_sub(1);
+        let u = &mut self.usage[x.pool];
+        u.advance(now);
+        u.used_cpu = u.used_cpu.saturating_sub(cpu);
+        u.used_mem = u.used_mem.saturating_sub(mem);
+    }
+
+    /// Close the usage integrals at `now`.
+    pub fn finish(&mut self, now: SimTime) {
+        for u in &mut self.usage {
+            u.advance(now);
+        }
+    }
+
+    /// Ensure `image` is on node `n`: returns when it is present (now if cached) and whether
+    /// this call started a pull. A pull of an image already being pulled is shared.
+    pub fn ensure_image(
+        &mut self,
+        now: SimTime,
+        n: usize,
+        image: usize,
+        pull_time: SimTime,
+        serialize: bool,
+    ) -> (SimTime, bool) {
+        let x = &mut self.nodes[n];
+        if let Some(t) = x.image_ready[image] {
+            return (t.max(now), false);
+        }
+        let start = if serialize {
+            x.pull_free_at.max(now)
+        } else {
+            now
+        };
+        let done = start.plus(pull_time);
+        if serialize {
+            x.pull_free_at = done;
+        }
+        x.image_ready[image] = Some(done);
+        (done, true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool(nodes: u32, cpu: u64, mem: u64, max_pods: u32) -> Pool {
+        Pool {
+            name: "p".into(),
+            machine_type: "m".into(),
+            alloc_cpu: cpu,
+            alloc_mem: mem,
+            max_pods,
+            price_per_hour: 1.0,
+            spot: false,
+            arch: "amd64".into(),
+            nodes,
+        }
+    }
+
+    #[test]
+    fn fit_filters_cpu_memory_pods() {
+        let mut n = Nodes::new(&[pool(2, 4000, 8 << 30, 3)], 1, Scoring::LeastAllocated);
+        assert_eq!(
+            n.pick(5000, 0).unwrap_err().message(),
+            "0/2 nodes are available: 2 Insufficient cpu."
+        );
+        assert_eq!(
+            n.pick(0, 9 << 30).unwrap_err().message(),
+            "0/2 nodes are available: 2 Insufficient memory."
+        );
+        for _ in 0..6 {
+            let i = n.pick(100, 0).unwrap();
+            n.bind(SimTime::ZERO, i, 100, 0);
+        }
+        assert_eq!(
+            n.pick(100, 0).unwrap_err().message(),
+            "0/2 nodes are available: 2 Too many pods."
+        );
+    }
+
+    #[test]
+    fn least_allocated_spreads_most_allocated_packs() {
+        let mut spread = Nodes::new(&[pool(3, 4000, 8 << 30, 110)], 1, Scoring::LeastAllocated);
+        let mut pack = Nodes::new(&[pool(3, 4000, 8 << 30, 110)], 1, Scoring::MostAllocated);
+        let mut s = vec![];
+        let mut p = vec![];
+        for _ in 0..3 {
+            let i = spread.pick(1000, 1 << 30).unwrap();
+            spread.bind(SimTime::ZERO, i, 1000, 1 << 30);
+            s.push(i);
+            let j = pack.pick(1000, 1 << 30).unwrap();
+            pack.bind(SimTime::ZERO, j, 1000, 1 << 30);
+            p.push(j);
+        }
+        assert_eq!(s, vec![0, 1, 2]);
+        assert_eq!(p, vec![0, 0, 0]);
+    }
+
+    #[test]
+    fn image_pulls_are_serialized_and_cached() {
+        let mut n = Nodes::new(&[pool(1, 4000, 8 << 30, 110)], 2, Scoring::LeastAllocated);
+        let d = SimTime::from_secs(10);
+        assert_eq!(
+            n.ensure_image(SimTime::ZERO, 0, 0, d, true),
+            (SimTime::from_secs(10), true)
+        );
+        assert_eq!(
+            n.ensure_image(SimTime::ZERO, 0, 1, d, true),
+            (SimTime::from_secs(20), true)
+        );
+        assert_eq!(
+            n.ensure_image(SimTime::from_secs(1), 0, 0, d, true),
+            (SimTime::from_secs(10), false)
+        );
+        assert_eq!(
+            n.ensure_image(SimTime::from_secs(30), 0, 0, d, true),
+            (SimTime::from_secs(30), false)
+        );
+    }
+}

@@ -1,0 +1,297 @@
+//! Report structs. Times are seconds (`_s`), sizes bytes, money USD.
+
+use super::{Stats, Summary};
+use indexmap::IndexMap;
+use serde::Serialize;
+
+/// Version of the JSON layout; bumped on any incompatible change.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+/// All replications of one scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// JSON layout version.
+    pub schema_version: u32,
+    /// argosim version.
+    pub argosim_version: String,
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario file.
+    pub source: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Number of runs.
+    pub replications: u32,
+    /// Headline metrics over runs: mean, sd, min, max.
+    pub summary: IndexMap<String, Summary>,
+    /// Validation warnings.
+    pub warnings: Vec<String>,
+    /// One entry per replication, in order.
+    pub runs: Vec<RunReport>,
+}
+
+/// One run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    /// Replication index.
+    pub replication: u32,
+    /// Seed of this run (derived from the master seed).
+    pub seed: u64,
+    /// Simulated time when the last workflow finished (or the horizon).
+    pub end_time_s: f64,
+    /// The horizon stopped the run with work unfinished.
+    pub horizon_reached: bool,
+    /// Events processed.
+    pub events: u64,
+    /// Workflow outcomes.
+    pub workflows: WorkflowsReport,
+    /// Pod outcomes and start-up.
+    pub pods: PodsReport,
+    /// API traffic.
+    pub api: ApiReport,
+    /// Client-side throttling per client.
+    pub throttling: Vec<ThrottleReport>,
+    /// Workflow controller.
+    pub controller: ControllerReport,
+    /// Workflow object sizes against limits.
+    pub workflow_object: ObjectReport,
+    /// Cost and utilisation.
+    pub cost: CostReport,
+    /// Time series.
+    pub timeseries: TimeSeries,
+}
+
+/// Workflow outcomes.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct WorkflowsReport {
+    /// Submitted.
+    pub submitted: u64,
+    /// Succeeded.
+    pub succeeded: u64,
+    /// Failed (a step failed).
+    pub failed: u64,
+    /// Error (controller/API).
+    pub errored: u64,
+    /// Not finished at the end.
+    pub unfinished: u64,
+    /// succeeded / submitted.
+    pub success_rate: f64,
+    /// Submission to completion, finished workflows.
+    pub makespan_s: Stats,
+    /// Submission to CREATE accepted.
+    pub submission_latency_s: Stats,
+    /// CREATE to first reconcile.
+    pub time_to_start_s: Stats,
+    /// Failure messages and counts.
+    pub failure_causes: IndexMap<String, u64>,
+    /// Per workflow.
+    pub list: Vec<WorkflowEntry>,
+}
+
+/// One workflow.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkflowEntry {
+    /// Name.
+    pub name: String,
+    /// Final phase.
+    pub phase: String,
+    /// Message.
+    pub message: String,
+    /// Submitted.
+    pub submitted_at_s: f64,
+    /// Finished (null if not).
+    pub finished_at_s: Option<f64>,
+    /// finished − submitted.
+    pub makespan_s: Option<f64>,
+    /// Pods created.
+    pub pods: u64,
+    /// Nodes in status.
+    pub nodes: u64,
+    /// Reconciles.
+    pub reconciles: u32,
+    /// Largest body written.
+    pub peak_object_bytes: u64,
+    /// Storage at the last write.
+    pub storage: String,
+    /// Node-hour share of cost, USD.
+    pub cost_usd: f64,
+}
+
+/// Pods.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct PodsReport {
+    /// Created.
+    pub created: u64,
+    /// Final phase counts (Succeeded, Failed, Running, Pending).
+    pub by_phase: IndexMap<String, u64>,
+    /// Pending reason → pod-seconds spent in it.
+    pub pending_seconds_by_reason: IndexMap<String, f64>,
+    /// Pending reason → pods that were ever in it.
+    pub pods_by_pending_reason: IndexMap<String, u64>,
+    /// Scheduler messages of pods still unschedulable at the end.
+    pub unschedulable_messages: IndexMap<String, u64>,
+    /// Create → bound.
+    pub scheduling_wait_s: Stats,
+    /// Image pull wait (0 when cached).
+    pub image_pull_s: Stats,
+    /// Create → main container start.
+    pub startup_s: Stats,
+    /// Main container run time.
+    pub run_s: Stats,
+    /// Image pulls performed.
+    pub image_pulls: u64,
+}
+
+/// API traffic.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ApiReport {
+    /// Requests (including retries).
+    pub total_requests: u64,
+    /// 429 responses.
+    pub status_429: u64,
+    /// 413 responses.
+    pub status_413: u64,
+    /// etcd "request is too large".
+    pub etcd_too_large: u64,
+    /// Most seats in use.
+    pub peak_inflight: u32,
+    /// By client, verb and resource.
+    pub by_client: Vec<ApiRow>,
+}
+
+/// One (client, verb, resource).
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiRow {
+    /// Client.
+    pub client: String,
+    /// Verb.
+    pub verb: String,
+    /// Resource.
+    pub resource: String,
+    /// Requests.
+    pub count: u64,
+    /// Non-2xx responses.
+    pub errors: u64,
+    /// Time from the first try to the response, including throttling and retries.
+    pub latency_s: Stats,
+}
+
+/// Client-side throttling of one client.
+#[derive(Debug, Clone, Serialize)]
+pub struct ThrottleReport {
+    /// Client.
+    pub client: String,
+    /// qps of its bucket.
+    pub qps: f64,
+    /// burst.
+    pub burst: u32,
+    /// Requests through it.
+    pub requests: u64,
+    /// Requests that waited at all.
+    pub throttled: u64,
+    /// Waits above client-go's extraLongThrottleLatency (1 s): the "Waited for" log lines.
+    pub logged_waits: u64,
+    /// Sum of waits.
+    pub total_wait_s: f64,
+    /// Longest wait.
+    pub max_wait_s: f64,
+    /// client-go's line for the longest wait.
+    pub worst_message: String,
+}
+
+/// Controller.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ControllerReport {
+    /// Reconciles (operate calls).
+    pub reconciles: u64,
+    /// `queue_adds_count` of workflow_queue.
+    pub queue_adds: u64,
+    /// Max `queue_depth_gauge`.
+    pub queue_max_depth: u64,
+    /// `queue_latency`.
+    pub queue_latency_s: Stats,
+    /// `operation_duration_seconds`.
+    pub operation_duration_s: Stats,
+    /// Reconciles stopped by MAX_OPERATION_TIME.
+    pub deadline_exceeded: u64,
+    /// Pod creations refused by resourceRateLimit.
+    pub resource_rate_limited: u64,
+    /// Max busy workers.
+    pub workers_busy_max: u64,
+    /// Pods created.
+    pub pods_created: u64,
+    /// Pod cleanup (label) actions done.
+    pub pod_cleanups: u64,
+    /// Max pod_cleanup_queue depth.
+    pub cleanup_queue_max_depth: u64,
+    /// Enqueue → cleanup done.
+    pub cleanup_latency_s: Stats,
+    /// Workflows held by controller parallelism.
+    pub throttled_by_parallelism: u64,
+}
+
+/// Workflow object sizes.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ObjectReport {
+    /// Largest body written.
+    pub peak_bytes: u64,
+    /// Largest uncompressed JSON computed.
+    pub peak_uncompressed_bytes: u64,
+    /// MAX_WORKFLOW_SIZE.
+    pub max_workflow_size: u64,
+    /// etcd --max-request-bytes.
+    pub etcd_limit: u64,
+    /// apiserver MaxRequestBodyBytes.
+    pub apiserver_limit: u64,
+    /// Workflows that ended compressed.
+    pub compressed: u64,
+    /// Workflows that ended offloaded.
+    pub offloaded: u64,
+    /// Workflows failed for size.
+    pub size_errors: u64,
+    /// Largest node count.
+    pub peak_nodes: u64,
+}
+
+/// Cost.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct CostReport {
+    /// Total USD.
+    pub total_usd: f64,
+    /// Control-plane fee.
+    pub control_plane_usd: f64,
+    /// Mean per submitted workflow.
+    pub per_workflow_usd: f64,
+    /// Per pool.
+    pub by_pool: Vec<PoolCost>,
+}
+
+/// One pool's cost and utilisation.
+#[derive(Debug, Clone, Serialize)]
+pub struct PoolCost {
+    /// Pool.
+    pub pool: String,
+    /// Nodes.
+    pub nodes: u32,
+    /// Spot.
+    pub spot: bool,
+    /// Node-hours billed.
+    pub node_hours: f64,
+    /// USD.
+    pub usd: f64,
+    /// Mean requested/allocatable CPU.
+    pub cpu_utilisation: f64,
+    /// Mean requested/allocatable memory.
+    pub memory_utilisation: f64,
+}
+
+/// Time series sampled every `sample_interval`; names follow Argo v3.6 metrics where one exists.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct TimeSeries {
+    /// Sample interval.
+    pub interval_s: f64,
+    /// Sample times.
+    pub t_s: Vec<f64>,
+    /// Column name → values (same length as `t_s`).
+    pub series: IndexMap<String, Vec<f64>>,
+}

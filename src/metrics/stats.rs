@@ -1,0 +1,95 @@
+//! Order statistics of a sample (nearest-rank percentiles) and mean/spread across replications.
+
+use serde::Serialize;
+
+/// Distribution summary of one sample.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Stats {
+    /// Sample size.
+    pub count: u64,
+    /// Mean (0 when empty).
+    pub mean: f64,
+    /// Median, nearest rank.
+    pub p50: f64,
+    /// 95th percentile, nearest rank.
+    pub p95: f64,
+    /// Maximum.
+    pub max: f64,
+}
+
+impl Stats {
+    /// Summarise `v` (sorted in place).
+    pub fn of(v: &mut [f64]) -> Stats {
+        if v.is_empty() {
+            return Stats::default();
+        }
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        let rank = |p: f64| v[((p * n as f64).ceil() as usize).clamp(1, n) - 1];
+        Stats {
+            count: n as u64,
+            mean: v.iter().sum::<f64>() / n as f64,
+            p50: rank(0.50),
+            p95: rank(0.95),
+            max: v[n - 1],
+        }
+    }
+}
+
+/// Mean and spread of one metric over replications.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Summary {
+    /// Replications.
+    pub n: u64,
+    /// Mean.
+    pub mean: f64,
+    /// Sample standard deviation (0 for n = 1).
+    pub sd: f64,
+    /// Minimum.
+    pub min: f64,
+    /// Maximum.
+    pub max: f64,
+}
+
+impl Summary {
+    /// Summarise values in order (sequential sum: the result does not depend on threads).
+    pub fn of(v: &[f64]) -> Summary {
+        if v.is_empty() {
+            return Summary::default();
+        }
+        let n = v.len() as f64;
+        let mean = v.iter().sum::<f64>() / n;
+        let var = if v.len() > 1 {
+            v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)
+        } else {
+            0.0
+        };
+        Summary {
+            n: v.len() as u64,
+            mean,
+            sd: var.sqrt(),
+            min: v.iter().copied().fold(f64::INFINITY, f64::min),
+            max: v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank() {
+        let mut v: Vec<f64> = (1..=100).map(f64::from).collect();
+        let s = Stats::of(&mut v);
+        assert_eq!((s.p50, s.p95, s.max, s.count), (50.0, 95.0, 100.0, 100));
+        assert_eq!(Stats::of(&mut []).count, 0);
+    }
+
+    #[test]
+    fn summary_sd() {
+        let s = Summary::of(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]);
+        assert!((s.mean - 5.0).abs() < 1e-12);
+        assert!((s.sd - 2.138_089_935).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,12 @@
+//! Exporters: turn a [`crate::metrics::Report`] into bytes. They never touch files or models.
+
+mod table;
+
+pub use table::table;
+
+/// The full report as pretty JSON (the stable contract in docs/report-json.md).
+pub fn json(report: &crate::metrics::Report) -> String {
+    let mut s = serde_json::to_string_pretty(report).expect("report serialises");
+    s.push('\n');
+    s
+}

@@ -1,0 +1,268 @@
+//! The human-readable summary printed by `argosim run`.
+
+use crate::metrics::{Report, RunReport, Stats};
+use std::fmt::Write;
+
+/// Seconds as `12.3s`, `4m05s` or `1h02m`.
+pub fn human_secs(s: f64) -> String {
+    if !s.is_finite() {
+        return "-".into();
+    }
+    if s < 60.0 {
+        format!("{s:.1}s")
+    } else if s < 3600.0 {
+        format!("{}m{:02}s", (s / 60.0) as u64, (s % 60.0) as u64)
+    } else {
+        format!(
+            "{}h{:02}m",
+            (s / 3600.0) as u64,
+            ((s % 3600.0) / 60.0) as u64
+        )
+    }
+}
+
+fn mib(b: u64) -> String {
+    format!("{:.2} MiB", b as f64 / 1048576.0)
+}
+
+fn stats_line(s: &Stats) -> String {
+    if s.count == 0 {
+        return "-".into();
+    }
+    format!(
+        "p50 {}  p95 {}  max {}",
+        human_secs(s.p50),
+        human_secs(s.p95),
+        human_secs(s.max)
+    )
+}
+
+/// Render the report as text tables.
+pub fn table(report: &Report) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "argosim {} | scenario {:?} ({}) | seed {} | {} replication{}",
+        report.argosim_version,
+        report.scenario,
+        report.source,
+        report.seed,
+        report.replications,
+        if report.replications == 1 { "" } else { "s" }
+    );
+    for w in &report.warnings {
+        let _ = writeln!(o, "warning: {w}");
+    }
+    if report.replications > 1 {
+        let _ = writeln!(
+            o,
+            "\nAcross replications            mean          sd         min         max"
+        );
+        for (k, s) in &report.summary {
+            let _ = writeln!(
+                o,
+                "  {k:<28} {:>10.3}  {:>10.3}  {:>10.3}  {:>10.3}",
+                s.mean, s.sd, s.min, s.max
+            );
+        }
+        let _ = writeln!(o, "\nDetails of replication 0:");
+    }
+    if let Some(r) = report.runs.first() {
+        run_table(&mut o, r);
+    }
+    o
+}
+
+fn run_table(o: &mut String, r: &RunReport) {
+    let w = &r.workflows;
+    let _ = writeln!(o);
+    if r.horizon_reached {
+        let _ = writeln!(
+            o,
+            "!! horizon reached at {} with {} workflow(s) unfinished",
+            human_secs(r.end_time_s),
+            w.unfinished
+        );
+    }
+    let _ = writeln!(
+        o,
+        "Workflows   submitted {}  succeeded {}  failed {}  error {}  unfinished {}  success rate {:.1}%",
+        w.submitted,
+        w.succeeded,
+        w.failed,
+        w.errored,
+        w.unfinished,
+        w.success_rate * 100.0
+    );
+    let _ = writeln!(o, "Makespan    {}", stats_line(&w.makespan_s));
+    let _ = writeln!(
+        o,
+        "Submission  {}   (submit -> Workflow created)",
+        stats_line(&w.submission_latency_s)
+    );
+    for (cause, n) in &w.failure_causes {
+        let _ = writeln!(o, "  failure: {n} x {cause}");
+    }
+    for e in w.list.iter().filter(|e| !e.message.is_empty()).take(3) {
+        let _ = writeln!(o, "  {} {}: {}", e.name, e.phase, e.message);
+    }
+
+    let c = &r.cost;
+    let _ = writeln!(
+        o,
+        "\nCost        ${:.2} total (${:.2} control plane), ${:.2} per workflow, run length {}",
+        c.total_usd,
+        c.control_plane_usd,
+        c.per_workflow_usd,
+        human_secs(r.end_time_s)
+    );
+    let _ = writeln!(
+        o,
+        "  {:<16} {:>6} {:>11} {:>10} {:>9} {:>9}",
+        "pool", "nodes", "node-hours", "usd", "cpu req", "mem req"
+    );
+    for p in &c.by_pool {
+        let _ = writeln!(
+            o,
+            "  {:<16} {:>6} {:>11.2} {:>10.2} {:>8.1}% {:>8.1}%",
+            p.pool,
+            p.nodes,
+            p.node_hours,
+            p.usd,
+            p.cpu_utilisation * 100.0,
+            p.memory_utilisation * 100.0
+        );
+    }
+
+    let a = &r.api;
+    let _ = writeln!(
+        o,
+        "\nAPI requests {} total, 429: {}, 413: {}, etcd too large: {}, peak in-flight {}",
+        a.total_requests, a.status_429, a.status_413, a.etcd_too_large, a.peak_inflight
+    );
+    let _ = writeln!(
+        o,
+        "  {:<32} {:<7} {:<14} {:>8} {:>6} {:>9} {:>9}",
+        "client", "verb", "resource", "count", "errors", "p50", "p95"
+    );
+    for row in &a.by_client {
+        let _ = writeln!(
+            o,
+            "  {:<32} {:<7} {:<14} {:>8} {:>6} {:>9} {:>9}",
+            row.client,
+            row.verb,
+            row.resource,
+            row.count,
+            row.errors,
+            human_secs(row.latency_s.p50),
+            human_secs(row.latency_s.p95)
+        );
+    }
+
+    let _ = writeln!(o, "\nClient-side throttling");
+    let _ = writeln!(
+        o,
+        "  {:<32} {:>10} {:>9} {:>10} {:>8} {:>11} {:>9}",
+        "client", "qps/burst", "requests", "throttled", ">1s", "total wait", "max wait"
+    );
+    for t in &r.throttling {
+        let _ = writeln!(
+            o,
+            "  {:<32} {:>10} {:>9} {:>10} {:>8} {:>11} {:>9}",
+            t.client,
+            format!("{}/{}", t.qps, t.burst),
+            t.requests,
+            t.throttled,
+            t.logged_waits,
+            human_secs(t.total_wait_s),
+            human_secs(t.max_wait_s)
+        );
+    }
+    if let Some(t) = r
+        .throttling
+        .iter()
+        .filter(|t| t.max_wait_s > 0.0)
+        .max_by(|a, b| a.max_wait_s.total_cmp(&b.max_wait_s))
+    {
+        let _ = writeln!(o, "  worst ({}): {}", t.client, t.worst_message);
+    }
+
+    let ob = &r.workflow_object;
+    let _ = writeln!(
+        o,
+        "\nWorkflow object  peak {} written ({} uncompressed, {} nodes) | MAX_WORKFLOW_SIZE {} | etcd {} | apiserver {}",
+        mib(ob.peak_bytes),
+        mib(ob.peak_uncompressed_bytes),
+        ob.peak_nodes,
+        mib(ob.max_workflow_size),
+        mib(ob.etcd_limit),
+        mib(ob.apiserver_limit)
+    );
+    let _ = writeln!(
+        o,
+        "  compressed {}  offloaded {}  failed for size {}",
+        ob.compressed, ob.offloaded, ob.size_errors
+    );
+
+    let ct = &r.controller;
+    let _ = writeln!(
+        o,
+        "\nController  reconciles {}  queue adds {}  max depth {}  workers busy max {}  deadline exceeded {}  rate-limited {}",
+        ct.reconciles,
+        ct.queue_adds,
+        ct.queue_max_depth,
+        ct.workers_busy_max,
+        ct.deadline_exceeded,
+        ct.resource_rate_limited
+    );
+    let _ = writeln!(
+        o,
+        "  queue latency      {}",
+        stats_line(&ct.queue_latency_s)
+    );
+    let _ = writeln!(
+        o,
+        "  operation duration {}",
+        stats_line(&ct.operation_duration_s)
+    );
+    let _ = writeln!(
+        o,
+        "  pod cleanup: {} done, max queue {}, latency {}",
+        ct.pod_cleanups,
+        ct.cleanup_queue_max_depth,
+        stats_line(&ct.cleanup_latency_s)
+    );
+
+    let p = &r.pods;
+    let phases: Vec<String> = p.by_phase.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let _ = writeln!(
+        o,
+        "\nPods        created {}  | {}  | image pulls {}",
+        p.created,
+        phases.join("  "),
+        p.image_pulls
+    );
+    let _ = writeln!(o, "  scheduling wait {}", stats_line(&p.scheduling_wait_s));
+    let _ = writeln!(o, "  image pull      {}", stats_line(&p.image_pull_s));
+    let _ = writeln!(o, "  create->running {}", stats_line(&p.startup_s));
+    let _ = writeln!(o, "  main run time   {}", stats_line(&p.run_s));
+    let _ = writeln!(
+        o,
+        "  {:<20} {:>8} {:>14}",
+        "pending reason", "pods", "pod-seconds"
+    );
+    let mut reasons: Vec<_> = p.pending_seconds_by_reason.iter().collect();
+    reasons.sort_by(|a, b| b.1.total_cmp(a.1));
+    for (reason, secs) in reasons {
+        let _ = writeln!(
+            o,
+            "  {:<20} {:>8} {:>14.0}",
+            reason,
+            p.pods_by_pending_reason.get(reason).copied().unwrap_or(0),
+            secs
+        );
+    }
+    for (msg, n) in &p.unschedulable_messages {
+        let _ = writeln!(o, "  still Unschedulable: {n} pod(s): {msg}");
+    }
+}

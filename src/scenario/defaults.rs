@@ -1,0 +1,124 @@
+//! Every default of the simulator in one place, each named after the upstream flag, variable or
+//! source it mirrors. Values marked *estimate* have no upstream default; their doc comment says
+//! what they stand for so a user can calibrate them.
+//!
+//! Sources: `shared/reference/argo-facts.md` (Argo v3.6.19) and `shared/reference/k8s-facts.md`.
+
+/// workflow-controller `--qps` (argo-facts §1.1).
+pub const CONTROLLER_QPS: f64 = 20.0;
+/// workflow-controller `--burst` (argo-facts §1.1).
+pub const CONTROLLER_BURST: u32 = 30;
+/// workflow-controller `--workflow-workers` (argo-facts §1.1).
+pub const WORKFLOW_WORKERS: u32 = 32;
+/// workflow-controller `--pod-cleanup-workers` (argo-facts §1.1).
+pub const POD_CLEANUP_WORKERS: u32 = 4;
+/// `DEFAULT_REQUEUE_TIME`: the fixed delay of every `AddRateLimited` on `workflow_queue` (argo-facts §1.3).
+pub const DEFAULT_REQUEUE_TIME: &str = "10s";
+/// configmap `initialDelay`: delay of the informer's first add of a new workflow (argo-facts §1.4).
+pub const INITIAL_DELAY: &str = "0s";
+/// `workflowResyncPeriod`: every reconcile re-adds its key after this long (argo-facts §1.4/1.6).
+pub const WORKFLOW_RESYNC_PERIOD: &str = "20m";
+/// `MAX_OPERATION_TIME`: per-reconcile deadline, then requeue (argo-facts §1.5).
+pub const MAX_OPERATION_TIME: &str = "30s";
+/// `MAX_WORKFLOW_SIZE`: JSON size above which node statuses are compressed (argo-facts §4.3).
+pub const MAX_WORKFLOW_SIZE: u64 = 1024 * 1024;
+/// `DefaultTypedControllerRateLimiter` bucket of `pod_cleanup_queue`: 10 items/s (argo-facts §1.3).
+pub const CLEANUP_QUEUE_QPS: f64 = 10.0;
+/// `DefaultTypedControllerRateLimiter` bucket of `pod_cleanup_queue`: burst 100 (argo-facts §1.3).
+pub const CLEANUP_QUEUE_BURST: u32 = 100;
+/// `podGCDeleteDelayDuration` default 5s (argo-facts §6.5).
+pub const POD_GC_DELETE_DELAY: &str = "5s";
+
+/// Bytes of one pod node in `status.nodes` (argo-facts §4.2: synthetic realistic fan-out pod
+/// node ~500–510 B, derived).
+pub const POD_NODE_STATUS_BYTES: u64 = 505;
+/// Bytes of one virtual node (DAG, StepGroup, TaskGroup) (argo-facts §4.2: 370–440 B, derived).
+pub const VIRTUAL_NODE_STATUS_BYTES: u64 = 400;
+/// Bytes a child adds to its parent's `children` list (argo-facts §4.2: ~30 B, derived).
+pub const CHILD_REF_BYTES: u64 = 30;
+/// Bytes of one `taskResultsCompletionStatus` entry, never compressed (argo-facts §4.2: ~36 B).
+pub const TASK_RESULT_STATUS_BYTES: u64 = 36;
+/// gzip+base64 bytes per node once compressed (argo-facts §4.2: ~55 B/node, derived).
+pub const COMPRESSED_NODE_BYTES: u64 = 55;
+/// Workflow spec plus metadata size (argo-facts §4.2 table assumes a 5 KB spec).
+pub const WORKFLOW_SPEC_BYTES: u64 = 5 * 1024;
+
+/// *Estimate*: controller CPU time of one reconcile before per-node work (no upstream figure;
+/// calibrate against `argo_workflows_operation_duration_seconds`).
+pub const RECONCILE_BASE_CPU: &str = "2ms";
+/// *Estimate*: controller CPU time per node held in the workflow during a reconcile
+/// (status assessment, JSON marshal of the whole object).
+pub const RECONCILE_PER_NODE_CPU: &str = "20us";
+
+/// Argo Server `--kube-api-qps` (argo-facts §5.1).
+pub const ARGO_SERVER_KUBE_API_QPS: f64 = 20.0;
+/// Argo Server `--kube-api-burst` (argo-facts §5.1).
+pub const ARGO_SERVER_KUBE_API_BURST: u32 = 30;
+/// client-go `rest.DefaultQPS`, used by the argo CLI in kube mode and by kubectl (argo-facts §1.2).
+pub const CLIENT_GO_DEFAULT_QPS: f64 = 5.0;
+/// client-go `rest.DefaultBurst` (argo-facts §1.2).
+pub const CLIENT_GO_DEFAULT_BURST: u32 = 10;
+/// client-go logs a throttle wait at V(3) above `longThrottleLatency` (argo-facts §1.2).
+pub const LONG_THROTTLE_LATENCY_US: u64 = 50_000;
+/// client-go's user-visible "Waited for ..." line above `extraLongThrottleLatency` (argo-facts §1.2).
+pub const EXTRA_LONG_THROTTLE_LATENCY_US: u64 = 1_000_000;
+/// client-go retries a 429 at most this many times (`rest.Request` `maxRetries` default 10).
+pub const CLIENT_GO_MAX_RETRIES: u32 = 10;
+
+/// kube-apiserver `--max-requests-inflight` (k8s-facts §1.1).
+pub const MAX_REQUESTS_INFLIGHT: u32 = 400;
+/// kube-apiserver `--max-mutating-requests-inflight` (k8s-facts §1.1).
+pub const MAX_MUTATING_REQUESTS_INFLIGHT: u32 = 200;
+/// kube-apiserver `MaxRequestBodyBytes` = 3 MiB (k8s-facts §1.1, argo-facts §4.4).
+pub const MAX_REQUEST_BODY_BYTES: u64 = 3 * 1024 * 1024;
+/// etcd `--max-request-bytes` = 1.5 MiB (k8s-facts §2).
+pub const ETCD_MAX_REQUEST_BYTES: u64 = 1024 * 1024 * 3 / 2;
+/// `Retry-After` seconds the max-in-flight filter sends with a 429 (apiserver `filters/maxinflight.go`).
+pub const RETRY_AFTER: &str = "1s";
+/// *Estimate*: service time of a single-object read (k8s-facts §10: mutating p50 ~10–50 ms, reads faster; SLO p99 ≤ 1 s).
+pub const READ_LATENCY: &str = "5ms";
+/// *Estimate*: service time of a single-object write, including the etcd commit (k8s-facts §10).
+pub const WRITE_LATENCY: &str = "15ms";
+/// *Estimate*: extra service time per MiB of request or response body (decode, convert, encode, etcd).
+pub const LATENCY_PER_MIB: &str = "40ms";
+
+/// kube-scheduler `podInitialBackoffSeconds` (k8s-facts §4.1).
+pub const POD_INITIAL_BACKOFF: &str = "1s";
+/// kube-scheduler `podMaxBackoffSeconds` (k8s-facts §4.1).
+pub const POD_MAX_BACKOFF: &str = "10s";
+/// One scheduling cycle: ~10 ms per pod at 100 pods/s measured throughput (k8s-facts §4.1, §8).
+pub const SCHEDULE_LATENCY: &str = "10ms";
+/// kube-scheduler client QPS (k8s-facts §1.5).
+pub const SCHEDULER_QPS: f64 = 50.0;
+/// kube-scheduler client burst (k8s-facts §1.5).
+pub const SCHEDULER_BURST: u32 = 100;
+
+/// kubelet `kubeAPIQPS` (k8s-facts §1.5).
+pub const KUBELET_API_QPS: f64 = 50.0;
+/// kubelet `kubeAPIBurst` (k8s-facts §1.5).
+pub const KUBELET_API_BURST: u32 = 100;
+/// kubelet `maxPods` (k8s-facts §3.1).
+pub const MAX_PODS: u32 = 110;
+/// *Estimate*: sandbox + CNI + container start with the image present; the SLO bounds it at
+/// p99 ≤ 5 s (k8s-facts §3.2), typical is about a second.
+pub const SANDBOX_START: &str = "1s";
+/// *Estimate*: compressed image bytes pulled per second, gunzip-bound (k8s-facts §7.2: 50–100 MiB/s).
+pub const IMAGE_PULL_BYTES_PER_SEC: u64 = 75 * 1024 * 1024;
+/// *Estimate*: fixed cost of one pull (auth + manifest round trips; k8s-facts §7.2: 0.5–2 s).
+pub const IMAGE_PULL_OVERHEAD: &str = "1s";
+/// *Estimate*: `argoexec init` with no input artifacts (copies the emissary binary).
+pub const INIT_CONTAINER_TIME: &str = "1s";
+/// *Estimate*: wait container after main exits with no output artifacts (saves logs/params,
+/// patches its WorkflowTaskResult; argo-facts §6.2).
+pub const WAIT_CONTAINER_TIME: &str = "1s";
+/// Default image of a task (the image of Argo's own examples).
+pub const DEFAULT_IMAGE: &str = "argoproj/argosay:v2";
+/// *Estimate*: compressed size of a task image when the scenario does not give one.
+pub const DEFAULT_IMAGE_SIZE: u64 = 100 * 1024 * 1024;
+
+/// Prometheus default `scrape_interval` (1m): time-series sample interval.
+pub const SAMPLE_INTERVAL: &str = "1m";
+/// Simulation horizon: a run still unfinished at this time is reported as such.
+pub const HORIZON: &str = "72h";
+/// Managed control-plane fee per cluster-hour (GKE and EKS both list $0.10/h).
+pub const CONTROL_PLANE_PRICE_PER_HOUR: f64 = 0.10;

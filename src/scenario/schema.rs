@@ -1,0 +1,607 @@
+//! The TOML schema of a scenario, as serde structs. Every table rejects unknown keys, and every
+//! default comes from [`super::defaults`]. This is the raw layer: values are typed and in
+//! units, but cross-references (task dependencies, workflow names) are checked later by
+//! [`super::validate`].
+
+use super::defaults as d;
+use crate::units::{Bytes, Cpu, Dur, parse_duration};
+use serde::{Deserialize, Serialize};
+
+fn dur(s: &str) -> Dur {
+    Dur(parse_duration(s).expect("built-in default duration parses"))
+}
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Short name used in reports.
+    #[serde(default = "default_name")]
+    pub name: String,
+    /// Free text: what the scenario shows and what to look at.
+    #[serde(default)]
+    pub description: String,
+    /// Seed, replications, horizon.
+    #[serde(default)]
+    pub experiment: ExperimentCfg,
+    /// Node pools and prices.
+    pub cluster: ClusterCfg,
+    /// kube-apiserver limits and service times.
+    #[serde(default)]
+    pub apiserver: ApiServerCfg,
+    /// kube-scheduler settings.
+    #[serde(default)]
+    pub scheduler: SchedulerCfg,
+    /// kubelet and pod start-up settings.
+    #[serde(default)]
+    pub kubelet: KubeletCfg,
+    /// Argo workflow-controller flags, env vars and configmap.
+    #[serde(default)]
+    pub controller: ControllerCfg,
+    /// Argo Server flags.
+    #[serde(default)]
+    pub argo_server: ArgoServerCfg,
+    /// Who submits which workflow, how many times, when.
+    #[serde(default)]
+    pub submissions: Vec<SubmissionCfg>,
+    /// The workflows (templates) that can be submitted.
+    #[serde(default)]
+    pub workflows: Vec<WorkflowCfg>,
+}
+
+fn default_name() -> String {
+    "scenario".into()
+}
+
+/// `[experiment]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentCfg {
+    /// Master seed; every random stream derives from it.
+    #[serde(default = "one_u64")]
+    pub seed: u64,
+    /// Independent runs with derived seeds.
+    #[serde(default = "one_u32")]
+    pub replications: u32,
+    /// Stop simulating at this time even if workflows are unfinished.
+    #[serde(default = "default_horizon")]
+    pub horizon: Dur,
+    /// Time-series sample interval.
+    #[serde(default = "default_sample_interval")]
+    pub sample_interval: Dur,
+}
+fn one_u64() -> u64 {
+    1
+}
+fn one_u32() -> u32 {
+    1
+}
+fn default_horizon() -> Dur {
+    dur(d::HORIZON)
+}
+fn default_sample_interval() -> Dur {
+    dur(d::SAMPLE_INTERVAL)
+}
+impl Default for ExperimentCfg {
+    fn default() -> Self {
+        ExperimentCfg {
+            seed: 1,
+            replications: 1,
+            horizon: default_horizon(),
+            sample_interval: default_sample_interval(),
+        }
+    }
+}
+
+/// `[cluster]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterCfg {
+    /// Node pools (`[[cluster.pools]]`).
+    pub pools: Vec<PoolCfg>,
+    /// Fixed control-plane fee per hour (GKE/EKS: $0.10).
+    #[serde(default = "default_cp_price")]
+    pub control_plane_price_per_hour: f64,
+}
+fn default_cp_price() -> f64 {
+    d::CONTROL_PLANE_PRICE_PER_HOUR
+}
+
+/// How allocatable is derived from capacity when not given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Reservation {
+    /// GKE's kube-reserved ladder (CPU 6/1/0.5/0.25 %, memory 25/20/10/6/2 % + 100 MiB eviction).
+    #[default]
+    Gke,
+    /// EKS/Karpenter: same CPU ladder; memory 255 MiB + 11 MiB × maxPods, 7.5 % VM overhead, 100 MiB eviction.
+    Eks,
+    /// Allocatable equals capacity.
+    None,
+}
+
+/// `[[cluster.pools]]`: a group of identical nodes.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolCfg {
+    /// Pool name, unique.
+    pub name: String,
+    /// Machine type label, e.g. `n2-standard-16`.
+    #[serde(default)]
+    pub machine_type: String,
+    /// CPU capacity of one node.
+    pub cpu: Cpu,
+    /// Memory capacity of one node.
+    pub memory: Bytes,
+    /// Allocatable CPU; derived from `reservation` when absent.
+    pub allocatable_cpu: Option<Cpu>,
+    /// Allocatable memory; derived from `reservation` when absent.
+    pub allocatable_memory: Option<Bytes>,
+    /// Provider reservation formula used when allocatable is not given.
+    #[serde(default)]
+    pub reservation: Reservation,
+    /// kubelet `maxPods`.
+    #[serde(default = "default_max_pods")]
+    pub max_pods: u32,
+    /// Price of one node per hour in USD.
+    pub price_per_hour: f64,
+    /// Spot / preemptible capacity (priced as given; eviction is not modelled yet).
+    #[serde(default)]
+    pub spot: bool,
+    /// CPU architecture label.
+    #[serde(default = "default_arch")]
+    pub arch: String,
+    /// Number of nodes (fixed for the run).
+    pub nodes: u32,
+}
+fn default_max_pods() -> u32 {
+    d::MAX_PODS
+}
+fn default_arch() -> String {
+    "amd64".into()
+}
+
+/// `[apiserver]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiServerCfg {
+    /// `--max-requests-inflight` (non-mutating seats).
+    #[serde(default = "default_inflight")]
+    pub max_requests_inflight: u32,
+    /// `--max-mutating-requests-inflight`.
+    #[serde(default = "default_mut_inflight")]
+    pub max_mutating_requests_inflight: u32,
+    /// `MaxRequestBodyBytes` (413 above).
+    #[serde(default = "default_body")]
+    pub max_request_body_bytes: Bytes,
+    /// etcd `--max-request-bytes` ("etcdserver: request is too large" above).
+    #[serde(default = "default_etcd")]
+    pub etcd_max_request_bytes: Bytes,
+    /// Service time of a read.
+    #[serde(default = "default_read_latency")]
+    pub read_latency: Dur,
+    /// Service time of a write.
+    #[serde(default = "default_write_latency")]
+    pub write_latency: Dur,
+    /// Extra service time per MiB of body.
+    #[serde(default = "default_latency_per_mib")]
+    pub latency_per_mib: Dur,
+    /// `Retry-After` of a 429.
+    #[serde(default = "default_retry_after")]
+    pub retry_after: Dur,
+}
+fn default_inflight() -> u32 {
+    d::MAX_REQUESTS_INFLIGHT
+}
+fn default_mut_inflight() -> u32 {
+    d::MAX_MUTATING_REQUESTS_INFLIGHT
+}
+fn default_body() -> Bytes {
+    Bytes(d::MAX_REQUEST_BODY_BYTES)
+}
+fn default_etcd() -> Bytes {
+    Bytes(d::ETCD_MAX_REQUEST_BYTES)
+}
+fn default_read_latency() -> Dur {
+    dur(d::READ_LATENCY)
+}
+fn default_write_latency() -> Dur {
+    dur(d::WRITE_LATENCY)
+}
+fn default_latency_per_mib() -> Dur {
+    dur(d::LATENCY_PER_MIB)
+}
+fn default_retry_after() -> Dur {
+    dur(d::RETRY_AFTER)
+}
+impl Default for ApiServerCfg {
+    fn default() -> Self {
+        toml::from_str("").expect("empty apiserver table deserializes")
+    }
+}
+
+/// `[scheduler]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulerCfg {
+    /// Time of one scheduling cycle (sets throughput).
+    #[serde(default = "default_schedule_latency")]
+    pub schedule_latency: Dur,
+    /// `podInitialBackoffSeconds`.
+    #[serde(default = "default_pod_initial_backoff")]
+    pub pod_initial_backoff: Dur,
+    /// `podMaxBackoffSeconds`.
+    #[serde(default = "default_pod_max_backoff")]
+    pub pod_max_backoff: Dur,
+    /// Score: `least-allocated` (default) or `most-allocated`.
+    #[serde(default)]
+    pub scoring: Scoring,
+    /// Client QPS for binds.
+    #[serde(default = "default_sched_qps")]
+    pub qps: f64,
+    /// Client burst.
+    #[serde(default = "default_sched_burst")]
+    pub burst: u32,
+}
+fn default_schedule_latency() -> Dur {
+    dur(d::SCHEDULE_LATENCY)
+}
+fn default_pod_initial_backoff() -> Dur {
+    dur(d::POD_INITIAL_BACKOFF)
+}
+fn default_pod_max_backoff() -> Dur {
+    dur(d::POD_MAX_BACKOFF)
+}
+fn default_sched_qps() -> f64 {
+    d::SCHEDULER_QPS
+}
+fn default_sched_burst() -> u32 {
+    d::SCHEDULER_BURST
+}
+impl Default for SchedulerCfg {
+    fn default() -> Self {
+        toml::from_str("").expect("empty scheduler table deserializes")
+    }
+}
+
+/// NodeResourcesFit scoring strategy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scoring {
+    /// Spread: prefer the node with the most free resources (kube-scheduler default).
+    #[default]
+    LeastAllocated,
+    /// Bin-pack: prefer the fullest node that fits.
+    MostAllocated,
+}
+
+/// `[kubelet]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct KubeletCfg {
+    /// Sandbox + CNI + container start with the image present.
+    #[serde(default = "default_sandbox")]
+    pub sandbox_start: Dur,
+    /// Compressed image bytes pulled per second.
+    #[serde(default = "default_pull_rate")]
+    pub image_pull_bytes_per_sec: Bytes,
+    /// Fixed cost of one pull.
+    #[serde(default = "default_pull_overhead")]
+    pub image_pull_overhead: Dur,
+    /// `serializeImagePulls` (one pull at a time per node).
+    #[serde(default = "default_true")]
+    pub serialize_image_pulls: bool,
+    /// Time of Argo's `init` container with no input artifacts.
+    #[serde(default = "default_init_time")]
+    pub init_container_time: Dur,
+    /// Time of Argo's `wait` container after main exits.
+    #[serde(default = "default_wait_time")]
+    pub wait_container_time: Dur,
+    /// `kubeAPIQPS` (status updates).
+    #[serde(default = "default_kubelet_qps")]
+    pub api_qps: f64,
+    /// `kubeAPIBurst`.
+    #[serde(default = "default_kubelet_burst")]
+    pub api_burst: u32,
+}
+fn default_sandbox() -> Dur {
+    dur(d::SANDBOX_START)
+}
+fn default_pull_rate() -> Bytes {
+    Bytes(d::IMAGE_PULL_BYTES_PER_SEC)
+}
+fn default_pull_overhead() -> Dur {
+    dur(d::IMAGE_PULL_OVERHEAD)
+}
+fn default_true() -> bool {
+    true
+}
+fn default_init_time() -> Dur {
+    dur(d::INIT_CONTAINER_TIME)
+}
+fn default_wait_time() -> Dur {
+    dur(d::WAIT_CONTAINER_TIME)
+}
+fn default_kubelet_qps() -> f64 {
+    d::KUBELET_API_QPS
+}
+fn default_kubelet_burst() -> u32 {
+    d::KUBELET_API_BURST
+}
+impl Default for KubeletCfg {
+    fn default() -> Self {
+        toml::from_str("").expect("empty kubelet table deserializes")
+    }
+}
+
+/// `[controller.resource_rate_limit]` (configmap `resourceRateLimit`).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceRateLimitCfg {
+    /// Pod creations per second.
+    pub limit: f64,
+    /// Burst.
+    pub burst: u32,
+}
+
+/// `[controller]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ControllerCfg {
+    /// `--qps` of each clientset.
+    #[serde(default = "default_ctrl_qps")]
+    pub qps: f64,
+    /// `--burst` of each clientset.
+    #[serde(default = "default_ctrl_burst")]
+    pub burst: u32,
+    /// `--workflow-workers`.
+    #[serde(default = "default_workers")]
+    pub workflow_workers: u32,
+    /// `--pod-cleanup-workers`.
+    #[serde(default = "default_cleanup_workers")]
+    pub pod_cleanup_workers: u32,
+    /// `DEFAULT_REQUEUE_TIME`.
+    #[serde(default = "default_requeue")]
+    pub default_requeue_time: Dur,
+    /// configmap `initialDelay`.
+    #[serde(default = "default_initial_delay")]
+    pub initial_delay: Dur,
+    /// Safety resync of each workflow.
+    #[serde(default = "default_resync")]
+    pub workflow_resync_period: Dur,
+    /// `MAX_OPERATION_TIME`.
+    #[serde(default = "default_max_op")]
+    pub max_operation_time: Dur,
+    /// configmap `parallelism`: max running workflows (0 = unlimited).
+    #[serde(default)]
+    pub parallelism: u32,
+    /// configmap `resourceRateLimit` (unset = unlimited).
+    pub resource_rate_limit: Option<ResourceRateLimitCfg>,
+    /// `MAX_WORKFLOW_SIZE`.
+    #[serde(default = "default_max_wf_size")]
+    pub max_workflow_size: Bytes,
+    /// configmap `persistence.nodeStatusOffLoad` (with a database configured).
+    #[serde(default)]
+    pub node_status_offload: bool,
+    /// Controller CPU per reconcile (estimate).
+    #[serde(default = "default_reconcile_base")]
+    pub reconcile_base_cpu: Dur,
+    /// Controller CPU per node per reconcile (estimate).
+    #[serde(default = "default_reconcile_per_node")]
+    pub reconcile_per_node_cpu: Dur,
+    /// Bytes of a pod node status.
+    #[serde(default = "default_pod_node_bytes")]
+    pub pod_node_status_bytes: Bytes,
+    /// Bytes of a virtual node status.
+    #[serde(default = "default_virtual_node_bytes")]
+    pub virtual_node_status_bytes: Bytes,
+    /// Bytes per compressed node.
+    #[serde(default = "default_compressed_node_bytes")]
+    pub compressed_node_bytes: Bytes,
+}
+fn default_ctrl_qps() -> f64 {
+    d::CONTROLLER_QPS
+}
+fn default_ctrl_burst() -> u32 {
+    d::CONTROLLER_BURST
+}
+fn default_workers() -> u32 {
+    d::WORKFLOW_WORKERS
+}
+fn default_cleanup_workers() -> u32 {
+    d::POD_CLEANUP_WORKERS
+}
+fn default_requeue() -> Dur {
+    dur(d::DEFAULT_REQUEUE_TIME)
+}
+fn default_initial_delay() -> Dur {
+    dur(d::INITIAL_DELAY)
+}
+fn default_resync() -> Dur {
+    dur(d::WORKFLOW_RESYNC_PERIOD)
+}
+fn default_max_op() -> Dur {
+    dur(d::MAX_OPERATION_TIME)
+}
+fn default_max_wf_size() -> Bytes {
+    Bytes(d::MAX_WORKFLOW_SIZE)
+}
+fn default_reconcile_base() -> Dur {
+    dur(d::RECONCILE_BASE_CPU)
+}
+fn default_reconcile_per_node() -> Dur {
+    dur(d::RECONCILE_PER_NODE_CPU)
+}
+fn default_pod_node_bytes() -> Bytes {
+    Bytes(d::POD_NODE_STATUS_BYTES)
+}
+fn default_virtual_node_bytes() -> Bytes {
+    Bytes(d::VIRTUAL_NODE_STATUS_BYTES)
+}
+fn default_compressed_node_bytes() -> Bytes {
+    Bytes(d::COMPRESSED_NODE_BYTES)
+}
+impl Default for ControllerCfg {
+    fn default() -> Self {
+        toml::from_str("").expect("empty controller table deserializes")
+    }
+}
+
+/// Argo Server authentication mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    /// Each request builds clientsets from the caller's token: a fresh bucket per request.
+    #[default]
+    Client,
+    /// The server's shared clientsets (one bucket for all callers).
+    Server,
+}
+
+/// `[argo_server]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArgoServerCfg {
+    /// `--kube-api-qps`.
+    #[serde(default = "default_server_qps")]
+    pub kube_api_qps: f64,
+    /// `--kube-api-burst`.
+    #[serde(default = "default_server_burst")]
+    pub kube_api_burst: u32,
+    /// `--auth-mode`.
+    #[serde(default)]
+    pub auth_mode: AuthMode,
+}
+fn default_server_qps() -> f64 {
+    d::ARGO_SERVER_KUBE_API_QPS
+}
+fn default_server_burst() -> u32 {
+    d::ARGO_SERVER_KUBE_API_BURST
+}
+impl Default for ArgoServerCfg {
+    fn default() -> Self {
+        toml::from_str("").expect("empty argo_server table deserializes")
+    }
+}
+
+/// How a workflow reaches the cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum SubmitVia {
+    /// `argo submit` without ARGO_SERVER: validation in-process, client-go 5 qps / 10 burst.
+    #[default]
+    ArgoCli,
+    /// `argo submit` through the Argo Server.
+    ArgoServer,
+    /// `kubectl create`: no validation, one CREATE.
+    Kubectl,
+}
+
+/// Arrival process of a submission stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Arrival {
+    /// One every `interval` (all at `start` when the interval is 0).
+    #[default]
+    Fixed,
+    /// Poisson arrivals with mean gap `interval`.
+    Poisson,
+}
+
+/// `[[submissions]]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmissionCfg {
+    /// Name of a `[[workflows]]` entry.
+    pub workflow: String,
+    /// Submission path.
+    #[serde(default)]
+    pub via: SubmitVia,
+    /// Number of workflows submitted.
+    #[serde(default = "one_u32")]
+    pub count: u32,
+    /// Time of the first submission.
+    #[serde(default)]
+    pub start: Dur,
+    /// Gap between submissions (fixed or mean).
+    #[serde(default)]
+    pub interval: Dur,
+    /// Arrival process.
+    #[serde(default)]
+    pub arrival: Arrival,
+    /// Parallel submitting clients (each its own process and client-go bucket).
+    #[serde(default = "one_u32")]
+    pub clients: u32,
+}
+
+/// Shape of a workflow's entrypoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkflowKind {
+    /// A `dag` template: tasks with `depends`.
+    #[default]
+    Dag,
+    /// A `steps` template: sequential groups of parallel steps.
+    Steps,
+}
+
+/// `[[workflows]]`
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowCfg {
+    /// Name, referenced by submissions.
+    pub name: String,
+    /// `dag` or `steps`.
+    #[serde(default)]
+    pub kind: WorkflowKind,
+    /// `spec.parallelism`: max active pods of one workflow (0 = unlimited).
+    #[serde(default)]
+    pub parallelism: u32,
+    /// Size of the spec and metadata in the Workflow object.
+    #[serde(default = "default_spec_bytes")]
+    pub spec_bytes: Bytes,
+    /// Tasks (DAG) or steps.
+    pub tasks: Vec<TaskCfg>,
+}
+fn default_spec_bytes() -> Bytes {
+    Bytes(d::WORKFLOW_SPEC_BYTES)
+}
+
+/// `[[workflows.tasks]]`: one DAG task or step, run `width` times (withItems).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskCfg {
+    /// Task name, unique in its workflow.
+    pub name: String,
+    /// DAG: names of tasks that must succeed first.
+    #[serde(default)]
+    pub depends: Vec<String>,
+    /// Steps: index of the sequential group (0, 1, 2, ...).
+    pub group: Option<u32>,
+    /// Fan-out: number of items (`withItems` length); 1 = no loop.
+    #[serde(default = "one_u32")]
+    pub width: u32,
+    /// CPU request of the main container.
+    #[serde(default)]
+    pub cpu: Cpu,
+    /// Memory request of the main container.
+    #[serde(default)]
+    pub memory: Bytes,
+    /// Container image.
+    #[serde(default = "default_image")]
+    pub image: String,
+    /// Compressed image size.
+    #[serde(default = "default_image_size")]
+    pub image_size: Bytes,
+    /// Run time of the main container.
+    pub duration: crate::dist::DurationDist,
+    /// Probability that the main container exits non-zero.
+    #[serde(default)]
+    pub failure_probability: f64,
+}
+fn default_image() -> String {
+    d::DEFAULT_IMAGE.into()
+}
+fn default_image_size() -> Bytes {
+    Bytes(d::DEFAULT_IMAGE_SIZE)
+}

@@ -1,0 +1,582 @@
+//! Range and cross-reference checks, and resolution of the raw schema into the structures the
+//! simulator runs on (indices instead of names, allocatable computed from capacity).
+
+use super::ScenarioError;
+use super::diag::{Diagnostic, did_you_mean, locate_key};
+use super::schema::*;
+use crate::dist::DurationDist;
+use std::collections::BTreeMap;
+
+/// A resolved node pool.
+#[derive(Debug, Clone)]
+pub struct Pool {
+    /// Pool name.
+    pub name: String,
+    /// Machine type label.
+    pub machine_type: String,
+    /// Allocatable CPU of one node, millicores.
+    pub alloc_cpu: u64,
+    /// Allocatable memory of one node, bytes.
+    pub alloc_mem: u64,
+    /// kubelet maxPods.
+    pub max_pods: u32,
+    /// USD per node-hour.
+    pub price_per_hour: f64,
+    /// Spot capacity.
+    pub spot: bool,
+    /// Architecture.
+    pub arch: String,
+    /// Node count.
+    pub nodes: u32,
+}
+
+/// A resolved task: dependencies by index.
+#[derive(Debug, Clone)]
+pub struct TaskSpec {
+    /// Task name.
+    pub name: String,
+    /// Indices of tasks that must succeed first (DAG), or of the previous group (steps).
+    pub deps: Vec<usize>,
+    /// Steps: sequential group index (0 for DAG tasks).
+    pub group: u32,
+    /// withItems width.
+    pub width: u32,
+    /// CPU request, millicores.
+    pub cpu: u64,
+    /// Memory request, bytes.
+    pub mem: u64,
+    /// Index into [`Scenario::images`].
+    pub image: usize,
+    /// Compressed image size, bytes.
+    pub image_size: u64,
+    /// Main-container run time.
+    pub duration: DurationDist,
+    /// Probability that main exits non-zero.
+    pub failure_probability: f64,
+}
+
+/// A resolved workflow.
+#[derive(Debug, Clone)]
+pub struct WorkflowSpec {
+    /// Name.
+    pub name: String,
+    /// DAG or steps.
+    pub kind: WorkflowKind,
+    /// spec.parallelism (0 = unlimited).
+    pub parallelism: u32,
+    /// Spec + metadata bytes.
+    pub spec_bytes: u64,
+    /// Tasks in topological order of their declaration (deps always point backwards).
+    pub tasks: Vec<TaskSpec>,
+    /// Steps: number of sequential groups (0 for a DAG).
+    pub groups: u32,
+}
+
+impl WorkflowSpec {
+    /// Pods one run of this workflow creates (without retries).
+    pub fn pod_count(&self) -> u64 {
+        self.tasks.iter().map(|t| u64::from(t.width)).sum()
+    }
+}
+
+/// A resolved submission stream.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    /// Index into [`Scenario::workflows`].
+    pub workflow: usize,
+    /// The raw settings.
+    pub cfg: SubmissionCfg,
+}
+
+/// A validated scenario, ready to simulate.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// File name used in diagnostics.
+    pub source: String,
+    /// The file as read (defaults filled in).
+    pub file: ScenarioFile,
+    /// Resolved pools.
+    pub pools: Vec<Pool>,
+    /// Resolved workflows.
+    pub workflows: Vec<WorkflowSpec>,
+    /// Resolved submissions.
+    pub submissions: Vec<Submission>,
+    /// Distinct images, indexed by [`TaskSpec::image`].
+    pub images: Vec<String>,
+    /// Problems that do not stop a run (e.g. a pod no node can hold).
+    pub warnings: Vec<Diagnostic>,
+}
+
+struct Checker<'a> {
+    file: &'a str,
+    text: &'a str,
+    errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn diag(&self, key: &str, message: String, help: Option<String>) -> Diagnostic {
+        Diagnostic {
+            file: self.file.to_string(),
+            line: locate_key(self.text, key),
+            column: None,
+            key: Some(key.to_string()),
+            message,
+            help,
+        }
+    }
+    fn err(&mut self, key: &str, message: impl Into<String>) {
+        let d = self.diag(key, message.into(), None);
+        self.errors.push(d);
+    }
+    fn err_help(&mut self, key: &str, message: impl Into<String>, help: Option<String>) {
+        let d = self.diag(key, message.into(), help);
+        self.errors.push(d);
+    }
+    fn warn(&mut self, key: &str, message: impl Into<String>) {
+        let d = self.diag(key, message.into(), None);
+        self.warnings.push(d);
+    }
+    fn rate(&mut self, key: &str, qps: f64) {
+        if !(qps.is_finite() && qps > 0.0) {
+            self.err(
+                key,
+                format!("must be a positive number of requests per second (got {qps})"),
+            );
+        }
+    }
+    fn at_least(&mut self, key: &str, v: u64, min: u64) {
+        if v < min {
+            self.err(key, format!("must be at least {min} (got {v})"));
+        }
+    }
+}
+
+/// CPU reserved by the GKE/EKS ladder: 6 % of the first core, 1 % of the second, 0.5 % of
+/// cores 3–4, 0.25 % of each core above 4 (k8s-facts §3.3). Input and output in millicores.
+fn cpu_reserved_ladder(cap_m: u64) -> u64 {
+    let c = cap_m as f64 / 1000.0;
+    let r = 60.0 * c.min(1.0)
+        + 10.0 * (c - 1.0).clamp(0.0, 1.0)
+        + 5.0 * (c - 2.0).clamp(0.0, 2.0)
+        + 2.5 * (c - 4.0).max(0.0);
+    r.round() as u64
+}
+
+const MIB: f64 = 1024.0 * 1024.0;
+const GIB: f64 = 1024.0 * MIB;
+
+/// GKE allocatable (cpu millicores, memory bytes) for a node of the given capacity
+/// (k8s-facts §3.3, cloud.google.com plan-node-sizes).
+pub fn gke_allocatable(cap_cpu_m: u64, cap_mem: u64) -> (u64, u64) {
+    let m = cap_mem as f64;
+    let reserved = if m < GIB {
+        255.0 * MIB
+    } else {
+        let tiers = [
+            (4.0 * GIB, 0.25),
+            (4.0 * GIB, 0.20),
+            (8.0 * GIB, 0.10),
+            (112.0 * GIB, 0.06),
+        ];
+        let mut left = m;
+        let mut r = 0.0;
+        for (size, frac) in tiers {
+            let take = left.min(size);
+            r += take * frac;
+            left -= take;
+        }
+        r + left * 0.02
+    };
+    let eviction = 100.0 * MIB;
+    let mem = (m - reserved - eviction).max(0.0) as u64;
+    (
+        cap_cpu_m.saturating_sub(cpu_reserved_ladder(cap_cpu_m)),
+        mem,
+    )
+}
+
+/// EKS/Karpenter allocatable: memory = capacity × (1 − 7.5 %) − (255 MiB + 11 MiB × maxPods) −
+/// 100 MiB eviction; CPU as GKE (k8s-facts §3.3).
+pub fn eks_allocatable(cap_cpu_m: u64, cap_mem: u64, max_pods: u32) -> (u64, u64) {
+    let m = cap_mem as f64 * 0.925 - (255.0 + 11.0 * f64::from(max_pods)) * MIB - 100.0 * MIB;
+    (
+        cap_cpu_m.saturating_sub(cpu_reserved_ladder(cap_cpu_m)),
+        m.max(0.0) as u64,
+    )
+}
+
+impl Scenario {
+    /// Validate a parsed file; `text` is the source, used to locate keys.
+    pub fn from_file(file: &str, text: &str, raw: ScenarioFile) -> Result<Scenario, ScenarioError> {
+        let mut c = Checker {
+            file,
+            text,
+            errors: vec![],
+            warnings: vec![],
+        };
+
+        let e = &raw.experiment;
+        c.at_least("experiment.replications", e.replications.into(), 1);
+        c.at_least("experiment.horizon", e.horizon.0, 1);
+        c.at_least("experiment.sample_interval", e.sample_interval.0, 1);
+
+        // Pools.
+        if raw.cluster.pools.is_empty() {
+            c.err("cluster.pools", "at least one [[cluster.pools]] is needed");
+        }
+        let cp = raw.cluster.control_plane_price_per_hour;
+        if cp.is_nan() || cp < 0.0 {
+            c.err("cluster.control_plane_price_per_hour", "must be >= 0");
+        }
+        let mut pools = Vec::new();
+        let mut seen = BTreeMap::new();
+        for (i, p) in raw.cluster.pools.iter().enumerate() {
+            let k = format!("cluster.pools[{i}]");
+            if seen.insert(p.name.clone(), i).is_some() {
+                c.err(
+                    &format!("{k}.name"),
+                    format!("duplicate pool name {:?}", p.name),
+                );
+            }
+            c.at_least(&format!("{k}.cpu"), p.cpu.0, 1);
+            c.at_least(&format!("{k}.memory"), p.memory.0, 1);
+            c.at_least(&format!("{k}.max_pods"), p.max_pods.into(), 1);
+            if !p.price_per_hour.is_finite() || p.price_per_hour < 0.0 {
+                c.err(
+                    &format!("{k}.price_per_hour"),
+                    format!("must be >= 0 (got {})", p.price_per_hour),
+                );
+            }
+            let (dc, dm) = match p.reservation {
+                Reservation::Gke => gke_allocatable(p.cpu.0, p.memory.0),
+                Reservation::Eks => eks_allocatable(p.cpu.0, p.memory.0, p.max_pods),
+                Reservation::None => (p.cpu.0, p.memory.0),
+            };
+            let alloc_cpu = p.allocatable_cpu.map_or(dc, |v| v.0);
+            let alloc_mem = p.allocatable_memory.map_or(dm, |v| v.0);
+            if alloc_cpu > p.cpu.0 {
+                c.err(
+                    &format!("{k}.allocatable_cpu"),
+                    "allocatable CPU exceeds capacity",
+                );
+            }
+            if alloc_mem > p.memory.0 {
+                c.err(
+                    &format!("{k}.allocatable_memory"),
+                    "allocatable memory exceeds capacity",
+                );
+            }
+            pools.push(Pool {
+                name: p.name.clone(),
+                machine_type: p.machine_type.clone(),
+                alloc_cpu,
+                alloc_mem,
+                max_pods: p.max_pods,
+                price_per_hour: p.price_per_hour,
+                spot: p.spot,
+                arch: p.arch.clone(),
+                nodes: p.nodes,
+            });
+        }
+
+        // Control plane.
+        let a = &raw.apiserver;
+        c.at_least(
+            "apiserver.max_requests_inflight",
+            a.max_requests_inflight.into(),
+            1,
+        );
+        c.at_least(
+            "apiserver.max_mutating_requests_inflight",
+            a.max_mutating_requests_inflight.into(),
+            1,
+        );
+        c.at_least(
+            "apiserver.max_request_body_bytes",
+            a.max_request_body_bytes.0,
+            1,
+        );
+        c.at_least(
+            "apiserver.etcd_max_request_bytes",
+            a.etcd_max_request_bytes.0,
+            1,
+        );
+        let ctl = &raw.controller;
+        c.rate("controller.qps", ctl.qps);
+        c.at_least("controller.burst", ctl.burst.into(), 1);
+        c.at_least(
+            "controller.workflow_workers",
+            ctl.workflow_workers.into(),
+            1,
+        );
+        c.at_least(
+            "controller.pod_cleanup_workers",
+            ctl.pod_cleanup_workers.into(),
+            1,
+        );
+        c.at_least("controller.max_operation_time", ctl.max_operation_time.0, 1);
+        c.at_least("controller.max_workflow_size", ctl.max_workflow_size.0, 1);
+        if let Some(r) = ctl.resource_rate_limit {
+            c.rate("controller.resource_rate_limit.limit", r.limit);
+            c.at_least("controller.resource_rate_limit.burst", r.burst.into(), 1);
+        }
+        c.rate("argo_server.kube_api_qps", raw.argo_server.kube_api_qps);
+        c.at_least(
+            "argo_server.kube_api_burst",
+            raw.argo_server.kube_api_burst.into(),
+            1,
+        );
+        c.rate("scheduler.qps", raw.scheduler.qps);
+        c.at_least("scheduler.burst", raw.scheduler.burst.into(), 1);
+        c.rate("kubelet.api_qps", raw.kubelet.api_qps);
+        c.at_least("kubelet.api_burst", raw.kubelet.api_burst.into(), 1);
+        c.at_least(
+            "kubelet.image_pull_bytes_per_sec",
+            raw.kubelet.image_pull_bytes_per_sec.0,
+            1,
+        );
+
+        // Workflows.
+        let mut images: Vec<String> = Vec::new();
+        let mut workflows = Vec::new();
+        let mut wf_names: BTreeMap<String, usize> = BTreeMap::new();
+        for (wi, w) in raw.workflows.iter().enumerate() {
+            let wk = format!("workflows[{wi}]");
+            if wf_names.insert(w.name.clone(), wi).is_some() {
+                c.err(
+                    &format!("{wk}.name"),
+                    format!("duplicate workflow name {:?}", w.name),
+                );
+            }
+            if w.tasks.is_empty() {
+                c.err(&format!("{wk}.tasks"), "a workflow needs at least one task");
+            }
+            let mut index: BTreeMap<&str, usize> = BTreeMap::new();
+            for (ti, t) in w.tasks.iter().enumerate() {
+                if index.insert(t.name.as_str(), ti).is_some() {
+                    c.err(
+                        &format!("{wk}.tasks[{ti}].name"),
+                        format!("duplicate task name {:?}", t.name),
+                    );
+                }
+            }
+            let mut tasks = Vec::new();
+            let mut groups = 0u32;
+            for (ti, t) in w.tasks.iter().enumerate() {
+                let tk = format!("{wk}.tasks[{ti}]");
+                c.at_least(&format!("{tk}.width"), t.width.into(), 1);
+                if !(0.0..=1.0).contains(&t.failure_probability) {
+                    c.err(
+                        &format!("{tk}.failure_probability"),
+                        format!("must be within 0..=1 (got {})", t.failure_probability),
+                    );
+                }
+                let mut deps = Vec::new();
+                match w.kind {
+                    WorkflowKind::Dag => {
+                        if t.group.is_some() {
+                            c.err(
+                                &format!("{tk}.group"),
+                                "`group` is for kind = \"steps\"; a DAG task uses `depends`",
+                            );
+                        }
+                        for dname in &t.depends {
+                            match index.get(dname.as_str()) {
+                                Some(&di) if di == ti => c.err(&format!("{tk}.depends"), format!("task {:?} depends on itself", t.name)),
+                                Some(&di) if di > ti => c.err(
+                                    &format!("{tk}.depends"),
+                                    format!("task {:?} depends on {:?}, declared later: declare tasks after their dependencies (this also rules out cycles)", t.name, dname),
+                                ),
+                                Some(&di) => deps.push(di),
+                                None => {
+                                    let help = did_you_mean(dname, w.tasks.iter().map(|t| t.name.as_str()))
+                                        .map(|s| format!("did you mean `{s}`?"));
+                                    c.err_help(&format!("{tk}.depends"), format!("unknown task {dname:?}"), help);
+                                }
+                            }
+                        }
+                    }
+                    WorkflowKind::Steps => {
+                        if !t.depends.is_empty() {
+                            c.err(
+                                &format!("{tk}.depends"),
+                                "steps run in `group` order; `depends` is for kind = \"dag\"",
+                            );
+                        }
+                        match t.group {
+                            None => c.err(&tk, "a step needs `group` (0, 1, 2, ...)"),
+                            Some(g) => groups = groups.max(g + 1),
+                        }
+                    }
+                }
+                let image = match images.iter().position(|i| *i == t.image) {
+                    Some(p) => p,
+                    None => {
+                        images.push(t.image.clone());
+                        images.len() - 1
+                    }
+                };
+                if !pools.is_empty()
+                    && !pools
+                        .iter()
+                        .any(|p| p.alloc_cpu >= t.cpu.0 && p.alloc_mem >= t.memory.0)
+                {
+                    c.warn(
+                        &format!("{tk}.cpu"),
+                        format!(
+                            "task {:?} requests cpu {} and memory {}, more than any node's allocatable: its pods will stay Pending (Unschedulable) and the workflow will not finish",
+                            t.name, t.cpu, crate::units::format_bytes(t.memory.0)
+                        ),
+                    );
+                }
+                tasks.push(TaskSpec {
+                    name: t.name.clone(),
+                    deps,
+                    group: t.group.unwrap_or(0),
+                    width: t.width,
+                    cpu: t.cpu.0,
+                    mem: t.memory.0,
+                    image,
+                    image_size: t.image_size.0,
+                    duration: t.duration.clone(),
+                    failure_probability: t.failure_probability,
+                });
+            }
+            if w.kind == WorkflowKind::Steps {
+                // Every group must be used, and each step depends on all steps of the previous group.
+                for g in 0..groups {
+                    if !w.tasks.iter().any(|t| t.group == Some(g)) {
+                        c.err(&format!("{wk}.tasks"), format!("steps group {g} has no step (groups must be 0, 1, 2, ... without gaps)"));
+                    }
+                }
+                let group_of: Vec<u32> = w.tasks.iter().map(|t| t.group.unwrap_or(0)).collect();
+                for (ti, task) in tasks.iter_mut().enumerate() {
+                    let g = group_of[ti];
+                    if g > 0 {
+                        task.deps = (0..w.tasks.len())
+                            .filter(|&j| group_of[j] + 1 == g)
+                            .collect();
+                    }
+                }
+                // Order tasks by group so deps point backwards.
+                let mut order: Vec<usize> = (0..tasks.len()).collect();
+                order.sort_by_key(|&i| group_of[i]);
+                let remap: Vec<usize> = {
+                    let mut r = vec![0; tasks.len()];
+                    for (new, &old) in order.iter().enumerate() {
+                        r[old] = new;
+                    }
+                    r
+                };
+                let mut sorted: Vec<TaskSpec> = order.iter().map(|&i| tasks[i].clone()).collect();
+                for t in &mut sorted {
+                    for d in &mut t.deps {
+                        *d = remap[*d];
+                    }
+                }
+                tasks = sorted;
+            }
+            workflows.push(WorkflowSpec {
+                name: w.name.clone(),
+                kind: w.kind,
+                parallelism: w.parallelism,
+                spec_bytes: w.spec_bytes.0,
+                tasks,
+                groups,
+            });
+        }
+
+        // Submissions.
+        if raw.submissions.is_empty() {
+            c.err(
+                "submissions",
+                "no [[submissions]]: nothing would be submitted",
+            );
+        }
+        let mut submissions = Vec::new();
+        for (si, s) in raw.submissions.iter().enumerate() {
+            let sk = format!("submissions[{si}]");
+            c.at_least(&format!("{sk}.count"), s.count.into(), 1);
+            c.at_least(&format!("{sk}.clients"), s.clients.into(), 1);
+            if s.arrival == Arrival::Poisson && s.interval.0 == 0 {
+                c.err(
+                    &format!("{sk}.interval"),
+                    "poisson arrivals need a mean `interval` > 0",
+                );
+            }
+            match wf_names.get(&s.workflow) {
+                Some(&w) => submissions.push(Submission {
+                    workflow: w,
+                    cfg: s.clone(),
+                }),
+                None => {
+                    let help =
+                        did_you_mean(&s.workflow, raw.workflows.iter().map(|w| w.name.as_str()))
+                            .map(|n| format!("did you mean `{n}`?"))
+                            .or_else(|| {
+                                Some(format!(
+                                    "defined workflows: {}",
+                                    raw.workflows
+                                        .iter()
+                                        .map(|w| w.name.as_str())
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ))
+                            });
+                    c.err_help(
+                        &format!("{sk}.workflow"),
+                        format!("unknown workflow {:?}", s.workflow),
+                        help,
+                    );
+                }
+            }
+        }
+
+        if !c.errors.is_empty() {
+            return Err(ScenarioError::Invalid(c.errors));
+        }
+        Ok(Scenario {
+            source: file.to_string(),
+            file: raw,
+            pools,
+            workflows,
+            submissions,
+            images,
+            warnings: c.warnings,
+        })
+    }
+
+    /// Master seed of the scenario.
+    pub fn seed(&self) -> u64 {
+        self.file.experiment.seed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gke_formula_gives_15890m_for_16_cores() {
+        let (cpu, _) = gke_allocatable(16_000, 64 * 1024 * 1024 * 1024);
+        assert_eq!(cpu, 15_890);
+    }
+
+    #[test]
+    fn gke_memory_matches_reference_points() {
+        // k8s-facts §3.3: 16 GiB -> 13,622 Mi; 32 GiB -> 29,023 Mi; 64 GiB -> 59,824 Mi.
+        for (gib, mi) in [(16u64, 13_622u64), (32, 29_023), (64, 59_824)] {
+            let (_, mem) = gke_allocatable(4000, gib << 30);
+            assert_eq!((mem as f64 / MIB).round() as u64, mi, "{gib} GiB");
+        }
+    }
+
+    #[test]
+    fn eks_formula_matches_observed_c6a_2xlarge() {
+        // k8s-facts §3.3: c6a.2xlarge 8 vCPU / 16 GiB / 58 pods -> 7910m, 14162Mi.
+        let (cpu, mem) = eks_allocatable(8000, 16 << 30, 58);
+        assert_eq!(cpu, 7910);
+        assert_eq!(mem >> 20, 14_162);
+    }
+}

@@ -1,0 +1,1632 @@
+//! The simulated world: every component's state, the closed [`Event`] enum, and the one
+//! `match` that dispatches events to models. One [`World`] is one run; it is a pure function
+//! of the scenario and the seed.
+//!
+//! Event flow of one workflow: `Submit` → client bucket → `ApiArrive`/`ApiDone` (CREATE
+//! Workflow) → informer add → `workflow_queue` → a worker reconciles (`WorkerStep`): pod
+//! statuses are read from the informer, ready tasks get pods (CREATE through the controller's
+//! kube bucket, bounded by `MAX_OPERATION_TIME` and `resourceRateLimit`), the whole object is
+//! written back (PUT through the workflow bucket). Pods go to the scheduler (`SchedulerCycle`,
+//! bind), then the kubelet (`Kubelet`: sandbox, image pull, init, main, wait), whose status
+//! PATCHes make the pod informer requeue the workflow after `DEFAULT_REQUEUE_TIME`. Completed
+//! pods are labelled through `pod_cleanup_queue`.
+//!
+//! Simplified: informers are instantaneous (no watch lag); the controller's three clientsets
+//! are modelled as two buckets (kube, workflow; the dynamic client only LIST/WATCHes);
+//! WorkflowTaskResult writes, update conflicts, retries and spot evictions are not modelled.
+
+use crate::argo::workflow::{Storage, WfPhase, WorkflowRun};
+use crate::argo::workqueue::WorkQueue;
+use crate::engine::{EventQueue, RngStream, SimTime};
+use crate::kube::apiserver::{Admission, ApiServer, ETCD_TOO_LARGE, Verb};
+use crate::kube::nodes::Nodes;
+use crate::kube::ratelimit::TokenBucket;
+use crate::metrics::*;
+use crate::scenario::Scenario;
+use crate::scenario::defaults as d;
+use crate::scenario::schema::{Arrival, AuthMode, SubmitVia, WorkflowKind};
+use indexmap::IndexMap;
+use rand::RngExt;
+use rand_distr::{Distribution, Exp};
+use std::collections::{BTreeMap, VecDeque};
+
+/// *Estimate*: size of an Argo pod object (main + init + wait containers, volumes, labels).
+const POD_OBJECT_BYTES: u64 = 6 * 1024;
+/// *Estimate*: size of a Kubernetes Event or a small PATCH body.
+const SMALL_BODY_BYTES: u64 = 1024;
+
+/// Every event of the simulation. Fields are indices into the world's tables (`stream`:
+/// submission stream, `idx`: arrival number, `call`: API request, `wf`: workflow, `worker`:
+/// controller worker, `pod`: pod) or the time a timer was set for (`at`).
+#[allow(missing_docs)]
+#[derive(Debug, Clone, Copy)]
+pub enum Event {
+    /// Submission `idx` of stream `stream` arrives.
+    Submit { stream: usize, idx: u32 },
+    /// A request leaves its client's bucket and reaches the apiserver.
+    ApiArrive { call: usize },
+    /// A request's service time is over.
+    ApiDone { call: usize },
+    /// A delayed `workflow_queue` add matures.
+    QueueTimer { wf: usize, at: SimTime },
+    /// A worker's CPU time for the current reconcile is over.
+    WorkerCpuDone { worker: usize },
+    /// A pod_cleanup_queue item passed the queue's rate limiter.
+    CleanupReady { pod: usize },
+    /// The scheduler finishes one cycle.
+    SchedulerCycle,
+    /// An unschedulable pod's backoff expired.
+    PodBackoffDone { pod: usize },
+    /// Kubelet progress of a pod.
+    Kubelet { pod: usize, stage: KubeletStage },
+    /// Time-series sample.
+    Sample,
+}
+
+/// Kubelet stages of a pod after binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KubeletStage {
+    /// Sandbox up and image present: the init container starts.
+    InitStart,
+    /// Init done: main (and wait) start.
+    MainStart,
+    /// Main and wait exited.
+    Exit,
+}
+
+/// Who is waiting for an API response.
+#[derive(Debug, Clone, Copy)]
+enum Origin {
+    Submit { wf: usize, client: usize },
+    Worker { worker: usize },
+    Cleanup { pod: usize },
+    Bind { pod: usize, node: usize },
+    KubeletStatus { pod: usize },
+    FireAndForget,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Ok,
+    TooMany,
+    TooLarge,
+    EtcdTooLarge,
+}
+
+#[derive(Debug, Clone)]
+struct ApiCall {
+    client: usize,
+    verb: Verb,
+    resource: &'static str,
+    bytes: u64,
+    origin: Origin,
+    attempts: u32,
+    first: SimTime,
+}
+
+#[derive(Debug, Clone)]
+struct Client {
+    name: &'static str,
+    bucket: TokenBucket,
+    qps: f64,
+    burst: u32,
+}
+
+#[derive(Debug, Default, Clone)]
+struct ThrottleAcc {
+    qps: f64,
+    burst: u32,
+    requests: u64,
+    throttled: u64,
+    logged: u64,
+    total: f64,
+    max: f64,
+    worst: String,
+}
+
+#[derive(Debug, Default, Clone)]
+struct ApiAcc {
+    count: u64,
+    errors: u64,
+    latencies: Vec<f64>,
+}
+
+/// Pending reasons, in the order the report lists them.
+const REASONS: [&str; 4] = [
+    "Pending",
+    "Unschedulable",
+    "ContainerCreating",
+    "PodInitializing",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PodState {
+    Pending(u8),
+    Running,
+    Succeeded,
+    Failed,
+}
+
+#[derive(Debug, Clone)]
+struct Pod {
+    wf: usize,
+    task: u32,
+    cpu: u64,
+    mem: u64,
+    image: usize,
+    state: PodState,
+    /// What the controller has recorded in the workflow status.
+    recorded: PodState,
+    /// What the informer shows.
+    observed: PodState,
+    since: SimTime,
+    node: Option<usize>,
+    created_at: SimTime,
+    main_start: SimTime,
+    run_time: SimTime,
+    fails: bool,
+    sched_attempts: u32,
+    backoff_until: SimTime,
+    unsched_msg: String,
+    cleanup_enqueued: SimTime,
+}
+
+#[derive(Debug, Clone)]
+struct Reconcile {
+    wf: usize,
+    started: SimTime,
+    deadline: SimTime,
+    plan: VecDeque<u32>,
+    requeue: bool,
+    updated: bool,
+    persisting: bool,
+    became_running: u32,
+    became_done: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+struct Submitter {
+    client: usize,
+    busy: bool,
+    waiting: VecDeque<(usize, u32)>,
+}
+
+/// The whole simulated system during one run.
+pub struct World<'s> {
+    sc: &'s Scenario,
+    q: EventQueue<Event>,
+    rng_run: RngStream,
+    rng_fail: RngStream,
+    api: ApiServer,
+    clients: Vec<Client>,
+    calls: Vec<Option<ApiCall>>,
+    free_calls: Vec<usize>,
+    nodes: Nodes,
+    wfs: Vec<WorkflowRun>,
+    pods: Vec<Pod>,
+    wq: WorkQueue,
+    workers: Vec<Option<Reconcile>>,
+    idle_workers: Vec<usize>,
+    throttled_wfs: VecDeque<usize>,
+    running_wfs: u32,
+    rrl: Option<TokenBucket>,
+    cleanup_bucket: TokenBucket,
+    cleanup_ready: VecDeque<usize>,
+    cleanup_idle: u32,
+    sched_active: VecDeque<usize>,
+    sched_unsched: VecDeque<usize>,
+    sched_busy: bool,
+    submitters: Vec<Vec<Submitter>>,
+    server_client: usize,
+    kubelet_client0: usize,
+    arrivals_left: u64,
+    unfinished_wfs: u64,
+    // metrics
+    api_acc: BTreeMap<(&'static str, Verb, &'static str), ApiAcc>,
+    throttle: IndexMap<&'static str, ThrottleAcc>,
+    status_429: u64,
+    status_413: u64,
+    etcd_too_large: u64,
+    reason_seconds: [f64; 4],
+    reason_pods: [u64; 4],
+    reason_now: [u64; 4],
+    running_pods: u64,
+    queue_latency: Vec<f64>,
+    op_durations: Vec<f64>,
+    deadline_exceeded: u64,
+    rrl_refused: u64,
+    reconciles: u64,
+    pods_created: u64,
+    cleanups: u64,
+    cleanup_latency: Vec<f64>,
+    cleanup_max_depth: u64,
+    workers_busy_max: u64,
+    parallelism_held: u64,
+    sched_wait: Vec<f64>,
+    pull_wait: Vec<f64>,
+    startup: Vec<f64>,
+    image_pulls: u64,
+    last_finish: SimTime,
+    ts: TimeSeries,
+}
+
+const CTRL_KUBE: usize = 0;
+const CTRL_WF: usize = 1;
+const SCHEDULER: usize = 2;
+
+impl<'s> World<'s> {
+    /// Build the world at time zero for `seed`.
+    pub fn new(sc: &'s Scenario, seed: u64) -> Self {
+        let f = &sc.file;
+        let c = &f.controller;
+        let mut clients = vec![
+            Client::new("workflow-controller (kube)", c.qps, c.burst),
+            Client::new("workflow-controller (workflow)", c.qps, c.burst),
+            Client::new("kube-scheduler", f.scheduler.qps, f.scheduler.burst),
+        ];
+        let server_client = clients.len();
+        clients.push(Client::new(
+            "argo-server",
+            f.argo_server.kube_api_qps,
+            f.argo_server.kube_api_burst,
+        ));
+        let mut submitters = Vec::new();
+        for s in &sc.submissions {
+            let mut v = Vec::new();
+            for _ in 0..s.cfg.clients {
+                let client = match s.cfg.via {
+                    SubmitVia::ArgoServer if f.argo_server.auth_mode == AuthMode::Server => {
+                        server_client
+                    }
+                    SubmitVia::ArgoServer => {
+                        clients.push(Client::new(
+                            "argo-server",
+                            f.argo_server.kube_api_qps,
+                            f.argo_server.kube_api_burst,
+                        ));
+                        clients.len() - 1
+                    }
+                    SubmitVia::ArgoCli => {
+                        clients.push(Client::new(
+                            "argo-cli",
+                            d::CLIENT_GO_DEFAULT_QPS,
+                            d::CLIENT_GO_DEFAULT_BURST,
+                        ));
+                        clients.len() - 1
+                    }
+                    SubmitVia::Kubectl => {
+                        clients.push(Client::new(
+                            "kubectl",
+                            d::CLIENT_GO_DEFAULT_QPS,
+                            d::CLIENT_GO_DEFAULT_BURST,
+                        ));
+                        clients.len() - 1
+                    }
+                };
+                v.push(Submitter {
+                    client,
+                    busy: false,
+                    waiting: VecDeque::new(),
+                });
+            }
+            submitters.push(v);
+        }
+        let nodes = Nodes::new(&sc.pools, sc.images.len(), f.scheduler.scoring);
+        let kubelet_client0 = clients.len();
+        for _ in 0..nodes.nodes.len() {
+            clients.push(Client::new(
+                "kubelet",
+                f.kubelet.api_qps,
+                f.kubelet.api_burst,
+            ));
+        }
+        let mut throttle = IndexMap::new();
+        for cl in &clients {
+            throttle.entry(cl.name).or_insert(ThrottleAcc {
+                qps: cl.qps,
+                burst: cl.burst,
+                ..Default::default()
+            });
+        }
+        let workers = c.workflow_workers as usize;
+        let mut ts = TimeSeries {
+            interval_s: f.experiment.sample_interval.as_secs_f64(),
+            ..Default::default()
+        };
+        for name in SERIES {
+            ts.series.insert(name.to_string(), Vec::new());
+        }
+        World {
+            sc,
+            q: EventQueue::new(),
+            rng_run: RngStream::new(seed, "pod-durations"),
+            rng_fail: RngStream::new(seed, "pod-failures"),
+            api: ApiServer::new(f.apiserver.clone()),
+            clients,
+            calls: Vec::new(),
+            free_calls: Vec::new(),
+            nodes,
+            wfs: Vec::new(),
+            pods: Vec::new(),
+            wq: WorkQueue::new(),
+            workers: vec![None; workers],
+            idle_workers: (0..workers).rev().collect(),
+            throttled_wfs: VecDeque::new(),
+            running_wfs: 0,
+            rrl: c
+                .resource_rate_limit
+                .map(|r| TokenBucket::new(r.limit, r.burst)),
+            cleanup_bucket: TokenBucket::new(d::CLEANUP_QUEUE_QPS, d::CLEANUP_QUEUE_BURST),
+            cleanup_ready: VecDeque::new(),
+            cleanup_idle: c.pod_cleanup_workers,
+            sched_active: VecDeque::new(),
+            sched_unsched: VecDeque::new(),
+            sched_busy: false,
+            submitters,
+            server_client,
+            kubelet_client0,
+            arrivals_left: 0,
+            unfinished_wfs: 0,
+            api_acc: BTreeMap::new(),
+            throttle,
+            status_429: 0,
+            status_413: 0,
+            etcd_too_large: 0,
+            reason_seconds: [0.0; 4],
+            reason_pods: [0; 4],
+            reason_now: [0; 4],
+            running_pods: 0,
+            queue_latency: Vec::new(),
+            op_durations: Vec::new(),
+            deadline_exceeded: 0,
+            rrl_refused: 0,
+            reconciles: 0,
+            pods_created: 0,
+            cleanups: 0,
+            cleanup_latency: Vec::new(),
+            cleanup_max_depth: 0,
+            workers_busy_max: 0,
+            parallelism_held: 0,
+            sched_wait: Vec::new(),
+            pull_wait: Vec::new(),
+            startup: Vec::new(),
+            image_pulls: 0,
+            last_finish: SimTime::ZERO,
+            ts,
+        }
+        .with_arrivals(seed)
+    }
+
+    fn with_arrivals(mut self, seed: u64) -> Self {
+        for (si, s) in self.sc.submissions.iter().enumerate() {
+            let mut rng = RngStream::new(seed, &format!("arrivals/{si}"));
+            let mut t = SimTime(s.cfg.start.0);
+            for idx in 0..s.cfg.count {
+                if idx > 0 {
+                    let gap = match s.cfg.arrival {
+                        Arrival::Fixed => SimTime(s.cfg.interval.0),
+                        Arrival::Poisson => {
+                            let mean = s.cfg.interval.as_secs_f64();
+                            let x: f64 = Exp::new(1.0 / mean)
+                                .map(|e| e.sample(&mut *rng))
+                                .unwrap_or(mean);
+                            SimTime::from_secs_f64_ceil(x)
+                        }
+                    };
+                    t = t.plus(gap);
+                }
+                self.q.schedule_at(t, Event::Submit { stream: si, idx });
+                self.arrivals_left += 1;
+            }
+        }
+        self.q.schedule_at(SimTime::ZERO, Event::Sample);
+        self
+    }
+
+    /// Run to completion or the horizon and build the report.
+    pub fn run(mut self, replication: u32, seed: u64) -> RunReport {
+        let horizon = SimTime(self.sc.file.experiment.horizon.0);
+        while let Some((_, ev)) = self.q.pop_until(horizon) {
+            self.handle(ev);
+        }
+        let horizon_reached = self.arrivals_left > 0 || self.unfinished_wfs > 0;
+        let end = if horizon_reached {
+            horizon
+        } else {
+            self.last_finish
+        };
+        self.report(replication, seed, end, horizon_reached)
+    }
+
+    fn now(&self) -> SimTime {
+        self.q.now()
+    }
+
+    fn handle(&mut self, ev: Event) {
+        match ev {
+            Event::Submit { stream, idx } => self.on_submit(stream, idx),
+            Event::ApiArrive { call } => self.on_api_arrive(call),
+            Event::ApiDone { call } => self.on_api_done(call),
+            Event::QueueTimer { wf, at } => {
+                let now = self.now();
+                self.wq.timer_fired(wf, at, now);
+                self.start_workers();
+            }
+            Event::WorkerCpuDone { worker } => self.on_worker_cpu_done(worker),
+            Event::CleanupReady { pod } => {
+                self.cleanup_ready.push_back(pod);
+                self.cleanup_max_depth =
+                    self.cleanup_max_depth.max(self.cleanup_ready.len() as u64);
+                self.cleanup_start();
+            }
+            Event::SchedulerCycle => self.on_scheduler_cycle(),
+            Event::PodBackoffDone { pod } => {
+                self.sched_active.push_back(pod);
+                self.sched_kick();
+            }
+            Event::Kubelet { pod, stage } => self.on_kubelet(pod, stage),
+            Event::Sample => self.on_sample(),
+        }
+    }
+
+    // ---------------------------------------------------------------- API path
+
+    fn issue(
+        &mut self,
+        client: usize,
+        verb: Verb,
+        resource: &'static str,
+        bytes: u64,
+        origin: Origin,
+    ) {
+        let now = self.now();
+        let call = ApiCall {
+            client,
+            verb,
+            resource,
+            bytes,
+            origin,
+            attempts: 0,
+            first: now,
+        };
+        let id = match self.free_calls.pop() {
+            Some(i) => {
+                self.calls[i] = Some(call);
+                i
+            }
+            None => {
+                self.calls.push(Some(call));
+                self.calls.len() - 1
+            }
+        };
+        self.throttle_and_send(id);
+    }
+
+    fn throttle_and_send(&mut self, id: usize) {
+        let now = self.now();
+        let Some(call) = self.calls[id].as_ref() else {
+            return;
+        };
+        let (client, verb, resource) = (call.client, call.verb, call.resource);
+        let cl = &mut self.clients[client];
+        let wait = cl.bucket.reserve(now);
+        let acc = self.throttle.get_mut(cl.name).expect("client registered");
+        acc.requests += 1;
+        if wait > SimTime::ZERO {
+            acc.throttled += 1;
+            let w = wait.as_secs_f64();
+            acc.total += w;
+            if wait.0 >= d::EXTRA_LONG_THROTTLE_LATENCY_US {
+                acc.logged += 1;
+            }
+            if w > acc.max {
+                acc.max = w;
+                acc.worst = format!(
+                    "Waited for {:.2}s due to client-side throttling, not priority and fairness, request: {}:{}",
+                    w,
+                    verb.as_str().to_uppercase(),
+                    resource
+                );
+            }
+        }
+        self.q.schedule_in(wait, Event::ApiArrive { call: id });
+    }
+
+    fn on_api_arrive(&mut self, id: usize) {
+        let Some(call) = self.calls[id].as_mut() else {
+            return;
+        };
+        match self.api.admit(call.verb, call.bytes) {
+            Admission::Accepted(service) => {
+                self.q.schedule_in(service, Event::ApiDone { call: id });
+            }
+            Admission::EntityTooLarge => {
+                self.status_413 += 1;
+                self.complete(id, Status::TooLarge);
+            }
+            Admission::TooManyRequests => {
+                self.status_429 += 1;
+                call.attempts += 1;
+                if call.attempts > d::CLIENT_GO_MAX_RETRIES {
+                    self.complete(id, Status::TooMany);
+                } else {
+                    // client-go sleeps Retry-After, then the retry passes the bucket again.
+                    let retry = self.api.retry_after();
+                    let client = call.client;
+                    let now = self.now();
+                    let wait = self.clients[client]
+                        .bucket
+                        .reserve(now.plus(retry))
+                        .plus(retry);
+                    self.q.schedule_in(wait, Event::ApiArrive { call: id });
+                }
+            }
+        }
+    }
+
+    fn on_api_done(&mut self, id: usize) {
+        let Some(call) = self.calls[id].as_ref() else {
+            return;
+        };
+        self.api.release(call.verb);
+        let status = if self.api.etcd_accepts(call.verb, call.bytes) {
+            Status::Ok
+        } else {
+            self.etcd_too_large += 1;
+            Status::EtcdTooLarge
+        };
+        self.complete(id, status);
+    }
+
+    fn complete(&mut self, id: usize, status: Status) {
+        let Some(call) = self.calls[id].take() else {
+            return;
+        };
+        self.free_calls.push(id);
+        let now = self.now();
+        let acc = self
+            .api_acc
+            .entry((self.clients[call.client].name, call.verb, call.resource))
+            .or_default();
+        acc.count += 1;
+        if status != Status::Ok {
+            acc.errors += 1;
+        }
+        acc.latencies.push(now.since(call.first).as_secs_f64());
+        match call.origin {
+            Origin::Submit { wf, client } => self.on_submit_done(wf, client, status),
+            Origin::Worker { worker } => self.on_worker_call_done(worker, status),
+            Origin::Cleanup { pod } => {
+                self.cleanups += 1;
+                let lat = now.since(self.pods[pod].cleanup_enqueued).as_secs_f64();
+                self.cleanup_latency.push(lat);
+                self.cleanup_idle += 1;
+                self.cleanup_start();
+            }
+            Origin::Bind { pod, node } => self.on_bound(pod, node, status),
+            Origin::KubeletStatus { pod } => self.on_pod_status_visible(pod),
+            Origin::FireAndForget => {}
+        }
+    }
+
+    fn api_error_text(&self, status: Status) -> String {
+        match status {
+            Status::Ok => String::new(),
+            Status::TooMany => {
+                "the server has received too many requests and has asked us to try again later"
+                    .into()
+            }
+            Status::TooLarge => self.api.entity_too_large_message(),
+            Status::EtcdTooLarge => ETCD_TOO_LARGE.into(),
+        }
+    }
+
+    // ---------------------------------------------------------------- submission
+
+    fn on_submit(&mut self, stream: usize, idx: u32) {
+        self.arrivals_left -= 1;
+        let n = self.submitters[stream].len();
+        let slot = idx as usize % n;
+        let s = &mut self.submitters[stream][slot];
+        if s.busy {
+            s.waiting.push_back((stream, idx));
+            return;
+        }
+        self.start_submission(stream, slot);
+    }
+
+    fn start_submission(&mut self, stream: usize, slot: usize) {
+        let now = self.now();
+        let sub = &self.sc.submissions[stream];
+        let spec_idx = sub.workflow;
+        let spec = &self.sc.workflows[spec_idx];
+        let wf = self.wfs.len();
+        self.wfs.push(WorkflowRun::new(
+            spec_idx,
+            spec,
+            format!("{}-{}", spec.name, wf),
+            now,
+        ));
+        self.unfinished_wfs += 1;
+        let s = &mut self.submitters[stream][slot];
+        s.busy = true;
+        let client = s.client;
+        // Each `argo submit`/`kubectl` is a new process, and the Argo Server in client auth
+        // mode builds new clientsets per request: a full bucket. Server mode shares one.
+        if client != self.server_client {
+            self.clients[client].bucket.reset(now);
+        }
+        let bytes = spec.spec_bytes;
+        self.issue(
+            client,
+            Verb::Create,
+            "workflows",
+            bytes,
+            Origin::Submit {
+                wf,
+                client: stream * 1_000_000 + slot,
+            },
+        );
+    }
+
+    fn on_submit_done(&mut self, wf: usize, key: usize, status: Status) {
+        let now = self.now();
+        let (stream, slot) = (key / 1_000_000, key % 1_000_000);
+        if status == Status::Ok {
+            let w = &mut self.wfs[wf];
+            w.created_at = Some(now);
+            w.phase = WfPhase::Pending;
+            let delay = SimTime(self.sc.file.controller.initial_delay.0);
+            self.enqueue_after(wf, delay);
+        } else {
+            let msg = format!("submission failed: {}", self.api_error_text(status));
+            self.finish_workflow(wf, WfPhase::Error, msg);
+        }
+        let s = &mut self.submitters[stream][slot];
+        s.busy = false;
+        if let Some((st, _)) = s.waiting.pop_front() {
+            self.start_submission(st, slot);
+        }
+    }
+
+    // ---------------------------------------------------------------- controller
+
+    fn enqueue_after(&mut self, wf: usize, delay: SimTime) {
+        let now = self.now();
+        if let Some(at) = self.wq.add_after(wf, delay, now) {
+            self.q.schedule_at(at, Event::QueueTimer { wf, at });
+        }
+        self.start_workers();
+    }
+
+    fn requeue(&mut self, wf: usize) {
+        self.enqueue_after(wf, SimTime(self.sc.file.controller.default_requeue_time.0));
+    }
+
+    fn start_workers(&mut self) {
+        while !self.wq.is_empty() {
+            let Some(&worker) = self.idle_workers.last() else {
+                return;
+            };
+            let now = self.now();
+            let Some((wf, lat)) = self.wq.get(now) else {
+                return;
+            };
+            self.idle_workers.pop();
+            self.queue_latency.push(lat.as_secs_f64());
+            let busy = (self.workers.len() - self.idle_workers.len()) as u64;
+            self.workers_busy_max = self.workers_busy_max.max(busy);
+            self.begin_reconcile(worker, wf);
+        }
+    }
+
+    fn begin_reconcile(&mut self, worker: usize, wf: usize) {
+        let now = self.now();
+        let ctl = &self.sc.file.controller;
+        if self.wfs[wf].phase.is_done() {
+            // Completed workflows are skipped (label workflows.argoproj.io/completed=true).
+            self.wq.done(wf);
+            self.idle_workers.push(worker);
+            return;
+        }
+        // Controller parallelism: a workflow that has not started waits for a slot.
+        if self.wfs[wf].phase == WfPhase::Pending
+            && ctl.parallelism > 0
+            && self.running_wfs >= ctl.parallelism
+        {
+            if !self.throttled_wfs.contains(&wf) {
+                self.throttled_wfs.push_back(wf);
+                self.parallelism_held += 1;
+            }
+            self.wq.done(wf);
+            self.idle_workers.push(worker);
+            return;
+        }
+        // Safety resync: every processed workflow is re-added after workflowResyncPeriod.
+        let resync = SimTime(ctl.workflow_resync_period.0);
+        if let Some(at) = self.wq.add_after(wf, resync, now) {
+            self.q.schedule_at(at, Event::QueueTimer { wf, at });
+        }
+        self.reconciles += 1;
+        let mut rec = Reconcile {
+            wf,
+            started: now,
+            deadline: now.plus(SimTime(ctl.max_operation_time.0)),
+            plan: VecDeque::new(),
+            requeue: false,
+            updated: false,
+            persisting: false,
+            became_running: 0,
+            became_done: Vec::new(),
+        };
+        let spec = &self.sc.workflows[self.wfs[wf].spec];
+        let w = &mut self.wfs[wf];
+        w.reconciles += 1;
+        if w.phase == WfPhase::Pending {
+            w.phase = WfPhase::Running;
+            w.started_at = Some(now);
+            w.virtual_nodes += 1; // the entrypoint DAG/Steps node
+            rec.updated = true;
+            self.running_wfs += 1;
+        }
+        // podReconciliation: fold informer changes into node statuses.
+        let dirty = std::mem::take(&mut w.dirty_pods);
+        for p in dirty {
+            let pod = &mut self.pods[p];
+            if pod.observed == pod.recorded {
+                continue;
+            }
+            let t = &mut w.tasks[pod.task as usize];
+            match pod.observed {
+                PodState::Running => rec.became_running += 1,
+                PodState::Succeeded | PodState::Failed => {
+                    t.active -= 1;
+                    if pod.observed == PodState::Succeeded {
+                        t.succeeded += 1;
+                    } else {
+                        t.failed += 1;
+                        w.stop_new = true;
+                    }
+                    if pod.recorded != PodState::Running {
+                        rec.became_running += 1;
+                    }
+                    rec.became_done.push(p);
+                }
+                PodState::Pending(_) => {}
+            }
+            pod.recorded = pod.observed;
+            rec.updated = true;
+        }
+        let cpu = ctl.reconcile_base_cpu.0 + ctl.reconcile_per_node_cpu.0 * w.nodes();
+        let _ = spec;
+        self.workers[worker] = Some(rec);
+        self.q
+            .schedule_in(SimTime(cpu), Event::WorkerCpuDone { worker });
+    }
+
+    fn on_worker_cpu_done(&mut self, worker: usize) {
+        let Some(rec) = self.workers[worker].as_mut() else {
+            return;
+        };
+        let wf = rec.wf;
+        let spec = &self.sc.workflows[self.wfs[wf].spec];
+        let w = &self.wfs[wf];
+        if !w.stop_new {
+            let mut budget = if spec.parallelism > 0 {
+                spec.parallelism.saturating_sub(w.active_pods())
+            } else {
+                u32::MAX
+            };
+            for (i, t) in w.tasks.iter().enumerate() {
+                if budget == 0 {
+                    break;
+                }
+                let width = spec.tasks[i].width;
+                if t.created < width && w.task_ready(spec, i) {
+                    let n = (width - t.created).min(budget);
+                    for _ in 0..n {
+                        rec.plan.push_back(i as u32);
+                    }
+                    budget -= n;
+                }
+            }
+        }
+        self.continue_creating(worker);
+    }
+
+    fn continue_creating(&mut self, worker: usize) {
+        let now = self.now();
+        let Some(rec) = self.workers[worker].as_mut() else {
+            return;
+        };
+        if rec.plan.is_empty() {
+            return self.persist(worker);
+        }
+        if now > rec.deadline {
+            self.deadline_exceeded += 1;
+            rec.requeue = true;
+            rec.plan.clear();
+            return self.persist(worker);
+        }
+        if let Some(rrl) = self.rrl.as_mut()
+            && !rrl.try_accept(now)
+        {
+            self.rrl_refused += 1;
+            rec.requeue = true;
+            rec.plan.clear();
+            return self.persist(worker);
+        }
+        self.issue(
+            CTRL_KUBE,
+            Verb::Create,
+            "pods",
+            POD_OBJECT_BYTES,
+            Origin::Worker { worker },
+        );
+    }
+
+    fn on_worker_call_done(&mut self, worker: usize, status: Status) {
+        let Some(rec) = self.workers[worker].as_mut() else {
+            return;
+        };
+        if rec.persisting {
+            return self.on_persisted(worker, status);
+        }
+        let Some(task) = rec.plan.pop_front() else {
+            return self.persist(worker);
+        };
+        if status != Status::Ok {
+            // Transient: the node stays Pending and the workflow is requeued.
+            rec.requeue = true;
+            rec.plan.clear();
+            return self.persist(worker);
+        }
+        rec.updated = true;
+        let wf = rec.wf;
+        let now = self.now();
+        let spec_idx = self.wfs[wf].spec;
+        let spec = &self.sc.workflows[spec_idx];
+        let ts = &spec.tasks[task as usize];
+        let group = (spec.kind == WorkflowKind::Steps).then_some(ts.group as usize);
+        self.wfs[wf].record_created(spec, task as usize, group);
+        let fails =
+            ts.failure_probability > 0.0 && self.rng_fail.random::<f64>() < ts.failure_probability;
+        let run_time = ts.duration.sample(&mut *self.rng_run);
+        let pod = self.pods.len();
+        self.pods.push(Pod {
+            wf,
+            task,
+            cpu: ts.cpu,
+            mem: ts.mem,
+            image: ts.image,
+            state: PodState::Pending(0),
+            recorded: PodState::Pending(0),
+            observed: PodState::Pending(0),
+            since: now,
+            node: None,
+            created_at: now,
+            main_start: SimTime::ZERO,
+            run_time,
+            fails,
+            sched_attempts: 0,
+            backoff_until: SimTime::ZERO,
+            unsched_msg: String::new(),
+            cleanup_enqueued: SimTime::ZERO,
+        });
+        self.wfs[wf].pods.push(pod);
+        self.pods_created += 1;
+        self.reason_pods[0] += 1;
+        self.reason_now[0] += 1;
+        self.sched_active.push_back(pod);
+        self.sched_kick();
+        self.continue_creating(worker);
+    }
+
+    fn persist(&mut self, worker: usize) {
+        let Some(rec) = self.workers[worker].as_mut() else {
+            return;
+        };
+        let wf = rec.wf;
+        let spec = &self.sc.workflows[self.wfs[wf].spec];
+        let w = &mut self.wfs[wf];
+        if w.phase == WfPhase::Running && w.is_complete(spec) {
+            let failed = w.tasks.iter().any(|t| t.failed > 0);
+            w.phase = if failed {
+                WfPhase::Failed
+            } else {
+                WfPhase::Succeeded
+            };
+            if failed {
+                let (i, _) = w
+                    .tasks
+                    .iter()
+                    .enumerate()
+                    .find(|(_, t)| t.failed > 0)
+                    .expect("a failed task");
+                w.message = format!(
+                    "child of task {:?} failed: Error (exit code 1)",
+                    spec.tasks[i].name
+                );
+            }
+            rec.updated = true;
+        }
+        if !rec.updated {
+            return self.finish_reconcile(worker);
+        }
+        let sized = w.size(spec, &self.sc.file.controller);
+        w.peak_uncompressed = w.peak_uncompressed.max(sized.uncompressed);
+        w.peak_body = w.peak_body.max(sized.body);
+        w.storage = sized.storage;
+        if let Some(msg) = sized.error {
+            // Dehydrate failed: Argo marks the workflow Error and writes it (compressed).
+            w.phase = WfPhase::Error;
+            w.message = msg;
+        }
+        rec.persisting = true;
+        self.issue(
+            CTRL_WF,
+            Verb::Update,
+            "workflows",
+            sized.body,
+            Origin::Worker { worker },
+        );
+    }
+
+    fn on_persisted(&mut self, worker: usize, status: Status) {
+        let Some(rec) = self.workers[worker].take() else {
+            return;
+        };
+        let wf = rec.wf;
+        if status != Status::Ok {
+            if matches!(status, Status::TooLarge | Status::EtcdTooLarge) {
+                // persistWorkflowSizeLimitErr: the workflow is marked Error with the API error.
+                let msg = self.api_error_text(status);
+                self.finish_workflow(wf, WfPhase::Error, msg);
+            } else {
+                // Not persisted: a later reconcile redoes the work.
+                self.requeue(wf);
+            }
+            self.workers[worker] = Some(rec);
+            return self.finish_reconcile(worker);
+        }
+        // Node events through the kube clientset (nodeEvents.enabled default true).
+        for _ in 0..(rec.became_running as usize + rec.became_done.len()) {
+            self.issue(
+                CTRL_KUBE,
+                Verb::Create,
+                "events",
+                SMALL_BODY_BYTES,
+                Origin::FireAndForget,
+            );
+        }
+        let now = self.now();
+        for &p in &rec.became_done {
+            self.pods[p].cleanup_enqueued = now;
+            let delay = self.cleanup_bucket.reserve(now);
+            self.q.schedule_in(delay, Event::CleanupReady { pod: p });
+        }
+        let phase = self.wfs[wf].phase;
+        if phase.is_done() {
+            let msg = self.wfs[wf].message.clone();
+            self.finish_workflow(wf, phase, msg);
+        }
+        self.workers[worker] = Some(rec);
+        self.finish_reconcile(worker);
+    }
+
+    fn finish_reconcile(&mut self, worker: usize) {
+        let Some(rec) = self.workers[worker].take() else {
+            return;
+        };
+        let now = self.now();
+        self.op_durations.push(now.since(rec.started).as_secs_f64());
+        let wf = rec.wf;
+        if rec.requeue && !self.wfs[wf].phase.is_done() {
+            let at = now.plus(SimTime(self.sc.file.controller.default_requeue_time.0));
+            if let Some(at) = self.wq.add_after(wf, at.since(now), now) {
+                self.q.schedule_at(at, Event::QueueTimer { wf, at });
+            }
+        }
+        self.wq.done(wf);
+        self.idle_workers.push(worker);
+        self.start_workers();
+    }
+
+    fn finish_workflow(&mut self, wf: usize, phase: WfPhase, message: String) {
+        let now = self.now();
+        let w = &mut self.wfs[wf];
+        if w.finished_at.is_some() {
+            return;
+        }
+        let was_running = w.started_at.is_some();
+        w.phase = phase;
+        w.message = message;
+        w.finished_at = Some(now);
+        self.unfinished_wfs -= 1;
+        self.last_finish = self.last_finish.max(now);
+        self.wq.forget(wf);
+        if was_running {
+            self.running_wfs -= 1;
+            if let Some(next) = self.throttled_wfs.pop_front() {
+                let now = self.now();
+                self.wq.add(next, now);
+                self.start_workers();
+            }
+        }
+    }
+
+    fn cleanup_start(&mut self) {
+        while self.cleanup_idle > 0 {
+            let Some(pod) = self.cleanup_ready.pop_front() else {
+                return;
+            };
+            self.cleanup_idle -= 1;
+            // labelPodCompleted: a merge PATCH of the completed label.
+            self.issue(
+                CTRL_KUBE,
+                Verb::Patch,
+                "pods",
+                SMALL_BODY_BYTES,
+                Origin::Cleanup { pod },
+            );
+        }
+    }
+
+    // ---------------------------------------------------------------- scheduler
+
+    fn sched_kick(&mut self) {
+        if !self.sched_busy && !self.sched_active.is_empty() {
+            self.sched_busy = true;
+            self.q.schedule_in(
+                SimTime(self.sc.file.scheduler.schedule_latency.0),
+                Event::SchedulerCycle,
+            );
+        }
+    }
+
+    fn set_pending_reason(&mut self, pod: usize, reason: u8) {
+        let now = self.now();
+        let p = &mut self.pods[pod];
+        if let PodState::Pending(r) = p.state {
+            if r == reason {
+                return;
+            }
+            self.reason_seconds[r as usize] += now.since(p.since).as_secs_f64();
+            self.reason_now[r as usize] -= 1;
+            self.reason_now[reason as usize] += 1;
+            self.reason_pods[reason as usize] += 1;
+            p.state = PodState::Pending(reason);
+            p.since = now;
+        }
+    }
+
+    fn on_scheduler_cycle(&mut self) {
+        self.sched_busy = false;
+        let Some(pod) = self.sched_active.pop_front() else {
+            return;
+        };
+        let (cpu, mem) = (self.pods[pod].cpu, self.pods[pod].mem);
+        match self.nodes.pick(cpu, mem) {
+            Ok(n) => {
+                let now = self.now();
+                self.nodes.bind(now, n, cpu, mem);
+                self.issue(
+                    SCHEDULER,
+                    Verb::Create,
+                    "pods/binding",
+                    SMALL_BODY_BYTES,
+                    Origin::Bind { pod, node: n },
+                );
+            }
+            Err(fail) => {
+                let sc = &self.sc.file.scheduler;
+                let p = &mut self.pods[pod];
+                p.sched_attempts += 1;
+                let exp = (p.sched_attempts - 1).min(20);
+                let backoff = (sc.pod_initial_backoff.0 << exp).min(sc.pod_max_backoff.0);
+                p.backoff_until = self.q.now().plus(SimTime(backoff));
+                p.unsched_msg = fail.message();
+                self.set_pending_reason(pod, 1);
+                self.sched_unsched.push_back(pod);
+            }
+        }
+        self.sched_kick();
+    }
+
+    fn on_bound(&mut self, pod: usize, node: usize, status: Status) {
+        let now = self.now();
+        let (cpu, mem) = (self.pods[pod].cpu, self.pods[pod].mem);
+        if status != Status::Ok {
+            self.nodes.release(now, node, cpu, mem);
+            self.sched_active.push_back(pod);
+            return self.sched_kick();
+        }
+        let kl = &self.sc.file.kubelet;
+        self.pods[pod].node = Some(node);
+        self.sched_wait
+            .push(now.since(self.pods[pod].created_at).as_secs_f64());
+        self.set_pending_reason(pod, 2);
+        let image = self.pods[pod].image;
+        let size = self.sc.workflows[self.wfs[self.pods[pod].wf].spec].tasks
+            [self.pods[pod].task as usize]
+            .image_size;
+        let pull = SimTime(kl.image_pull_overhead.0).plus(SimTime::from_secs_f64_ceil(
+            size as f64 / kl.image_pull_bytes_per_sec.0 as f64,
+        ));
+        let sandbox_done = now.plus(SimTime(kl.sandbox_start.0));
+        let (ready, pulled) =
+            self.nodes
+                .ensure_image(sandbox_done, node, image, pull, kl.serialize_image_pulls);
+        if pulled {
+            self.image_pulls += 1;
+        }
+        self.pull_wait.push(ready.since(sandbox_done).as_secs_f64());
+        self.q.schedule_at(
+            ready,
+            Event::Kubelet {
+                pod,
+                stage: KubeletStage::InitStart,
+            },
+        );
+    }
+
+    fn on_kubelet(&mut self, pod: usize, stage: KubeletStage) {
+        let now = self.now();
+        let kl = &self.sc.file.kubelet;
+        match stage {
+            KubeletStage::InitStart => {
+                self.set_pending_reason(pod, 3);
+                self.q.schedule_in(
+                    SimTime(kl.init_container_time.0),
+                    Event::Kubelet {
+                        pod,
+                        stage: KubeletStage::MainStart,
+                    },
+                );
+            }
+            KubeletStage::MainStart => {
+                let p = &mut self.pods[pod];
+                if let PodState::Pending(r) = p.state {
+                    self.reason_seconds[r as usize] += now.since(p.since).as_secs_f64();
+                    self.reason_now[r as usize] -= 1;
+                }
+                p.state = PodState::Running;
+                p.since = now;
+                p.main_start = now;
+                self.running_pods += 1;
+                self.startup.push(now.since(p.created_at).as_secs_f64());
+                let end = p.run_time.plus(SimTime(kl.wait_container_time.0));
+                self.q.schedule_in(
+                    end,
+                    Event::Kubelet {
+                        pod,
+                        stage: KubeletStage::Exit,
+                    },
+                );
+                self.kubelet_status(pod);
+            }
+            KubeletStage::Exit => {
+                let p = &mut self.pods[pod];
+                p.state = if p.fails {
+                    PodState::Failed
+                } else {
+                    PodState::Succeeded
+                };
+                self.running_pods -= 1;
+                self.kubelet_status(pod);
+            }
+        }
+    }
+
+    fn kubelet_status(&mut self, pod: usize) {
+        let node = self.pods[pod].node.unwrap_or(0);
+        self.issue(
+            self.kubelet_client0 + node,
+            Verb::Patch,
+            "pods/status",
+            SMALL_BODY_BYTES,
+            Origin::KubeletStatus { pod },
+        );
+    }
+
+    fn on_pod_status_visible(&mut self, pod: usize) {
+        let now = self.now();
+        let p = &mut self.pods[pod];
+        let state = p.state;
+        if p.observed == state {
+            return;
+        }
+        p.observed = state;
+        let wf = p.wf;
+        if matches!(state, PodState::Succeeded | PodState::Failed)
+            && let Some(n) = p.node
+        {
+            let (cpu, mem) = (p.cpu, p.mem);
+            self.nodes.release(now, n, cpu, mem);
+            self.requeue_unschedulable();
+        }
+        if !self.wfs[wf].phase.is_done() {
+            self.wfs[wf].dirty_pods.push(pod);
+            // Pod informer: a significant change enqueues the workflow with AddRateLimited.
+            self.requeue(wf);
+        }
+    }
+
+    /// Move unschedulable pods that could now fit back to the active queue (as kube-scheduler's
+    /// queueing hints do), honouring each pod's backoff. The scan stops after a run of pods
+    /// that fit nowhere, so a long homogeneous backlog costs O(freed slots), not O(backlog).
+    fn requeue_unschedulable(&mut self) {
+        if self.sched_unsched.is_empty() {
+            return;
+        }
+        let now = self.now();
+        let mut free: Vec<(u64, u64, u32)> = self
+            .nodes
+            .nodes
+            .iter()
+            .map(|n| {
+                (
+                    n.alloc_cpu.saturating_sub(n.used_cpu),
+                    n.alloc_mem.saturating_sub(n.used_mem),
+                    n.max_pods.saturating_sub(n.pods),
+                )
+            })
+            .collect();
+        let mut misses = 0;
+        let mut i = 0;
+        while i < self.sched_unsched.len() && misses < 32 {
+            let pod = self.sched_unsched[i];
+            let (cpu, mem) = (self.pods[pod].cpu, self.pods[pod].mem);
+            if let Some(slot) = free
+                .iter_mut()
+                .find(|f| f.0 >= cpu && f.1 >= mem && f.2 > 0)
+            {
+                slot.0 -= cpu;
+                slot.1 -= mem;
+                slot.2 -= 1;
+                self.sched_unsched.remove(i);
+                let until = self.pods[pod].backoff_until;
+                if until > now {
+                    self.q.schedule_at(until, Event::PodBackoffDone { pod });
+                } else {
+                    self.sched_active.push_back(pod);
+                }
+                misses = 0;
+            } else {
+                misses += 1;
+                i += 1;
+            }
+        }
+        self.sched_kick();
+    }
+
+    // ---------------------------------------------------------------- metrics
+
+    fn on_sample(&mut self) {
+        let now = self.now();
+        let t = now.as_secs_f64();
+        self.ts.t_s.push(t);
+        let alloc: u64 = self.nodes.nodes.iter().map(|n| n.alloc_cpu).sum();
+        let used: u64 = self.nodes.nodes.iter().map(|n| n.used_cpu).sum();
+        let busy = (self.workers.len() - self.idle_workers.len()) as f64;
+        let values = [
+            self.wq.len() as f64,
+            busy,
+            self.running_wfs as f64,
+            self.reason_now.iter().sum::<u64>() as f64,
+            self.running_pods as f64,
+            self.reason_now[1] as f64,
+            self.reason_now[2] as f64,
+            self.reason_now[3] as f64,
+            self.cleanup_ready.len() as f64,
+            self.api.inflight() as f64,
+            if alloc > 0 {
+                used as f64 / alloc as f64
+            } else {
+                0.0
+            },
+        ];
+        for (col, v) in self.ts.series.values_mut().zip(values) {
+            col.push(v);
+        }
+        if self.arrivals_left > 0 || self.unfinished_wfs > 0 {
+            self.q.schedule_in(
+                SimTime(self.sc.file.experiment.sample_interval.0),
+                Event::Sample,
+            );
+        }
+    }
+
+    fn report(
+        mut self,
+        replication: u32,
+        seed: u64,
+        end: SimTime,
+        horizon_reached: bool,
+    ) -> RunReport {
+        let sc = self.sc;
+        self.nodes.finish(end);
+        // Close pending-reason accounting for pods still pending.
+        for p in &self.pods {
+            if let PodState::Pending(r) = p.state {
+                self.reason_seconds[r as usize] += end.since(p.since).as_secs_f64();
+            }
+        }
+        // Cost: nodes are billed from zero to the end of the run (per second, 1 min minimum).
+        let hours = (end.as_secs_f64().max(60.0)) / 3600.0;
+        let mut by_pool = Vec::new();
+        let mut total = 0.0;
+        for (pi, p) in sc.pools.iter().enumerate() {
+            let node_hours = f64::from(p.nodes) * hours;
+            let usd = node_hours * p.price_per_hour;
+            total += usd;
+            let u = &self.nodes.usage[pi];
+            let secs = end.as_secs_f64().max(1e-9);
+            let cap_cpu = p.alloc_cpu as f64 * f64::from(p.nodes) * secs;
+            let cap_mem = p.alloc_mem as f64 * f64::from(p.nodes) * secs;
+            by_pool.push(PoolCost {
+                pool: p.name.clone(),
+                nodes: p.nodes,
+                spot: p.spot,
+                node_hours,
+                usd,
+                cpu_utilisation: if cap_cpu > 0.0 {
+                    u.cpu_integral / cap_cpu
+                } else {
+                    0.0
+                },
+                memory_utilisation: if cap_mem > 0.0 {
+                    u.mem_integral / cap_mem
+                } else {
+                    0.0
+                },
+            });
+        }
+        let cp = sc.file.cluster.control_plane_price_per_hour * end.as_secs_f64() / 3600.0;
+        total += cp;
+        let nodes_usd = total - cp;
+
+        // Per-workflow cost: share of node cost by requested cpu-seconds of its pods.
+        let mut wf_cpu_secs = vec![0.0f64; self.wfs.len()];
+        for p in &self.pods {
+            if p.main_start > SimTime::ZERO || p.state != PodState::Pending(0) {
+                let end_t = if matches!(p.state, PodState::Running)
+                    || matches!(p.state, PodState::Pending(_))
+                {
+                    end
+                } else {
+                    p.main_start.plus(p.run_time)
+                };
+                let secs = end_t.since(p.main_start).as_secs_f64();
+                wf_cpu_secs[p.wf] += (p.cpu.max(1)) as f64 * secs;
+            }
+        }
+        let cpu_total: f64 = wf_cpu_secs.iter().sum();
+
+        let mut wr = WorkflowsReport {
+            submitted: self.wfs.len() as u64,
+            ..Default::default()
+        };
+        let mut makespans = Vec::new();
+        let mut sub_lat = Vec::new();
+        let mut start_lat = Vec::new();
+        let mut obj = ObjectReport {
+            max_workflow_size: sc.file.controller.max_workflow_size.0,
+            etcd_limit: sc.file.apiserver.etcd_max_request_bytes.0,
+            apiserver_limit: sc.file.apiserver.max_request_body_bytes.0,
+            ..Default::default()
+        };
+        for (i, w) in self.wfs.iter().enumerate() {
+            match w.phase {
+                WfPhase::Succeeded => wr.succeeded += 1,
+                WfPhase::Failed => wr.failed += 1,
+                WfPhase::Error => wr.errored += 1,
+                _ => wr.unfinished += 1,
+            }
+            if matches!(w.phase, WfPhase::Failed | WfPhase::Error) {
+                let cause = if w
+                    .message
+                    .starts_with("workflow is longer than maximum allowed size")
+                {
+                    "workflow is longer than maximum allowed size".to_string()
+                } else if w.message.starts_with("child of task") {
+                    "step failed".to_string()
+                } else {
+                    w.message.clone()
+                };
+                *wr.failure_causes.entry(cause).or_default() += 1;
+            }
+            if let Some(c) = w.created_at {
+                sub_lat.push(c.since(w.submitted_at).as_secs_f64());
+                if let Some(s) = w.started_at {
+                    start_lat.push(s.since(c).as_secs_f64());
+                }
+            }
+            let makespan = w.finished_at.map(|f| f.since(w.submitted_at).as_secs_f64());
+            if let Some(m) = makespan {
+                makespans.push(m);
+            }
+            obj.peak_bytes = obj.peak_bytes.max(w.peak_body);
+            obj.peak_uncompressed_bytes = obj.peak_uncompressed_bytes.max(w.peak_uncompressed);
+            obj.peak_nodes = obj.peak_nodes.max(w.nodes());
+            match w.storage {
+                Storage::Compressed => obj.compressed += 1,
+                Storage::Offloaded => obj.offloaded += 1,
+                Storage::Plain => {}
+            }
+            if w.message
+                .starts_with("workflow is longer than maximum allowed size")
+                || w.message == ETCD_TOO_LARGE
+                || w.message.starts_with("Request entity too large")
+            {
+                obj.size_errors += 1;
+            }
+            wr.list.push(WorkflowEntry {
+                name: w.name.clone(),
+                phase: format!("{:?}", w.phase),
+                message: w.message.clone(),
+                submitted_at_s: w.submitted_at.as_secs_f64(),
+                finished_at_s: w.finished_at.map(SimTime::as_secs_f64),
+                makespan_s: makespan,
+                pods: w.pods.len() as u64,
+                nodes: w.nodes(),
+                reconciles: w.reconciles,
+                peak_object_bytes: w.peak_body,
+                storage: format!("{:?}", w.storage).to_lowercase(),
+                cost_usd: if cpu_total > 0.0 {
+                    nodes_usd * wf_cpu_secs[i] / cpu_total
+                } else {
+                    0.0
+                },
+            });
+        }
+        wr.success_rate = if wr.submitted > 0 {
+            wr.succeeded as f64 / wr.submitted as f64
+        } else {
+            0.0
+        };
+        wr.makespan_s = Stats::of(&mut makespans);
+        wr.submission_latency_s = Stats::of(&mut sub_lat);
+        wr.time_to_start_s = Stats::of(&mut start_lat);
+
+        let mut pods = PodsReport {
+            created: self.pods_created,
+            image_pulls: self.image_pulls,
+            ..Default::default()
+        };
+        for name in ["Succeeded", "Failed", "Running", "Pending"] {
+            pods.by_phase.insert(name.into(), 0);
+        }
+        let mut runs = Vec::new();
+        for p in &self.pods {
+            let key = match p.state {
+                PodState::Succeeded => "Succeeded",
+                PodState::Failed => "Failed",
+                PodState::Running => "Running",
+                PodState::Pending(r) => {
+                    if r == 1 {
+                        *pods
+                            .unschedulable_messages
+                            .entry(p.unsched_msg.clone())
+                            .or_default() += 1;
+                    }
+                    "Pending"
+                }
+            };
+            *pods.by_phase.entry(key.into()).or_default() += 1;
+            if matches!(p.state, PodState::Succeeded | PodState::Failed) {
+                runs.push(p.run_time.as_secs_f64());
+            }
+        }
+        for (i, r) in REASONS.iter().enumerate() {
+            pods.pending_seconds_by_reason
+                .insert((*r).into(), self.reason_seconds[i]);
+            pods.pods_by_pending_reason
+                .insert((*r).into(), self.reason_pods[i]);
+        }
+        pods.scheduling_wait_s = Stats::of(&mut self.sched_wait);
+        pods.image_pull_s = Stats::of(&mut self.pull_wait);
+        pods.startup_s = Stats::of(&mut self.startup);
+        pods.run_s = Stats::of(&mut runs);
+
+        let mut api = ApiReport {
+            status_429: self.status_429,
+            status_413: self.status_413,
+            etcd_too_large: self.etcd_too_large,
+            peak_inflight: self.api.peak_inflight,
+            ..Default::default()
+        };
+        for ((client, verb, resource), mut acc) in std::mem::take(&mut self.api_acc) {
+            api.total_requests += acc.count;
+            api.by_client.push(ApiRow {
+                client: client.into(),
+                verb: verb.as_str().into(),
+                resource: resource.into(),
+                count: acc.count,
+                errors: acc.errors,
+                latency_s: Stats::of(&mut acc.latencies),
+            });
+        }
+        let throttling = self
+            .throttle
+            .iter()
+            .filter(|(_, a)| a.requests > 0)
+            .map(|(name, a)| ThrottleReport {
+                client: (*name).into(),
+                qps: a.qps,
+                burst: a.burst,
+                requests: a.requests,
+                throttled: a.throttled,
+                logged_waits: a.logged,
+                total_wait_s: a.total,
+                max_wait_s: a.max,
+                worst_message: a.worst.clone(),
+            })
+            .collect();
+        let controller = ControllerReport {
+            reconciles: self.reconciles,
+            queue_adds: self.wq.adds,
+            queue_max_depth: self.wq.max_depth as u64,
+            queue_latency_s: Stats::of(&mut self.queue_latency),
+            operation_duration_s: Stats::of(&mut self.op_durations),
+            deadline_exceeded: self.deadline_exceeded,
+            resource_rate_limited: self.rrl_refused,
+            workers_busy_max: self.workers_busy_max,
+            pods_created: self.pods_created,
+            pod_cleanups: self.cleanups,
+            cleanup_queue_max_depth: self.cleanup_max_depth,
+            cleanup_latency_s: Stats::of(&mut self.cleanup_latency),
+            throttled_by_parallelism: self.parallelism_held,
+        };
+        RunReport {
+            replication,
+            seed,
+            end_time_s: end.as_secs_f64(),
+            horizon_reached,
+            events: self.q.delivered(),
+            workflows: wr,
+            pods,
+            api,
+            throttling,
+            controller,
+            workflow_object: obj,
+            cost: CostReport {
+                total_usd: total,
+                control_plane_usd: cp,
+                per_workflow_usd: if self.wfs.is_empty() {
+                    0.0
+                } else {
+                    total / self.wfs.len() as f64
+                },
+                by_pool,
+            },
+            timeseries: std::mem::take(&mut self.ts),
+        }
+    }
+}
+
+/// Time-series columns, named after Argo v3.6 metrics where one exists.
+pub const SERIES: [&str; 11] = [
+    "argo_workflows_queue_depth_gauge{queue_name=\"workflow_queue\"}",
+    "argo_workflows_workers_busy_count{worker_type=\"workflow\"}",
+    "argo_workflows_gauge{status=\"Running\"}",
+    "argo_workflows_pods_gauge{phase=\"Pending\"}",
+    "argo_workflows_pods_gauge{phase=\"Running\"}",
+    "pods_pending{reason=\"Unschedulable\"}",
+    "pods_pending{reason=\"ContainerCreating\"}",
+    "pods_pending{reason=\"PodInitializing\"}",
+    "argo_workflows_queue_depth_gauge{queue_name=\"pod_cleanup_queue\"}",
+    "apiserver_current_inflight_requests",
+    "cluster_cpu_requested_ratio",
+];
+
+impl Client {
+    fn new(name: &'static str, qps: f64, burst: u32) -> Self {
+        Client {
+            name,
+            bucket: TokenBucket::new(qps, burst),
+            qps,
+            burst,
+        }
+    }
+}
