@@ -101,6 +101,8 @@ pub struct Nodes {
     pub nodes: Vec<Node>,
     /// Usage per pool.
     pub usage: Vec<PoolUsage>,
+    /// Binds that left a node above its allocatable or maxPods (an invariant: always 0).
+    pub overcommitted_binds: u64,
     scoring: Scoring,
 }
 
@@ -180,6 +182,9 @@ impl Nodes {
         x.used_cpu += cpu;
         x.used_mem += mem;
         x.pods += 1;
+        if x.used_cpu > x.alloc_cpu || x.used_mem > x.alloc_mem || x.pods > x.max_pods {
+            self.overcommitted_binds += 1;
+        }
         let u = &mut self.usage[x.pool];
         u.advance(now);
         u.used_cpu += cpu;

@@ -140,6 +140,8 @@ pub struct PodsReport {
     pub run_s: Stats,
     /// Image pulls performed.
     pub image_pulls: u64,
+    /// Binds that over-committed a node (invariant: 0).
+    pub overcommitted_binds: u64,
 }
 
 /// API traffic.
