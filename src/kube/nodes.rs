@@ -128,6 +128,7 @@ impl Nodes {
         Nodes {
             nodes,
             usage: vec![PoolUsage::default(); pools.len()],
+            overcommitted_binds: 0,
             scoring,
         }
     }
