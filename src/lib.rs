@@ -13,6 +13,7 @@
 pub mod argo;
 pub mod dist;
 pub mod engine;
+pub mod experiment;
 pub mod kube;
 pub mod metrics;
 pub mod output;

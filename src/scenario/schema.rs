@@ -47,6 +47,12 @@ pub struct ScenarioFile {
     /// The workflows (templates) that can be submitted.
     #[serde(default)]
     pub workflows: Vec<WorkflowCfg>,
+    /// `[grid]`: parameter-sweep axes, validated by the experiment layer (`crate::experiment`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grid: Option<toml::Table>,
+    /// `[[check]]`: CI thresholds, validated by the experiment layer (`crate::experiment`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub check: Vec<toml::Table>,
 }
 
 fn default_name() -> String {
