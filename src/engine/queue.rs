@@ -12,15 +12,24 @@ use std::collections::{BinaryHeap, HashSet};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TimerId(u64);
 
+/// Heap entry; `key` packs `(time, seq)` into one integer so ordering is a single compare.
 struct Entry<E> {
-    time: SimTime,
-    seq: u64,
+    key: u128,
     event: E,
+}
+
+impl<E> Entry<E> {
+    fn time(&self) -> SimTime {
+        SimTime((self.key >> 64) as u64)
+    }
+    fn seq(&self) -> u64 {
+        self.key as u64
+    }
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
+        self.key == other.key
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -32,10 +41,7 @@ impl<E> PartialOrd for Entry<E> {
 impl<E> Ord for Entry<E> {
     fn cmp(&self, other: &Self) -> Ordering {
         // Reversed: BinaryHeap is a max-heap, we want the earliest (time, seq) on top.
-        other
-            .time
-            .cmp(&self.time)
-            .then_with(|| other.seq.cmp(&self.seq))
+        other.key.cmp(&self.key)
     }
 }
 
@@ -89,7 +95,10 @@ impl<E> EventQueue<E> {
         let seq = self.next_seq;
         self.next_seq += 1;
         let time = at.max(self.now);
-        self.heap.push(Entry { time, seq, event });
+        self.heap.push(Entry {
+            key: (u128::from(time.0) << 64) | u128::from(seq),
+            event,
+        });
         TimerId(seq)
     }
 
@@ -109,15 +118,15 @@ impl<E> EventQueue<E> {
     /// Time of the next live event, if any.
     pub fn peek_time(&mut self) -> Option<SimTime> {
         self.skip_cancelled();
-        self.heap.peek().map(|e| e.time)
+        self.heap.peek().map(Entry::time)
     }
 
     fn skip_cancelled(&mut self) {
         while let Some(top) = self.heap.peek() {
-            if self.cancelled.is_empty() || !self.cancelled.contains(&top.seq) {
+            if self.cancelled.is_empty() || !self.cancelled.contains(&top.seq()) {
                 break;
             }
-            let seq = top.seq;
+            let seq = top.seq();
             self.heap.pop();
             self.cancelled.remove(&seq);
         }
@@ -127,9 +136,10 @@ impl<E> EventQueue<E> {
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         self.skip_cancelled();
         let e = self.heap.pop()?;
-        self.now = e.time;
+        let t = e.time();
+        self.now = t;
         self.popped += 1;
-        Some((e.time, e.event))
+        Some((t, e.event))
     }
 
     /// Like [`EventQueue::pop`] but only if the next event is at or before `limit`.
