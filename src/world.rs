@@ -15,6 +15,7 @@
 //! are modelled as two buckets (kube, workflow; the dynamic client only LIST/WATCHes);
 //! WorkflowTaskResult writes, update conflicts, retries and spot evictions are not modelled.
 
+use crate::argo::templates::validation_gets;
 use crate::argo::workflow::{Storage, WfPhase, WorkflowRun};
 use crate::argo::workqueue::WorkQueue;
 use crate::engine::{EventQueue, RngStream, SimTime};
@@ -24,7 +25,7 @@ use crate::kube::ratelimit::TokenBucket;
 use crate::metrics::*;
 use crate::scenario::Scenario;
 use crate::scenario::defaults as d;
-use crate::scenario::schema::{Arrival, AuthMode, SubmitVia, WorkflowKind};
+use crate::scenario::schema::{Arrival, AuthMode, PodGcStrategy, SubmitVia, WorkflowKind};
 use indexmap::IndexMap;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp};
@@ -59,6 +60,10 @@ pub enum Event {
     PodBackoffDone { pod: usize },
     /// Kubelet progress of a pod.
     Kubelet { pod: usize, stage: KubeletStage },
+    /// A running pod's wait container patches its TaskResult (progress tick).
+    ProgressTick { pod: usize },
+    /// A completed workflow's TTL expired: the TTL controller deletes it.
+    WorkflowTtl { wf: usize },
     /// Time-series sample.
     Sample,
 }
@@ -70,6 +75,8 @@ pub enum KubeletStage {
     InitStart,
     /// Init done: main (and wait) start.
     MainStart,
+    /// Main exited: the wait container saves outputs.
+    MainExit,
     /// Main and wait exited.
     Exit,
 }
@@ -77,11 +84,31 @@ pub enum KubeletStage {
 /// Who is waiting for an API response.
 #[derive(Debug, Clone, Copy)]
 enum Origin {
-    Submit { wf: usize, client: usize },
-    Worker { worker: usize },
-    Cleanup { pod: usize },
-    Bind { pod: usize, node: usize },
-    KubeletStatus { pod: usize },
+    Submit {
+        wf: usize,
+        stream: usize,
+        slot: usize,
+    },
+    Worker {
+        worker: usize,
+    },
+    Cleanup {
+        pod: usize,
+    },
+    Bind {
+        pod: usize,
+        node: usize,
+    },
+    KubeletStatus {
+        pod: usize,
+    },
+    TaskResult {
+        pod: usize,
+        finalize: bool,
+    },
+    WorkflowDeleted {
+        wf: usize,
+    },
     FireAndForget,
 }
 
@@ -169,6 +196,21 @@ struct Pod {
     backoff_until: SimTime,
     unsched_msg: String,
     cleanup_enqueued: SimTime,
+    cleanup_delete: bool,
+    deleted: bool,
+    task_result_done: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// First reconcile: validation GETs of WorkflowTemplates.
+    Validating,
+    /// Reconcile CPU.
+    Cpu,
+    /// Pod CREATEs.
+    Creating,
+    /// Workflow PUT.
+    Persisting,
 }
 
 #[derive(Debug, Clone)]
@@ -179,7 +221,8 @@ struct Reconcile {
     plan: VecDeque<u32>,
     requeue: bool,
     updated: bool,
-    persisting: bool,
+    stage: Stage,
+    gets_left: u32,
     became_running: u32,
     became_done: Vec<usize>,
 }
@@ -187,6 +230,7 @@ struct Reconcile {
 #[derive(Debug, Clone)]
 struct Submitter {
     client: usize,
+    api_limit: TokenBucket,
     busy: bool,
     waiting: VecDeque<(usize, u32)>,
 }
@@ -218,7 +262,10 @@ pub struct World<'s> {
     sched_busy: bool,
     submitters: Vec<Vec<Submitter>>,
     server_client: usize,
+    argoexec_client: usize,
     kubelet_client0: usize,
+    workflows_deleted: u64,
+    pods_deleted: u64,
     arrivals_left: u64,
     unfinished_wfs: u64,
     // metrics
@@ -305,6 +352,10 @@ impl<'s> World<'s> {
                 };
                 v.push(Submitter {
                     client,
+                    api_limit: TokenBucket::new(
+                        f64::from(f.argo_server.api_rate_limit),
+                        f.argo_server.api_rate_limit,
+                    ),
                     busy: false,
                     waiting: VecDeque::new(),
                 });
@@ -312,6 +363,10 @@ impl<'s> World<'s> {
             submitters.push(v);
         }
         let nodes = Nodes::new(&sc.pools, sc.images.len(), f.scheduler.scoring);
+        // Each pod's executor has its own client-go bucket (5 qps / 10 burst) that its ~3
+        // writes plus one per minute never exhaust: modelled as one unthrottled client.
+        let argoexec_client = clients.len();
+        clients.push(Client::new("argoexec", f64::INFINITY, u32::MAX));
         let kubelet_client0 = clients.len();
         for _ in 0..nodes.nodes.len() {
             clients.push(Client::new(
@@ -364,7 +419,10 @@ impl<'s> World<'s> {
             sched_busy: false,
             submitters,
             server_client,
+            argoexec_client,
             kubelet_client0,
+            workflows_deleted: 0,
+            pods_deleted: 0,
             arrivals_left: 0,
             unfinished_wfs: 0,
             api_acc: BTreeMap::new(),
@@ -465,6 +523,16 @@ impl<'s> World<'s> {
                 self.sched_kick();
             }
             Event::Kubelet { pod, stage } => self.on_kubelet(pod, stage),
+            Event::ProgressTick { pod } => self.on_progress_tick(pod),
+            Event::WorkflowTtl { wf } => {
+                self.issue(
+                    CTRL_WF,
+                    Verb::Delete,
+                    "workflows",
+                    SMALL_BODY_BYTES,
+                    Origin::WorkflowDeleted { wf },
+                );
+            }
             Event::Sample => self.on_sample(),
         }
     }
@@ -594,10 +662,14 @@ impl<'s> World<'s> {
         }
         acc.latencies.push(now.since(call.first).as_secs_f64());
         match call.origin {
-            Origin::Submit { wf, client } => self.on_submit_done(wf, client, status),
+            Origin::Submit { wf, stream, slot } => self.on_submit_done(wf, stream, slot, status),
             Origin::Worker { worker } => self.on_worker_call_done(worker, status),
             Origin::Cleanup { pod } => {
                 self.cleanups += 1;
+                if self.pods[pod].cleanup_delete && status == Status::Ok {
+                    self.pods[pod].deleted = true;
+                    self.pods_deleted += 1;
+                }
                 let lat = now.since(self.pods[pod].cleanup_enqueued).as_secs_f64();
                 self.cleanup_latency.push(lat);
                 self.cleanup_idle += 1;
@@ -605,6 +677,17 @@ impl<'s> World<'s> {
             }
             Origin::Bind { pod, node } => self.on_bound(pod, node, status),
             Origin::KubeletStatus { pod } => self.on_pod_status_visible(pod),
+            Origin::TaskResult { pod, finalize } => self.on_task_result(pod, finalize, status),
+            Origin::WorkflowDeleted { wf } => {
+                if status == Status::Ok {
+                    self.wfs[wf].deleted = true;
+                    self.workflows_deleted += 1;
+                    for i in 0..self.wfs[wf].pods.len() {
+                        let p = self.wfs[wf].pods[i];
+                        self.pods[p].deleted = true; // ownerReference garbage collection
+                    }
+                }
+            }
             Origin::FireAndForget => {}
         }
     }
@@ -648,30 +731,53 @@ impl<'s> World<'s> {
             now,
         ));
         self.unfinished_wfs += 1;
+        // Validation before CREATE: the CLI in kube mode and the Argo Server (without its v3.7
+        // informer cache) GET every templateRef; kubectl does not validate at all.
+        let f = &self.sc.file;
+        let gets = match sub.cfg.via {
+            SubmitVia::ArgoCli => validation_gets(spec),
+            SubmitVia::ArgoServer if !f.argo_server.template_cache => validation_gets(spec),
+            SubmitVia::ArgoServer | SubmitVia::Kubectl => 0,
+        };
+        self.wfs[wf].submit_gets_left = gets;
         let s = &mut self.submitters[stream][slot];
         s.busy = true;
         let client = s.client;
+        if sub.cfg.via == SubmitVia::ArgoServer && !s.api_limit.try_accept(now) {
+            // Argo Server --api-rate-limit (per client IP) refuses without waiting.
+            return self.on_submit_done(wf, stream, slot, Status::TooMany);
+        }
         // Each `argo submit`/`kubectl` is a new process, and the Argo Server in client auth
         // mode builds new clientsets per request: a full bucket. Server mode shares one.
         if client != self.server_client {
             self.clients[client].bucket.reset(now);
         }
-        let bytes = spec.spec_bytes;
-        self.issue(
-            client,
-            Verb::Create,
-            "workflows",
-            bytes,
-            Origin::Submit {
-                wf,
-                client: stream * 1_000_000 + slot,
-            },
-        );
+        self.submit_next_call(wf, stream, slot);
     }
 
-    fn on_submit_done(&mut self, wf: usize, key: usize, status: Status) {
+    fn submit_next_call(&mut self, wf: usize, stream: usize, slot: usize) {
+        let client = self.submitters[stream][slot].client;
+        let origin = Origin::Submit { wf, stream, slot };
+        if self.wfs[wf].submit_gets_left > 0 {
+            self.issue(
+                client,
+                Verb::Get,
+                "workflowtemplates",
+                d::WORKFLOW_TEMPLATE_BYTES,
+                origin,
+            );
+        } else {
+            let bytes = self.sc.workflows[self.wfs[wf].spec].spec_bytes;
+            self.issue(client, Verb::Create, "workflows", bytes, origin);
+        }
+    }
+
+    fn on_submit_done(&mut self, wf: usize, stream: usize, slot: usize, status: Status) {
         let now = self.now();
-        let (stream, slot) = (key / 1_000_000, key % 1_000_000);
+        if status == Status::Ok && self.wfs[wf].submit_gets_left > 0 {
+            self.wfs[wf].submit_gets_left -= 1;
+            return self.submit_next_call(wf, stream, slot);
+        }
         if status == Status::Ok {
             let w = &mut self.wfs[wf];
             w.created_at = Some(now);
@@ -755,7 +861,8 @@ impl<'s> World<'s> {
             plan: VecDeque::new(),
             requeue: false,
             updated: false,
-            persisting: false,
+            stage: Stage::Cpu,
+            gets_left: 0,
             became_running: 0,
             became_done: Vec::new(),
         };
@@ -768,12 +875,23 @@ impl<'s> World<'s> {
             w.virtual_nodes += 1; // the entrypoint DAG/Steps node
             rec.updated = true;
             self.running_wfs += 1;
+            // setExecWorkflow validates once, with direct GETs on the workflow clientset.
+            rec.gets_left = validation_gets(spec);
+            if rec.gets_left > 0 {
+                rec.stage = Stage::Validating;
+            }
         }
         // podReconciliation: fold informer changes into node statuses.
         let dirty = std::mem::take(&mut w.dirty_pods);
         for p in dirty {
             let pod = &mut self.pods[p];
             if pod.observed == pod.recorded {
+                continue;
+            }
+            if matches!(pod.observed, PodState::Succeeded | PodState::Failed)
+                && !pod.task_result_done
+            {
+                // The TaskResult is incomplete: the node is not completed yet (taskresult.go).
                 continue;
             }
             let t = &mut w.tasks[pod.task as usize];
@@ -797,9 +915,29 @@ impl<'s> World<'s> {
             pod.recorded = pod.observed;
             rec.updated = true;
         }
-        let cpu = ctl.reconcile_base_cpu.0 + ctl.reconcile_per_node_cpu.0 * w.nodes();
-        let _ = spec;
+        let validating = rec.stage == Stage::Validating;
         self.workers[worker] = Some(rec);
+        if validating {
+            self.issue(
+                CTRL_WF,
+                Verb::Get,
+                "workflowtemplates",
+                d::WORKFLOW_TEMPLATE_BYTES,
+                Origin::Worker { worker },
+            );
+        } else {
+            self.start_reconcile_cpu(worker);
+        }
+    }
+
+    fn start_reconcile_cpu(&mut self, worker: usize) {
+        let Some(rec) = self.workers[worker].as_mut() else {
+            return;
+        };
+        rec.stage = Stage::Cpu;
+        let ctl = &self.sc.file.controller;
+        let cpu =
+            ctl.reconcile_base_cpu.0 + ctl.reconcile_per_node_cpu.0 * self.wfs[rec.wf].nodes();
         self.q
             .schedule_in(SimTime(cpu), Event::WorkerCpuDone { worker });
     }
@@ -808,6 +946,7 @@ impl<'s> World<'s> {
         let Some(rec) = self.workers[worker].as_mut() else {
             return;
         };
+        rec.stage = Stage::Creating;
         let wf = rec.wf;
         let spec = &self.sc.workflows[self.wfs[wf].spec];
         let w = &self.wfs[wf];
@@ -869,8 +1008,34 @@ impl<'s> World<'s> {
         let Some(rec) = self.workers[worker].as_mut() else {
             return;
         };
-        if rec.persisting {
-            return self.on_persisted(worker, status);
+        match rec.stage {
+            Stage::Persisting => return self.on_persisted(worker, status),
+            Stage::Validating => {
+                rec.gets_left -= 1;
+                if status != Status::Ok {
+                    // Transient validation failure: retry on the next reconcile.
+                    rec.requeue = true;
+                    let wf = rec.wf;
+                    self.wfs[wf].phase = WfPhase::Pending;
+                    self.wfs[wf].started_at = None;
+                    self.wfs[wf].virtual_nodes -= 1;
+                    self.running_wfs -= 1;
+                    return self.finish_reconcile(worker);
+                }
+                if rec.gets_left > 0 {
+                    self.issue(
+                        CTRL_WF,
+                        Verb::Get,
+                        "workflowtemplates",
+                        d::WORKFLOW_TEMPLATE_BYTES,
+                        Origin::Worker { worker },
+                    );
+                } else {
+                    self.start_reconcile_cpu(worker);
+                }
+                return;
+            }
+            Stage::Cpu | Stage::Creating => {}
         }
         let Some(task) = rec.plan.pop_front() else {
             return self.persist(worker);
@@ -912,6 +1077,9 @@ impl<'s> World<'s> {
             backoff_until: SimTime::ZERO,
             unsched_msg: String::new(),
             cleanup_enqueued: SimTime::ZERO,
+            cleanup_delete: false,
+            deleted: false,
+            task_result_done: false,
         });
         self.wfs[wf].pods.push(pod);
         self.pods_created += 1;
@@ -962,7 +1130,7 @@ impl<'s> World<'s> {
             w.phase = WfPhase::Error;
             w.message = msg;
         }
-        rec.persisting = true;
+        rec.stage = Stage::Persisting;
         self.issue(
             CTRL_WF,
             Verb::Update,
@@ -990,7 +1158,12 @@ impl<'s> World<'s> {
             return self.finish_reconcile(worker);
         }
         // Node events through the kube clientset (nodeEvents.enabled default true).
-        for _ in 0..(rec.became_running as usize + rec.became_done.len()) {
+        let events = if self.sc.file.controller.node_events {
+            rec.became_running as usize + rec.became_done.len()
+        } else {
+            0
+        };
+        for _ in 0..events {
             self.issue(
                 CTRL_KUBE,
                 Verb::Create,
@@ -1000,10 +1173,14 @@ impl<'s> World<'s> {
             );
         }
         let now = self.now();
+        let gc = self.sc.workflows[self.wfs[wf].spec].pod_gc;
         for &p in &rec.became_done {
-            self.pods[p].cleanup_enqueued = now;
-            let delay = self.cleanup_bucket.reserve(now);
-            self.q.schedule_in(delay, Event::CleanupReady { pod: p });
+            let delete = match gc {
+                PodGcStrategy::OnPodCompletion => true,
+                PodGcStrategy::OnPodSuccess => self.pods[p].recorded == PodState::Succeeded,
+                _ => false,
+            };
+            self.queue_pod_cleanup(p, delete, now);
         }
         let phase = self.wfs[wf].phase;
         if phase.is_done() {
@@ -1045,6 +1222,21 @@ impl<'s> World<'s> {
         self.unfinished_wfs -= 1;
         self.last_finish = self.last_finish.max(now);
         self.wq.forget(wf);
+        let spec = &self.sc.workflows[w.spec];
+        let delete_all = match spec.pod_gc {
+            PodGcStrategy::OnWorkflowCompletion => true,
+            PodGcStrategy::OnWorkflowSuccess => phase == WfPhase::Succeeded,
+            _ => false,
+        };
+        if let Some(ttl) = spec.ttl_after_completion {
+            self.q.schedule_in(SimTime(ttl), Event::WorkflowTtl { wf });
+        }
+        if delete_all {
+            for i in 0..self.wfs[wf].pods.len() {
+                let p = self.wfs[wf].pods[i];
+                self.queue_pod_cleanup(p, true, now);
+            }
+        }
         if was_running {
             self.running_wfs -= 1;
             if let Some(next) = self.throttled_wfs.pop_front() {
@@ -1055,20 +1247,51 @@ impl<'s> World<'s> {
         }
     }
 
+    /// `queuePodForCleanup`: label the pod completed, or delete it after
+    /// `podGCDeleteDelayDuration`; both pass the queue's shared 10/s burst-100 limiter.
+    fn queue_pod_cleanup(&mut self, pod: usize, delete: bool, now: SimTime) {
+        let p = &mut self.pods[pod];
+        if p.deleted || (p.cleanup_delete && delete) {
+            return;
+        }
+        p.cleanup_enqueued = now;
+        p.cleanup_delete = delete;
+        let gc_delay = if delete {
+            SimTime(self.sc.file.controller.pod_gc_delete_delay.0)
+        } else {
+            SimTime::ZERO
+        };
+        let delay = self
+            .cleanup_bucket
+            .reserve(now.plus(gc_delay))
+            .plus(gc_delay);
+        self.q.schedule_in(delay, Event::CleanupReady { pod });
+    }
+
     fn cleanup_start(&mut self) {
         while self.cleanup_idle > 0 {
             let Some(pod) = self.cleanup_ready.pop_front() else {
                 return;
             };
             self.cleanup_idle -= 1;
-            // labelPodCompleted: a merge PATCH of the completed label.
-            self.issue(
-                CTRL_KUBE,
-                Verb::Patch,
-                "pods",
-                SMALL_BODY_BYTES,
-                Origin::Cleanup { pod },
-            );
+            if self.pods[pod].cleanup_delete {
+                self.issue(
+                    CTRL_KUBE,
+                    Verb::Delete,
+                    "pods",
+                    SMALL_BODY_BYTES,
+                    Origin::Cleanup { pod },
+                );
+            } else {
+                // labelPodCompleted: a merge PATCH of the completed label.
+                self.issue(
+                    CTRL_KUBE,
+                    Verb::Patch,
+                    "pods",
+                    SMALL_BODY_BYTES,
+                    Origin::Cleanup { pod },
+                );
+            }
         }
     }
 
@@ -1195,15 +1418,63 @@ impl<'s> World<'s> {
                 p.main_start = now;
                 self.running_pods += 1;
                 self.startup.push(now.since(p.created_at).as_secs_f64());
-                let end = p.run_time.plus(SimTime(kl.wait_container_time.0));
+                let run = p.run_time;
                 self.q.schedule_in(
-                    end,
+                    run,
+                    Event::Kubelet {
+                        pod,
+                        stage: KubeletStage::MainExit,
+                    },
+                );
+                let tick = SimTime(self.sc.file.controller.progress_patch_tick.0);
+                if tick < run {
+                    self.q.schedule_in(tick, Event::ProgressTick { pod });
+                }
+                self.kubelet_status(pod);
+                // wait container: InitializeOutput creates the WorkflowTaskResult.
+                self.issue(
+                    self.argoexec_client,
+                    Verb::Create,
+                    "workflowtaskresults",
+                    SMALL_BODY_BYTES,
+                    Origin::TaskResult {
+                        pod,
+                        finalize: false,
+                    },
+                );
+            }
+            KubeletStage::MainExit => {
+                // wait container: ReportOutputs, then FinalizeOutput (label report-outputs-completed).
+                let out = self.sc.workflows[self.wfs[self.pods[pod].wf].spec].tasks
+                    [self.pods[pod].task as usize]
+                    .output_parameter_bytes;
+                self.issue(
+                    self.argoexec_client,
+                    Verb::Patch,
+                    "workflowtaskresults",
+                    SMALL_BODY_BYTES + out,
+                    Origin::TaskResult {
+                        pod,
+                        finalize: false,
+                    },
+                );
+                self.issue(
+                    self.argoexec_client,
+                    Verb::Patch,
+                    "workflowtaskresults",
+                    SMALL_BODY_BYTES,
+                    Origin::TaskResult {
+                        pod,
+                        finalize: true,
+                    },
+                );
+                self.q.schedule_in(
+                    SimTime(kl.wait_container_time.0),
                     Event::Kubelet {
                         pod,
                         stage: KubeletStage::Exit,
                     },
                 );
-                self.kubelet_status(pod);
             }
             KubeletStage::Exit => {
                 let p = &mut self.pods[pod];
@@ -1215,6 +1486,45 @@ impl<'s> World<'s> {
                 self.running_pods -= 1;
                 self.kubelet_status(pod);
             }
+        }
+    }
+
+    fn on_progress_tick(&mut self, pod: usize) {
+        if self.pods[pod].state != PodState::Running {
+            return;
+        }
+        self.issue(
+            self.argoexec_client,
+            Verb::Patch,
+            "workflowtaskresults",
+            SMALL_BODY_BYTES,
+            Origin::TaskResult {
+                pod,
+                finalize: false,
+            },
+        );
+        let tick = SimTime(self.sc.file.controller.progress_patch_tick.0);
+        let p = &self.pods[pod];
+        if self.now().plus(tick) < p.main_start.plus(p.run_time) {
+            self.q.schedule_in(tick, Event::ProgressTick { pod });
+        }
+    }
+
+    /// A TaskResult write landed: the taskresult informer requeues the workflow.
+    fn on_task_result(&mut self, pod: usize, finalize: bool, status: Status) {
+        let wf = self.pods[pod].wf;
+        if finalize && status == Status::Ok {
+            self.pods[pod].task_result_done = true;
+            if matches!(
+                self.pods[pod].observed,
+                PodState::Succeeded | PodState::Failed
+            ) && !self.wfs[wf].phase.is_done()
+            {
+                self.wfs[wf].dirty_pods.push(pod);
+            }
+        }
+        if !self.wfs[wf].phase.is_done() {
+            self.requeue(wf);
         }
     }
 

@@ -118,6 +118,10 @@ pub struct WorkflowRun {
     pub storage: Storage,
     /// Reconciles run.
     pub reconciles: u32,
+    /// Validation GETs the submitter still has to make before its CREATE.
+    pub submit_gets_left: u32,
+    /// Deleted from the cluster (TTL).
+    pub deleted: bool,
 }
 
 impl WorkflowRun {
@@ -143,6 +147,8 @@ impl WorkflowRun {
             peak_uncompressed: 0,
             storage: Storage::Plain,
             reconciles: 0,
+            submit_gets_left: 0,
+            deleted: false,
         }
     }
 
@@ -277,8 +283,13 @@ mod tests {
                 image_size: 0,
                 duration: DurationDist::Constant(Dur(1)),
                 failure_probability: 0.0,
+                template_ref: None,
+                output_parameter_bytes: 0,
             }],
             groups: 0,
+            workflow_template_ref: None,
+            pod_gc: Default::default(),
+            ttl_after_completion: None,
         }
     }
 

@@ -170,7 +170,11 @@ fn run_table(o: &mut String, r: &RunReport) {
             o,
             "  {:<32} {:>10} {:>9} {:>10} {:>8} {:>11} {:>9}",
             t.client,
-            format!("{}/{}", t.qps, t.burst),
+            if t.qps.is_finite() {
+                format!("{}/{}", t.qps, t.burst)
+            } else {
+                "unlimited".to_string()
+            },
             t.requests,
             t.throttled,
             t.logged_waits,

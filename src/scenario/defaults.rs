@@ -122,3 +122,38 @@ pub const SAMPLE_INTERVAL: &str = "1m";
 pub const HORIZON: &str = "72h";
 /// Managed control-plane fee per cluster-hour (GKE and EKS both list $0.10/h).
 pub const CONTROL_PLANE_PRICE_PER_HOUR: f64 = 0.10;
+
+/// `ARGO_PROGRESS_PATCH_TICK_DURATION`: the wait container patches its TaskResult this often (argo-facts §6.2).
+pub const PROGRESS_PATCH_TICK: &str = "1m";
+/// Argo Server `--api-rate-limit`: requests per second per client IP (argo-facts §5.1).
+pub const ARGO_SERVER_API_RATE_LIMIT: u32 = 1000;
+/// kube-apiserver `--request-timeout` (k8s-facts §1.1); APF queue wait limit is a quarter of it.
+pub const REQUEST_TIMEOUT: &str = "60s";
+/// GETs of the first use of a distinct templateRef during validation (argo-facts §5.2, derived from v3.6 code).
+pub const TEMPLATE_REF_FIRST_GETS: u32 = 3;
+/// GETs of each later step/task using an already-seen templateRef (argo-facts §5.2).
+pub const TEMPLATE_REF_LATER_GETS: u32 = 2;
+/// GETs added by a top-level workflowTemplateRef (argo-facts §5.2).
+pub const WORKFLOW_TEMPLATE_REF_GETS: u32 = 3;
+/// *Estimate*: size of a WorkflowTemplate object returned by a GET.
+pub const WORKFLOW_TEMPLATE_BYTES: u64 = 8 * 1024;
+/// Shares of the API Priority and Fairness levels (k8s-facts §1.2): NominalConcurrencyShares.
+pub const APF_SHARES: [(&str, u32); 7] = [
+    ("system", 30),
+    ("node-high", 40),
+    ("leader-election", 10),
+    ("workload-high", 40),
+    ("workload-low", 100),
+    ("global-default", 20),
+    ("catch-all", 5),
+];
+/// APF queue capacity per level: queues × queueLengthLimit (workload-low: 128 × 50; k8s-facts §1.2).
+pub const APF_QUEUE_CAPACITY: [(&str, u32); 7] = [
+    ("system", 64 * 50),
+    ("node-high", 64 * 50),
+    ("leader-election", 16 * 50),
+    ("workload-high", 128 * 50),
+    ("workload-low", 128 * 50),
+    ("global-default", 128 * 50),
+    ("catch-all", 0),
+];

@@ -195,6 +195,16 @@ pub struct ApiServerCfg {
     /// `Retry-After` of a 429.
     #[serde(default = "default_retry_after")]
     pub retry_after: Dur,
+    /// API Priority and Fairness (on by default since Kubernetes 1.20): seats split into
+    /// priority levels with queues; off = the plain max-in-flight filter.
+    #[serde(default = "default_true")]
+    pub priority_and_fairness: bool,
+    /// `--request-timeout`; APF rejects a request queued longer than a quarter of it.
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout: Dur,
+}
+fn default_request_timeout() -> Dur {
+    dur(d::REQUEST_TIMEOUT)
 }
 fn default_inflight() -> u32 {
     d::MAX_REQUESTS_INFLIGHT
@@ -404,6 +414,21 @@ pub struct ControllerCfg {
     /// Bytes per compressed node.
     #[serde(default = "default_compressed_node_bytes")]
     pub compressed_node_bytes: Bytes,
+    /// configmap `nodeEvents.enabled`: emit a Kubernetes Event per node phase change.
+    #[serde(default = "default_true")]
+    pub node_events: bool,
+    /// `ARGO_PROGRESS_PATCH_TICK_DURATION`.
+    #[serde(default = "default_progress_tick")]
+    pub progress_patch_tick: Dur,
+    /// configmap `podGCDeleteDelayDuration`.
+    #[serde(default = "default_gc_delay")]
+    pub pod_gc_delete_delay: Dur,
+}
+fn default_progress_tick() -> Dur {
+    dur(d::PROGRESS_PATCH_TICK)
+}
+fn default_gc_delay() -> Dur {
+    dur(d::POD_GC_DELETE_DELAY)
 }
 fn default_ctrl_qps() -> f64 {
     d::CONTROLLER_QPS
@@ -477,6 +502,16 @@ pub struct ArgoServerCfg {
     /// `--auth-mode`.
     #[serde(default)]
     pub auth_mode: AuthMode,
+    /// `--api-rate-limit`: requests per second per client IP.
+    #[serde(default = "default_api_rate_limit")]
+    pub api_rate_limit: u32,
+    /// v3.7 WorkflowTemplate informer cache (PR #13672): validation reads templates from the
+    /// cache instead of GETs.
+    #[serde(default)]
+    pub template_cache: bool,
+}
+fn default_api_rate_limit() -> u32 {
+    d::ARGO_SERVER_API_RATE_LIMIT
 }
 fn default_server_qps() -> f64 {
     d::ARGO_SERVER_KUBE_API_QPS
@@ -568,6 +603,30 @@ pub struct WorkflowCfg {
     pub spec_bytes: Bytes,
     /// Tasks (DAG) or steps.
     pub tasks: Vec<TaskCfg>,
+    /// Submitted as `--from workflowtemplate/<name>` (`workflowTemplateRef`).
+    pub workflow_template_ref: Option<String>,
+    /// `spec.podGC.strategy`.
+    #[serde(default)]
+    pub pod_gc: PodGcStrategy,
+    /// `spec.ttlStrategy.secondsAfterCompletion`: delete the Workflow this long after it ends.
+    pub ttl_after_completion: Option<Dur>,
+}
+
+/// `spec.podGC.strategy` (argo-facts §6.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+pub enum PodGcStrategy {
+    /// No GC: completed pods are only labelled `completed=true`.
+    #[default]
+    #[serde(rename = "none")]
+    None,
+    /// Delete each pod when it completes.
+    OnPodCompletion,
+    /// Delete succeeded pods when they complete; label failed ones.
+    OnPodSuccess,
+    /// Delete all pods when the workflow completes.
+    OnWorkflowCompletion,
+    /// Delete all pods when the workflow succeeds.
+    OnWorkflowSuccess,
 }
 fn default_spec_bytes() -> Bytes {
     Bytes(d::WORKFLOW_SPEC_BYTES)
@@ -604,6 +663,12 @@ pub struct TaskCfg {
     /// Probability that the main container exits non-zero.
     #[serde(default)]
     pub failure_probability: f64,
+    /// Name of the WorkflowTemplate this task's template comes from (`templateRef`); each
+    /// use costs GETs during validation (argo-facts §5.2).
+    pub template_ref: Option<String>,
+    /// Bytes of output parameters each pod node carries in the workflow status.
+    #[serde(default)]
+    pub output_parameter_bytes: Bytes,
 }
 fn default_image() -> String {
     d::DEFAULT_IMAGE.into()

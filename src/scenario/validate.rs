@@ -53,6 +53,10 @@ pub struct TaskSpec {
     pub duration: DurationDist,
     /// Probability that main exits non-zero.
     pub failure_probability: f64,
+    /// templateRef name, if any.
+    pub template_ref: Option<String>,
+    /// Output parameter bytes per pod node.
+    pub output_parameter_bytes: u64,
 }
 
 /// A resolved workflow.
@@ -70,6 +74,12 @@ pub struct WorkflowSpec {
     pub tasks: Vec<TaskSpec>,
     /// Steps: number of sequential groups (0 for a DAG).
     pub groups: u32,
+    /// `workflowTemplateRef` name, if submitted from a template.
+    pub workflow_template_ref: Option<String>,
+    /// Pod GC strategy.
+    pub pod_gc: PodGcStrategy,
+    /// ttlStrategy.secondsAfterCompletion, µs.
+    pub ttl_after_completion: Option<u64>,
 }
 
 impl WorkflowSpec {
@@ -327,6 +337,17 @@ impl Scenario {
             raw.argo_server.kube_api_burst.into(),
             1,
         );
+        c.at_least(
+            "argo_server.api_rate_limit",
+            raw.argo_server.api_rate_limit.into(),
+            1,
+        );
+        c.at_least("apiserver.request_timeout", a.request_timeout.0, 4);
+        c.at_least(
+            "controller.progress_patch_tick",
+            ctl.progress_patch_tick.0,
+            1,
+        );
         c.rate("scheduler.qps", raw.scheduler.qps);
         c.at_least("scheduler.burst", raw.scheduler.burst.into(), 1);
         c.rate("kubelet.api_qps", raw.kubelet.api_qps);
@@ -441,6 +462,8 @@ impl Scenario {
                     image_size: t.image_size.0,
                     duration: t.duration.clone(),
                     failure_probability: t.failure_probability,
+                    template_ref: t.template_ref.clone(),
+                    output_parameter_bytes: t.output_parameter_bytes.0,
                 });
             }
             if w.kind == WorkflowKind::Steps {
@@ -484,6 +507,9 @@ impl Scenario {
                 spec_bytes: w.spec_bytes.0,
                 tasks,
                 groups,
+                workflow_template_ref: w.workflow_template_ref.clone(),
+                pod_gc: w.pod_gc,
+                ttl_after_completion: w.ttl_after_completion.map(|d| d.0),
             });
         }
 
