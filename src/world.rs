@@ -19,7 +19,7 @@ use crate::argo::templates::validation_gets;
 use crate::argo::workflow::{Storage, WfPhase, WorkflowRun};
 use crate::argo::workqueue::WorkQueue;
 use crate::engine::{EventQueue, RngStream, SimTime};
-use crate::kube::apiserver::{Admission, ApiServer, ETCD_TOO_LARGE, Verb};
+use crate::kube::apiserver::{Admission, ApiServer, ETCD_TOO_LARGE, Level, Verb};
 use crate::kube::nodes::Nodes;
 use crate::kube::ratelimit::TokenBucket;
 use crate::metrics::*;
@@ -48,6 +48,10 @@ pub enum Event {
     ApiArrive { call: usize },
     /// A request's service time is over.
     ApiDone { call: usize },
+    /// A 429'd request's Retry-After elapsed: it goes through its bucket again.
+    ApiRetry { call: usize },
+    /// A request queued by API Priority and Fairness reached the queue-wait limit.
+    ApfTimeout { call: usize },
     /// A delayed `workflow_queue` add matures.
     QueueTimer { wf: usize, at: SimTime },
     /// A worker's CPU time for the current reconcile is over.
@@ -134,6 +138,7 @@ struct ApiCall {
 #[derive(Debug, Clone)]
 struct Client {
     name: &'static str,
+    level: Level,
     bucket: TokenBucket,
     qps: f64,
     burst: u32,
@@ -272,6 +277,7 @@ pub struct World<'s> {
     api_acc: BTreeMap<(&'static str, Verb, &'static str), ApiAcc>,
     throttle: IndexMap<&'static str, ThrottleAcc>,
     status_429: u64,
+    apf_timeouts: u64,
     status_413: u64,
     etcd_too_large: u64,
     reason_seconds: [f64; 4],
@@ -428,6 +434,7 @@ impl<'s> World<'s> {
             api_acc: BTreeMap::new(),
             throttle,
             status_429: 0,
+            apf_timeouts: 0,
             status_413: 0,
             etcd_too_large: 0,
             reason_seconds: [0.0; 4],
@@ -505,6 +512,8 @@ impl<'s> World<'s> {
             Event::Submit { stream, idx } => self.on_submit(stream, idx),
             Event::ApiArrive { call } => self.on_api_arrive(call),
             Event::ApiDone { call } => self.on_api_done(call),
+            Event::ApiRetry { call } => self.throttle_and_send(call),
+            Event::ApfTimeout { call } => self.on_apf_timeout(call),
             Event::QueueTimer { wf, at } => {
                 let now = self.now();
                 self.wq.timer_fired(wf, at, now);
@@ -601,34 +610,49 @@ impl<'s> World<'s> {
     }
 
     fn on_api_arrive(&mut self, id: usize) {
-        let Some(call) = self.calls[id].as_mut() else {
+        let Some(call) = self.calls[id].as_ref() else {
             return;
         };
-        match self.api.admit(call.verb, call.bytes) {
+        let level = self.clients[call.client].level;
+        match self.api.admit(id, call.verb, call.bytes, level) {
             Admission::Accepted(service) => {
                 self.q.schedule_in(service, Event::ApiDone { call: id });
+            }
+            Admission::Queued => {
+                let limit = self.api.queue_wait_limit();
+                self.q.schedule_in(limit, Event::ApfTimeout { call: id });
             }
             Admission::EntityTooLarge => {
                 self.status_413 += 1;
                 self.complete(id, Status::TooLarge);
             }
-            Admission::TooManyRequests => {
-                self.status_429 += 1;
-                call.attempts += 1;
-                if call.attempts > d::CLIENT_GO_MAX_RETRIES {
-                    self.complete(id, Status::TooMany);
-                } else {
-                    // client-go sleeps Retry-After, then the retry passes the bucket again.
-                    let retry = self.api.retry_after();
-                    let client = call.client;
-                    let now = self.now();
-                    let wait = self.clients[client]
-                        .bucket
-                        .reserve(now.plus(retry))
-                        .plus(retry);
-                    self.q.schedule_in(wait, Event::ApiArrive { call: id });
-                }
-            }
+            Admission::TooManyRequests => self.on_429(id),
+        }
+    }
+
+    /// 429: client-go sleeps `Retry-After` and retries through its bucket, up to 10 times.
+    fn on_429(&mut self, id: usize) {
+        self.status_429 += 1;
+        let Some(call) = self.calls[id].as_mut() else {
+            return;
+        };
+        call.attempts += 1;
+        if call.attempts > d::CLIENT_GO_MAX_RETRIES {
+            self.complete(id, Status::TooMany);
+        } else {
+            let retry = self.api.retry_after();
+            self.q.schedule_in(retry, Event::ApiRetry { call: id });
+        }
+    }
+
+    fn on_apf_timeout(&mut self, id: usize) {
+        let Some(call) = self.calls[id].as_ref() else {
+            return;
+        };
+        let level = self.clients[call.client].level;
+        if self.api.time_out(id, level) {
+            self.apf_timeouts += 1;
+            self.on_429(id);
         }
     }
 
@@ -636,7 +660,11 @@ impl<'s> World<'s> {
         let Some(call) = self.calls[id].as_ref() else {
             return;
         };
-        self.api.release(call.verb);
+        let level = self.clients[call.client].level;
+        if let Some((next, service)) = self.api.release(call.verb, level) {
+            self.q
+                .schedule_in(service, Event::ApiDone { call: next.id });
+        }
         let status = if self.api.etcd_accepts(call.verb, call.bytes) {
             Status::Ok
         } else {
@@ -1630,6 +1658,7 @@ impl<'s> World<'s> {
             self.reason_now[3] as f64,
             self.cleanup_ready.len() as f64,
             self.api.inflight() as f64,
+            self.api.queued() as f64,
             if alloc > 0 {
                 used as f64 / alloc as f64
             } else {
@@ -1844,6 +1873,8 @@ impl<'s> World<'s> {
             status_413: self.status_413,
             etcd_too_large: self.etcd_too_large,
             peak_inflight: self.api.peak_inflight,
+            peak_queued: self.api.peak_queued,
+            apf_queue_timeouts: self.apf_timeouts,
             ..Default::default()
         };
         for ((client, verb, resource), mut acc) in std::mem::take(&mut self.api_acc) {
@@ -1887,6 +1918,8 @@ impl<'s> World<'s> {
             cleanup_queue_max_depth: self.cleanup_max_depth,
             cleanup_latency_s: Stats::of(&mut self.cleanup_latency),
             throttled_by_parallelism: self.parallelism_held,
+            pods_deleted: self.pods_deleted,
+            workflows_deleted: self.workflows_deleted,
         };
         RunReport {
             replication,
@@ -1916,7 +1949,7 @@ impl<'s> World<'s> {
 }
 
 /// Time-series columns, named after Argo v3.6 metrics where one exists.
-pub const SERIES: [&str; 11] = [
+pub const SERIES: [&str; 12] = [
     "argo_workflows_queue_depth_gauge{queue_name=\"workflow_queue\"}",
     "argo_workflows_workers_busy_count{worker_type=\"workflow\"}",
     "argo_workflows_gauge{status=\"Running\"}",
@@ -1927,13 +1960,24 @@ pub const SERIES: [&str; 11] = [
     "pods_pending{reason=\"PodInitializing\"}",
     "argo_workflows_queue_depth_gauge{queue_name=\"pod_cleanup_queue\"}",
     "apiserver_current_inflight_requests",
+    "apiserver_flowcontrol_current_inqueue_requests",
     "cluster_cpu_requested_ratio",
 ];
 
 impl Client {
     fn new(name: &'static str, qps: f64, burst: u32) -> Self {
+        // API Priority and Fairness flow schemas (k8s-facts §1.2): service accounts land in
+        // workload-low, the scheduler in workload-high, kubelets (system:nodes) in system,
+        // human users (argo CLI, kubectl) in global-default.
+        let level = match name {
+            "kube-scheduler" => Level::WorkloadHigh,
+            "kubelet" => Level::System,
+            "argo-cli" | "kubectl" => Level::GlobalDefault,
+            _ => Level::WorkloadLow,
+        };
         Client {
             name,
+            level,
             bucket: TokenBucket::new(qps, burst),
             qps,
             burst,

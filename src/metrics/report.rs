@@ -157,6 +157,10 @@ pub struct ApiReport {
     pub etcd_too_large: u64,
     /// Most seats in use.
     pub peak_inflight: u32,
+    /// Most requests waiting in API Priority and Fairness queues.
+    pub peak_queued: u32,
+    /// Requests rejected (429) after waiting the APF queue-wait limit.
+    pub apf_queue_timeouts: u64,
     /// By client, verb and resource.
     pub by_client: Vec<ApiRow>,
 }
@@ -230,6 +234,10 @@ pub struct ControllerReport {
     pub cleanup_latency_s: Stats,
     /// Workflows held by controller parallelism.
     pub throttled_by_parallelism: u64,
+    /// Pods deleted by podGC.
+    pub pods_deleted: u64,
+    /// Workflows deleted by the TTL controller.
+    pub workflows_deleted: u64,
 }
 
 /// Workflow object sizes.

@@ -137,8 +137,14 @@ fn run_table(o: &mut String, r: &RunReport) {
     let a = &r.api;
     let _ = writeln!(
         o,
-        "\nAPI requests {} total, 429: {}, 413: {}, etcd too large: {}, peak in-flight {}",
-        a.total_requests, a.status_429, a.status_413, a.etcd_too_large, a.peak_inflight
+        "\nAPI requests {} total, 429: {} ({} after APF queue wait), 413: {}, etcd too large: {}, peak in-flight {}, peak queued {}",
+        a.total_requests,
+        a.status_429,
+        a.apf_queue_timeouts,
+        a.status_413,
+        a.etcd_too_large,
+        a.peak_inflight,
+        a.peak_queued
     );
     let _ = writeln!(
         o,
