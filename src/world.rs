@@ -15,10 +15,11 @@
 //! are modelled as two buckets (kube, workflow; the dynamic client only LIST/WATCHes);
 //! WorkflowTaskResult writes, update conflicts, retries and spot evictions are not modelled.
 
+use crate::argo::cpu::ProcessorSharing;
 use crate::argo::templates::validation_gets;
 use crate::argo::workflow::{Storage, WfPhase, WorkflowRun};
 use crate::argo::workqueue::WorkQueue;
-use crate::engine::{EventQueue, RngStream, SimTime};
+use crate::engine::{EventQueue, RngStream, SimTime, TimerId};
 use crate::kube::apiserver::{Admission, ApiServer, ETCD_TOO_LARGE, Level, Verb};
 use crate::kube::nodes::Nodes;
 use crate::kube::ratelimit::TokenBucket;
@@ -26,6 +27,7 @@ use crate::metrics::*;
 use crate::scenario::Scenario;
 use crate::scenario::defaults as d;
 use crate::scenario::schema::{Arrival, AuthMode, PodGcStrategy, SubmitVia, WorkflowKind};
+use crate::units::parse_duration;
 use indexmap::IndexMap;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp};
@@ -55,7 +57,13 @@ pub enum Event {
     /// A delayed `workflow_queue` add matures.
     QueueTimer { wf: usize, at: SimTime },
     /// A worker's CPU time for the current reconcile is over.
-    WorkerCpuDone { worker: usize },
+    WorkerCpuDone { worker: usize, epoch: u32 },
+    /// The next reconcile finishes on the controller's shared CPU.
+    CpuTick { epoch: u32 },
+    /// The controller process (re)starts after a crash and wins the leader election.
+    ControllerStart { epoch: u32 },
+    /// The kubelet probes the controller's /healthz.
+    Liveness,
     /// A pod_cleanup_queue item passed the queue's rate limiter.
     CleanupReady { pod: usize },
     /// The scheduler finishes one cycle.
@@ -95,6 +103,10 @@ enum Origin {
     },
     Worker {
         worker: usize,
+        epoch: u32,
+    },
+    Relist {
+        epoch: u32,
     },
     Cleanup {
         pod: usize,
@@ -204,6 +216,7 @@ struct Pod {
     cleanup_delete: bool,
     deleted: bool,
     task_result_done: bool,
+    left_informer: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,6 +284,23 @@ pub struct World<'s> {
     kubelet_client0: usize,
     workflows_deleted: u64,
     pods_deleted: u64,
+    epoch: u32,
+    queue_adds_before: u64,
+    queue_depth_before: usize,
+    cpu: ProcessorSharing,
+    cpu_timer: Option<TimerId>,
+    ctrl_down: bool,
+    down_since: SimTime,
+    downtime: SimTime,
+    restarts: u64,
+    restart_causes: IndexMap<String, u64>,
+    aborted_reconciles: u64,
+    relists_pending: u32,
+    liveness_failures: u32,
+    liveness_period: SimTime,
+    informer_wf_bytes: u64,
+    informer_pods: u64,
+    peak_memory: u64,
     arrivals_left: u64,
     unfinished_wfs: u64,
     // metrics
@@ -429,6 +459,23 @@ impl<'s> World<'s> {
             kubelet_client0,
             workflows_deleted: 0,
             pods_deleted: 0,
+            epoch: 0,
+            queue_adds_before: 0,
+            queue_depth_before: 0,
+            cpu: ProcessorSharing::new(c.cpu.0 as f64 / 1000.0),
+            cpu_timer: None,
+            ctrl_down: false,
+            down_since: SimTime::ZERO,
+            downtime: SimTime::ZERO,
+            restarts: 0,
+            restart_causes: IndexMap::new(),
+            aborted_reconciles: 0,
+            relists_pending: 0,
+            liveness_failures: 0,
+            liveness_period: SimTime(parse_duration(d::LIVENESS_PERIOD).expect("constant")),
+            informer_wf_bytes: 0,
+            informer_pods: 0,
+            peak_memory: 0,
             arrivals_left: 0,
             unfinished_wfs: 0,
             api_acc: BTreeMap::new(),
@@ -485,6 +532,8 @@ impl<'s> World<'s> {
             }
         }
         self.q.schedule_at(SimTime::ZERO, Event::Sample);
+        // The shipped Deployment's liveness probe: initialDelaySeconds 90, then every 60 s.
+        self.q.schedule_at(SimTime::from_secs(90), Event::Liveness);
         self
     }
 
@@ -519,7 +568,22 @@ impl<'s> World<'s> {
                 self.wq.timer_fired(wf, at, now);
                 self.start_workers();
             }
-            Event::WorkerCpuDone { worker } => self.on_worker_cpu_done(worker),
+            Event::WorkerCpuDone { worker, epoch } => {
+                if epoch == self.epoch {
+                    self.on_worker_cpu_done(worker);
+                }
+            }
+            Event::CpuTick { epoch } => {
+                if epoch == self.epoch {
+                    self.on_cpu_tick();
+                }
+            }
+            Event::ControllerStart { epoch } => {
+                if epoch == self.epoch {
+                    self.on_controller_start();
+                }
+            }
+            Event::Liveness => self.on_liveness(),
             Event::CleanupReady { pod } => {
                 self.cleanup_ready.push_back(pod);
                 self.cleanup_max_depth =
@@ -691,9 +755,17 @@ impl<'s> World<'s> {
         acc.latencies.push(now.since(call.first).as_secs_f64());
         match call.origin {
             Origin::Submit { wf, stream, slot } => self.on_submit_done(wf, stream, slot, status),
-            Origin::Worker { worker } => self.on_worker_call_done(worker, status),
+            Origin::Worker { worker, epoch } => {
+                if epoch == self.epoch {
+                    self.on_worker_call_done(worker, status);
+                }
+            }
             Origin::Cleanup { pod } => {
                 self.cleanups += 1;
+                if status == Status::Ok && !self.pods[pod].left_informer {
+                    self.pods[pod].left_informer = true;
+                    self.informer_pods -= 1;
+                }
                 if self.pods[pod].cleanup_delete && status == Status::Ok {
                     self.pods[pod].deleted = true;
                     self.pods_deleted += 1;
@@ -710,9 +782,18 @@ impl<'s> World<'s> {
                 if status == Status::Ok {
                     self.wfs[wf].deleted = true;
                     self.workflows_deleted += 1;
+                    self.informer_wf_bytes -= self.wfs[wf].json_bytes;
                     for i in 0..self.wfs[wf].pods.len() {
                         let p = self.wfs[wf].pods[i];
                         self.pods[p].deleted = true; // ownerReference garbage collection
+                    }
+                }
+            }
+            Origin::Relist { epoch } => {
+                if epoch == self.epoch {
+                    self.relists_pending -= 1;
+                    if self.relists_pending == 0 {
+                        self.on_informers_synced();
                     }
                 }
             }
@@ -810,6 +891,9 @@ impl<'s> World<'s> {
             let w = &mut self.wfs[wf];
             w.created_at = Some(now);
             w.phase = WfPhase::Pending;
+            w.json_bytes = self.sc.workflows[w.spec].spec_bytes;
+            self.informer_wf_bytes += w.json_bytes;
+            self.check_memory();
             let delay = SimTime(self.sc.file.controller.initial_delay.0);
             self.enqueue_after(wf, delay);
         } else {
@@ -838,6 +922,9 @@ impl<'s> World<'s> {
     }
 
     fn start_workers(&mut self) {
+        if self.ctrl_down {
+            return;
+        }
         while !self.wq.is_empty() {
             let Some(&worker) = self.idle_workers.last() else {
                 return;
@@ -951,7 +1038,10 @@ impl<'s> World<'s> {
                 Verb::Get,
                 "workflowtemplates",
                 d::WORKFLOW_TEMPLATE_BYTES,
-                Origin::Worker { worker },
+                Origin::Worker {
+                    worker,
+                    epoch: self.epoch,
+                },
             );
         } else {
             self.start_reconcile_cpu(worker);
@@ -964,10 +1054,19 @@ impl<'s> World<'s> {
         };
         rec.stage = Stage::Cpu;
         let ctl = &self.sc.file.controller;
-        let cpu =
-            ctl.reconcile_base_cpu.0 + ctl.reconcile_per_node_cpu.0 * self.wfs[rec.wf].nodes();
-        self.q
-            .schedule_in(SimTime(cpu), Event::WorkerCpuDone { worker });
+        let cpu = SimTime(
+            ctl.reconcile_base_cpu.0 + ctl.reconcile_per_node_cpu.0 * self.wfs[rec.wf].nodes(),
+        );
+        if self.cpu.limited() {
+            let now = self.now();
+            self.cpu.advance(now);
+            self.cpu.add(worker, cpu);
+            self.reschedule_cpu();
+        } else {
+            let epoch = self.epoch;
+            self.q
+                .schedule_in(cpu, Event::WorkerCpuDone { worker, epoch });
+        }
     }
 
     fn on_worker_cpu_done(&mut self, worker: usize) {
@@ -1028,7 +1127,10 @@ impl<'s> World<'s> {
             Verb::Create,
             "pods",
             POD_OBJECT_BYTES,
-            Origin::Worker { worker },
+            Origin::Worker {
+                worker,
+                epoch: self.epoch,
+            },
         );
     }
 
@@ -1056,7 +1158,10 @@ impl<'s> World<'s> {
                         Verb::Get,
                         "workflowtemplates",
                         d::WORKFLOW_TEMPLATE_BYTES,
-                        Origin::Worker { worker },
+                        Origin::Worker {
+                            worker,
+                            epoch: self.epoch,
+                        },
                     );
                 } else {
                     self.start_reconcile_cpu(worker);
@@ -1108,9 +1213,12 @@ impl<'s> World<'s> {
             cleanup_delete: false,
             deleted: false,
             task_result_done: false,
+            left_informer: false,
         });
+        self.check_memory();
         self.wfs[wf].pods.push(pod);
         self.pods_created += 1;
+        self.informer_pods += 1;
         self.reason_pods[0] += 1;
         self.reason_now[0] += 1;
         self.sched_active.push_back(pod);
@@ -1151,6 +1259,8 @@ impl<'s> World<'s> {
         }
         let sized = w.size(spec, &self.sc.file.controller);
         w.peak_uncompressed = w.peak_uncompressed.max(sized.uncompressed);
+        self.informer_wf_bytes = self.informer_wf_bytes + sized.uncompressed - w.json_bytes;
+        w.json_bytes = sized.uncompressed;
         w.peak_body = w.peak_body.max(sized.body);
         w.storage = sized.storage;
         if let Some(msg) = sized.error {
@@ -1164,7 +1274,10 @@ impl<'s> World<'s> {
             Verb::Update,
             "workflows",
             sized.body,
-            Origin::Worker { worker },
+            Origin::Worker {
+                worker,
+                epoch: self.epoch,
+            },
         );
     }
 
@@ -1272,6 +1385,144 @@ impl<'s> World<'s> {
                 self.wq.add(next, now);
                 self.start_workers();
             }
+        }
+    }
+
+    fn reschedule_cpu(&mut self) {
+        if let Some(t) = self.cpu_timer.take() {
+            self.q.cancel(t);
+        }
+        if let Some(delay) = self.cpu.next_completion() {
+            let epoch = self.epoch;
+            self.cpu_timer = Some(self.q.schedule_in(delay, Event::CpuTick { epoch }));
+        }
+    }
+
+    fn on_cpu_tick(&mut self) {
+        self.cpu_timer = None;
+        let now = self.now();
+        self.cpu.advance(now);
+        let done = self.cpu.take_done();
+        self.reschedule_cpu();
+        for w in done {
+            self.on_worker_cpu_done(w);
+        }
+    }
+
+    /// Estimated controller heap: base + informer-held Workflow JSON × factor + pods × size.
+    fn controller_memory(&self) -> u64 {
+        let c = &self.sc.file.controller;
+        c.memory_base.0
+            + (self.informer_wf_bytes as f64 * c.memory_per_workflow_byte) as u64
+            + self.informer_pods * c.memory_per_pod.0
+    }
+
+    fn check_memory(&mut self) {
+        let mem = self.controller_memory();
+        self.peak_memory = self.peak_memory.max(mem);
+        if let Some(limit) = self.sc.file.controller.memory_limit
+            && mem > limit.0
+            && !self.ctrl_down
+        {
+            self.crash("OOMKilled");
+        }
+    }
+
+    /// The controller process dies: in-flight reconciles and queued keys are lost; it comes
+    /// back after the kubelet's restart backoff plus the leader-election lease.
+    fn crash(&mut self, cause: &str) {
+        let now = self.now();
+        self.restarts += 1;
+        *self.restart_causes.entry(cause.to_string()).or_default() += 1;
+        self.epoch += 1;
+        self.ctrl_down = true;
+        self.down_since = now;
+        self.liveness_failures = 0;
+        for w in 0..self.workers.len() {
+            if self.workers[w].take().is_some() {
+                self.aborted_reconciles += 1;
+            }
+        }
+        self.idle_workers = (0..self.workers.len()).rev().collect();
+        self.queue_adds_before += self.wq.adds;
+        self.queue_depth_before = self.queue_depth_before.max(self.wq.max_depth);
+        self.wq = WorkQueue::new();
+        self.cpu.clear();
+        if let Some(t) = self.cpu_timer.take() {
+            self.q.cancel(t);
+        }
+        let c = &self.sc.file.controller;
+        let exp = (self.restarts - 1).min(20) as u32;
+        let backoff = (d::CONTAINER_RESTART_BACKOFF_INITIAL_US << exp)
+            .min(d::CONTAINER_RESTART_BACKOFF_MAX_US);
+        let delay = SimTime(backoff + c.leader_election_lease_duration.0);
+        let epoch = self.epoch;
+        self.q.schedule_in(delay, Event::ControllerStart { epoch });
+    }
+
+    /// New leader: informers LIST workflows and pods before any worker runs.
+    fn on_controller_start(&mut self) {
+        let now = self.now();
+        self.downtime = self.downtime.plus(now.since(self.down_since));
+        self.relists_pending = 2;
+        let epoch = self.epoch;
+        let wf_bytes = self.informer_wf_bytes;
+        let pod_bytes = self.informer_pods * POD_OBJECT_BYTES;
+        self.issue(
+            CTRL_WF,
+            Verb::List,
+            "workflows",
+            wf_bytes,
+            Origin::Relist { epoch },
+        );
+        self.issue(
+            CTRL_KUBE,
+            Verb::List,
+            "pods",
+            pod_bytes,
+            Origin::Relist { epoch },
+        );
+    }
+
+    fn on_informers_synced(&mut self) {
+        self.ctrl_down = false;
+        self.check_memory();
+        if self.ctrl_down {
+            return; // OOM again while the informers filled: crash loop
+        }
+        let now = self.now();
+        for wf in 0..self.wfs.len() {
+            let w = &mut self.wfs[wf];
+            if w.created_at.is_some() && !w.phase.is_done() {
+                w.dirty_pods = w.pods.clone();
+                self.wq.add(wf, now);
+            }
+        }
+        self.start_workers();
+    }
+
+    /// Liveness probe: /healthz fails while a workflow has waited longer than HEALTHZ_AGE
+    /// for its first reconcile; three failures in a row restart the controller.
+    fn on_liveness(&mut self) {
+        let now = self.now();
+        if !self.ctrl_down {
+            let age = SimTime(self.sc.file.controller.healthz_age.0);
+            let stale = self.wfs.iter().any(|w| {
+                w.phase == WfPhase::Pending
+                    && w.reconciles == 0
+                    && w.created_at.is_some_and(|c| now.since(c) > age)
+            });
+            if stale {
+                self.liveness_failures += 1;
+                if self.liveness_failures >= d::LIVENESS_FAILURE_THRESHOLD {
+                    self.crash("liveness probe failed (healthz)");
+                }
+            } else {
+                self.liveness_failures = 0;
+            }
+        }
+        if self.arrivals_left > 0 || self.unfinished_wfs > 0 {
+            self.q.schedule_in(self.liveness_period, Event::Liveness);
         }
     }
 
@@ -1659,6 +1910,7 @@ impl<'s> World<'s> {
             self.cleanup_ready.len() as f64,
             self.api.inflight() as f64,
             self.api.queued() as f64,
+            self.controller_memory() as f64,
             if alloc > 0 {
                 used as f64 / alloc as f64
             } else {
@@ -1906,8 +2158,8 @@ impl<'s> World<'s> {
             .collect();
         let controller = ControllerReport {
             reconciles: self.reconciles,
-            queue_adds: self.wq.adds,
-            queue_max_depth: self.wq.max_depth as u64,
+            queue_adds: self.queue_adds_before + self.wq.adds,
+            queue_max_depth: self.queue_depth_before.max(self.wq.max_depth) as u64,
             queue_latency_s: Stats::of(&mut self.queue_latency),
             operation_duration_s: Stats::of(&mut self.op_durations),
             deadline_exceeded: self.deadline_exceeded,
@@ -1920,6 +2172,17 @@ impl<'s> World<'s> {
             throttled_by_parallelism: self.parallelism_held,
             pods_deleted: self.pods_deleted,
             workflows_deleted: self.workflows_deleted,
+            restarts: self.restarts,
+            restart_causes: std::mem::take(&mut self.restart_causes),
+            downtime_s: self.downtime.as_secs_f64(),
+            aborted_reconciles: self.aborted_reconciles,
+            peak_memory_bytes: self.peak_memory,
+            memory_limit_bytes: self.sc.file.controller.memory_limit.map(|b| b.0),
+            cpu_busy_cores_mean: if self.cpu.limited() {
+                self.cpu.busy_core_seconds / end.as_secs_f64().max(1e-9)
+            } else {
+                0.0
+            },
         };
         RunReport {
             replication,
@@ -1949,7 +2212,7 @@ impl<'s> World<'s> {
 }
 
 /// Time-series columns, named after Argo v3.6 metrics where one exists.
-pub const SERIES: [&str; 12] = [
+pub const SERIES: [&str; 13] = [
     "argo_workflows_queue_depth_gauge{queue_name=\"workflow_queue\"}",
     "argo_workflows_workers_busy_count{worker_type=\"workflow\"}",
     "argo_workflows_gauge{status=\"Running\"}",
@@ -1961,6 +2224,7 @@ pub const SERIES: [&str; 12] = [
     "argo_workflows_queue_depth_gauge{queue_name=\"pod_cleanup_queue\"}",
     "apiserver_current_inflight_requests",
     "apiserver_flowcontrol_current_inqueue_requests",
+    "controller_memory_bytes",
     "cluster_cpu_requested_ratio",
 ];
 

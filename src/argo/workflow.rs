@@ -122,6 +122,8 @@ pub struct WorkflowRun {
     pub submit_gets_left: u32,
     /// Deleted from the cluster (TTL).
     pub deleted: bool,
+    /// JSON size held in the controller's informer.
+    pub json_bytes: u64,
 }
 
 impl WorkflowRun {
@@ -149,6 +151,7 @@ impl WorkflowRun {
             reconciles: 0,
             submit_gets_left: 0,
             deleted: false,
+            json_bytes: 0,
         }
     }
 

@@ -238,6 +238,20 @@ pub struct ControllerReport {
     pub pods_deleted: u64,
     /// Workflows deleted by the TTL controller.
     pub workflows_deleted: u64,
+    /// Controller restarts (OOM kill, liveness).
+    pub restarts: u64,
+    /// Restart cause → count.
+    pub restart_causes: IndexMap<String, u64>,
+    /// Time the controller was down (restart backoff, leader election, relist).
+    pub downtime_s: f64,
+    /// Reconciles cut short by a restart.
+    pub aborted_reconciles: u64,
+    /// Peak estimated heap.
+    pub peak_memory_bytes: u64,
+    /// Container memory limit (null = none).
+    pub memory_limit_bytes: Option<u64>,
+    /// Mean busy cores when a CPU limit is set (0 when unlimited).
+    pub cpu_busy_cores_mean: f64,
 }
 
 /// Workflow object sizes.

@@ -225,6 +225,23 @@ fn run_table(o: &mut String, r: &RunReport) {
         ct.deadline_exceeded,
         ct.resource_rate_limited
     );
+    if ct.restarts > 0 {
+        let causes: Vec<String> = ct
+            .restart_causes
+            .iter()
+            .map(|(k, v)| format!("{v} x {k}"))
+            .collect();
+        let _ = writeln!(
+            o,
+            "  !! {} restart(s) ({}), down {}, {} reconcile(s) lost; peak heap {} (limit {})",
+            ct.restarts,
+            causes.join(", "),
+            human_secs(ct.downtime_s),
+            ct.aborted_reconciles,
+            mib(ct.peak_memory_bytes),
+            ct.memory_limit_bytes.map_or("none".to_string(), mib)
+        );
+    }
     let _ = writeln!(
         o,
         "  queue latency      {}",

@@ -157,3 +157,24 @@ pub const APF_QUEUE_CAPACITY: [(&str, u32); 7] = [
     ("global-default", 128 * 50),
     ("catch-all", 0),
 ];
+/// `LEADER_ELECTION_LEASE_DURATION`: a restarted controller waits this long for the old lease
+/// (argo-facts §1.8).
+pub const LEADER_ELECTION_LEASE_DURATION: &str = "15s";
+/// `HEALTHZ_AGE`: /healthz fails if a workflow has stayed unreconciled this long (argo-facts §1.7).
+pub const HEALTHZ_AGE: &str = "5m";
+/// Liveness probe `periodSeconds` of the shipped controller Deployment (argo-facts §1.7).
+pub const LIVENESS_PERIOD: &str = "60s";
+/// Liveness probe `failureThreshold` of the shipped controller Deployment (argo-facts §1.7).
+pub const LIVENESS_FAILURE_THRESHOLD: u32 = 3;
+/// kubelet container restart backoff: starts at 10 s (`backOffPeriod`, k8s-facts §3.1) and
+/// doubles up to `MaxContainerBackOff` = 300 s (CrashLoopBackOff).
+pub const CONTAINER_RESTART_BACKOFF_INITIAL_US: u64 = 10_000_000;
+/// kubelet `MaxContainerBackOff`.
+pub const CONTAINER_RESTART_BACKOFF_MAX_US: u64 = 300_000_000;
+/// *Estimate*: controller heap with no workflows (Go runtime, informer machinery).
+pub const CONTROLLER_MEMORY_BASE: u64 = 64 * 1024 * 1024;
+/// *Estimate*: heap bytes per byte of Workflow JSON held in the informer (decoded Go structs
+/// plus the unstructured copy).
+pub const CONTROLLER_MEMORY_PER_WORKFLOW_BYTE: f64 = 3.0;
+/// *Estimate*: heap bytes per pod held in the pod informer.
+pub const CONTROLLER_MEMORY_PER_POD: u64 = 16 * 1024;

@@ -423,6 +423,41 @@ pub struct ControllerCfg {
     /// configmap `podGCDeleteDelayDuration`.
     #[serde(default = "default_gc_delay")]
     pub pod_gc_delete_delay: Dur,
+    /// CPU cores reconciles share (the container's CPU limit); 0 = unlimited.
+    #[serde(default)]
+    pub cpu: Cpu,
+    /// Container memory limit; above it the controller is OOM-killed and restarts.
+    pub memory_limit: Option<Bytes>,
+    /// Heap with no workflows (estimate).
+    #[serde(default = "default_mem_base")]
+    pub memory_base: Bytes,
+    /// Heap bytes per byte of Workflow JSON in the informer (estimate).
+    #[serde(default = "default_mem_per_wf_byte")]
+    pub memory_per_workflow_byte: f64,
+    /// Heap bytes per pod in the pod informer (estimate).
+    #[serde(default = "default_mem_per_pod")]
+    pub memory_per_pod: Bytes,
+    /// `LEADER_ELECTION_LEASE_DURATION`.
+    #[serde(default = "default_lease")]
+    pub leader_election_lease_duration: Dur,
+    /// `HEALTHZ_AGE`.
+    #[serde(default = "default_healthz_age")]
+    pub healthz_age: Dur,
+}
+fn default_mem_base() -> Bytes {
+    Bytes(d::CONTROLLER_MEMORY_BASE)
+}
+fn default_mem_per_wf_byte() -> f64 {
+    d::CONTROLLER_MEMORY_PER_WORKFLOW_BYTE
+}
+fn default_mem_per_pod() -> Bytes {
+    Bytes(d::CONTROLLER_MEMORY_PER_POD)
+}
+fn default_lease() -> Dur {
+    dur(d::LEADER_ELECTION_LEASE_DURATION)
+}
+fn default_healthz_age() -> Dur {
+    dur(d::HEALTHZ_AGE)
 }
 fn default_progress_tick() -> Dur {
     dur(d::PROGRESS_PATCH_TICK)
