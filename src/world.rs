@@ -172,6 +172,7 @@ struct ThrottleAcc {
 struct ApiAcc {
     count: u64,
     errors: u64,
+    by_status: BTreeMap<u16, u64>,
     latencies: Vec<f64>,
 }
 
@@ -752,6 +753,14 @@ impl<'s> World<'s> {
         if status != Status::Ok {
             acc.errors += 1;
         }
+        let code = match status {
+            Status::Ok if call.verb == Verb::Create => 201,
+            Status::Ok => 200,
+            Status::TooMany => 429,
+            Status::TooLarge => 413,
+            Status::EtcdTooLarge => 500,
+        };
+        *acc.by_status.entry(code).or_default() += 1;
         acc.latencies.push(now.since(call.first).as_secs_f64());
         match call.origin {
             Origin::Submit { wf, stream, slot } => self.on_submit_done(wf, stream, slot, status),
@@ -2137,6 +2146,11 @@ impl<'s> World<'s> {
                 resource: resource.into(),
                 count: acc.count,
                 errors: acc.errors,
+                by_status: acc
+                    .by_status
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), *v))
+                    .collect(),
                 latency_s: Stats::of(&mut acc.latencies),
             });
         }

@@ -178,6 +178,8 @@ pub struct ApiRow {
     pub count: u64,
     /// Non-2xx responses.
     pub errors: u64,
+    /// HTTP status code → responses (`201`/`200` success, `429`, `413`, `500` etcd too large).
+    pub by_status: IndexMap<String, u64>,
     /// Time from the first try to the response, including throttling and retries.
     pub latency_s: Stats,
 }

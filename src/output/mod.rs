@@ -1,6 +1,9 @@
 //! Exporters: turn a [`crate::metrics::Report`] into bytes. They never touch files or models.
 
+mod metrics;
 mod table;
+
+pub use metrics::{prometheus, timeseries_csv};
 
 pub use table::table;
 
