@@ -302,6 +302,10 @@ pub struct World<'s> {
     informer_wf_bytes: u64,
     informer_pods: u64,
     peak_memory: u64,
+    wfs_in_cluster: u64,
+    wfs_in_cluster_peak: u64,
+    pods_in_cluster: u64,
+    etcd_peak: u64,
     arrivals_left: u64,
     unfinished_wfs: u64,
     // metrics
@@ -477,6 +481,10 @@ impl<'s> World<'s> {
             informer_wf_bytes: 0,
             informer_pods: 0,
             peak_memory: 0,
+            wfs_in_cluster: 0,
+            wfs_in_cluster_peak: 0,
+            pods_in_cluster: 0,
+            etcd_peak: 0,
             arrivals_left: 0,
             unfinished_wfs: 0,
             api_acc: BTreeMap::new(),
@@ -775,9 +783,11 @@ impl<'s> World<'s> {
                     self.pods[pod].left_informer = true;
                     self.informer_pods -= 1;
                 }
-                if self.pods[pod].cleanup_delete && status == Status::Ok {
+                if self.pods[pod].cleanup_delete && status == Status::Ok && !self.pods[pod].deleted
+                {
                     self.pods[pod].deleted = true;
                     self.pods_deleted += 1;
+                    self.pods_in_cluster -= 1;
                 }
                 let lat = now.since(self.pods[pod].cleanup_enqueued).as_secs_f64();
                 self.cleanup_latency.push(lat);
@@ -792,9 +802,13 @@ impl<'s> World<'s> {
                     self.wfs[wf].deleted = true;
                     self.workflows_deleted += 1;
                     self.informer_wf_bytes -= self.wfs[wf].json_bytes;
+                    self.wfs_in_cluster -= 1;
                     for i in 0..self.wfs[wf].pods.len() {
                         let p = self.wfs[wf].pods[i];
-                        self.pods[p].deleted = true; // ownerReference garbage collection
+                        if !self.pods[p].deleted {
+                            self.pods[p].deleted = true; // ownerReference garbage collection
+                            self.pods_in_cluster -= 1;
+                        }
                     }
                 }
             }
@@ -902,6 +916,8 @@ impl<'s> World<'s> {
             w.phase = WfPhase::Pending;
             w.json_bytes = self.sc.workflows[w.spec].spec_bytes;
             self.informer_wf_bytes += w.json_bytes;
+            self.wfs_in_cluster += 1;
+            self.wfs_in_cluster_peak = self.wfs_in_cluster_peak.max(self.wfs_in_cluster);
             self.check_memory();
             let delay = SimTime(self.sc.file.controller.initial_delay.0);
             self.enqueue_after(wf, delay);
@@ -1228,6 +1244,7 @@ impl<'s> World<'s> {
         self.wfs[wf].pods.push(pod);
         self.pods_created += 1;
         self.informer_pods += 1;
+        self.pods_in_cluster += 1;
         self.reason_pods[0] += 1;
         self.reason_now[0] += 1;
         self.sched_active.push_back(pod);
@@ -1900,8 +1917,13 @@ impl<'s> World<'s> {
 
     // ---------------------------------------------------------------- metrics
 
+    fn etcd_live_bytes(&self) -> u64 {
+        self.informer_wf_bytes + self.pods_in_cluster * POD_OBJECT_BYTES
+    }
+
     fn on_sample(&mut self) {
         let now = self.now();
+        self.etcd_peak = self.etcd_peak.max(self.etcd_live_bytes());
         let t = now.as_secs_f64();
         self.ts.t_s.push(t);
         let alloc: u64 = self.nodes.nodes.iter().map(|n| n.alloc_cpu).sum();
@@ -1920,6 +1942,8 @@ impl<'s> World<'s> {
             self.api.inflight() as f64,
             self.api.queued() as f64,
             self.controller_memory() as f64,
+            self.wfs_in_cluster as f64,
+            self.etcd_live_bytes() as f64,
             if alloc > 0 {
                 used as f64 / alloc as f64
             } else {
@@ -2014,6 +2038,14 @@ impl<'s> World<'s> {
             max_workflow_size: sc.file.controller.max_workflow_size.0,
             etcd_limit: sc.file.apiserver.etcd_max_request_bytes.0,
             apiserver_limit: sc.file.apiserver.max_request_body_bytes.0,
+            workflows_in_cluster_peak: self.wfs_in_cluster_peak,
+            etcd_live_bytes_peak: self.etcd_peak.max(self.etcd_live_bytes()),
+            etcd_quota_bytes: sc.file.apiserver.etcd_quota_bytes.0,
+            argo_server_list_latency_s: SimTime(
+                sc.file.argo_server.list_latency_base.0
+                    + sc.file.argo_server.list_latency_per_workflow.0 * self.wfs_in_cluster_peak,
+            )
+            .as_secs_f64(),
             ..Default::default()
         };
         for (i, w) in self.wfs.iter().enumerate() {
@@ -2226,7 +2258,7 @@ impl<'s> World<'s> {
 }
 
 /// Time-series columns, named after Argo v3.6 metrics where one exists.
-pub const SERIES: [&str; 13] = [
+pub const SERIES: [&str; 15] = [
     "argo_workflows_queue_depth_gauge{queue_name=\"workflow_queue\"}",
     "argo_workflows_workers_busy_count{worker_type=\"workflow\"}",
     "argo_workflows_gauge{status=\"Running\"}",
@@ -2239,6 +2271,8 @@ pub const SERIES: [&str; 13] = [
     "apiserver_current_inflight_requests",
     "apiserver_flowcontrol_current_inqueue_requests",
     "controller_memory_bytes",
+    "workflows_in_cluster",
+    "etcd_live_bytes",
     "cluster_cpu_requested_ratio",
 ];
 

@@ -277,6 +277,14 @@ pub struct ObjectReport {
     pub size_errors: u64,
     /// Largest node count.
     pub peak_nodes: u64,
+    /// Most Workflow objects in the cluster at once (completed ones stay until deleted by TTL).
+    pub workflows_in_cluster_peak: u64,
+    /// Peak live bytes of Workflows and Pods in etcd (MVCC history before compaction excluded).
+    pub etcd_live_bytes_peak: u64,
+    /// etcd `--quota-backend-bytes`.
+    pub etcd_quota_bytes: u64,
+    /// Argo Server ListWorkflows latency at the peak workflow count (what the UI waits for).
+    pub argo_server_list_latency_s: f64,
 }
 
 /// Cost.

@@ -213,6 +213,14 @@ fn run_table(o: &mut String, r: &RunReport) {
         "  compressed {}  offloaded {}  failed for size {}",
         ob.compressed, ob.offloaded, ob.size_errors
     );
+    let _ = writeln!(
+        o,
+        "  workflows in cluster peak {} (Argo Server list {}), etcd live objects peak {} of quota {}",
+        ob.workflows_in_cluster_peak,
+        human_secs(ob.argo_server_list_latency_s),
+        mib(ob.etcd_live_bytes_peak),
+        mib(ob.etcd_quota_bytes)
+    );
 
     let ct = &r.controller;
     let _ = writeln!(

@@ -178,3 +178,10 @@ pub const CONTROLLER_MEMORY_BASE: u64 = 64 * 1024 * 1024;
 pub const CONTROLLER_MEMORY_PER_WORKFLOW_BYTE: f64 = 3.0;
 /// *Estimate*: heap bytes per pod held in the pod informer.
 pub const CONTROLLER_MEMORY_PER_POD: u64 = 16 * 1024;
+/// etcd `--quota-backend-bytes` default 2 GiB (k8s-facts §2).
+pub const ETCD_QUOTA_BACKEND_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+/// *Estimate*: Argo Server ListWorkflows fixed cost (v3.6 serves lists from its in-memory
+/// SQLite store of live workflows, argo-facts §5.1).
+pub const ARGO_SERVER_LIST_BASE: &str = "20ms";
+/// *Estimate*: Argo Server ListWorkflows cost per live workflow (query + JSON encoding).
+pub const ARGO_SERVER_LIST_PER_WORKFLOW: &str = "200us";

@@ -202,6 +202,12 @@ pub struct ApiServerCfg {
     /// `--request-timeout`; APF rejects a request queued longer than a quarter of it.
     #[serde(default = "default_request_timeout")]
     pub request_timeout: Dur,
+    /// etcd `--quota-backend-bytes`.
+    #[serde(default = "default_etcd_quota")]
+    pub etcd_quota_bytes: Bytes,
+}
+fn default_etcd_quota() -> Bytes {
+    Bytes(d::ETCD_QUOTA_BACKEND_BYTES)
 }
 fn default_request_timeout() -> Dur {
     dur(d::REQUEST_TIMEOUT)
@@ -544,6 +550,18 @@ pub struct ArgoServerCfg {
     /// cache instead of GETs.
     #[serde(default)]
     pub template_cache: bool,
+    /// ListWorkflows fixed cost (estimate).
+    #[serde(default = "default_list_base")]
+    pub list_latency_base: Dur,
+    /// ListWorkflows cost per live workflow (estimate).
+    #[serde(default = "default_list_per_wf")]
+    pub list_latency_per_workflow: Dur,
+}
+fn default_list_base() -> Dur {
+    dur(d::ARGO_SERVER_LIST_BASE)
+}
+fn default_list_per_wf() -> Dur {
+    dur(d::ARGO_SERVER_LIST_PER_WORKFLOW)
 }
 fn default_api_rate_limit() -> u32 {
     d::ARGO_SERVER_API_RATE_LIMIT
