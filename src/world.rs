@@ -984,6 +984,19 @@ impl<'s> World<'s> {
                 self.throttled_wfs.push_back(wf);
                 self.parallelism_held += 1;
             }
+            if !self.wfs[wf].postponed {
+                // "Workflow processing has been postponed because too many workflows are
+                // already running": phase Pending is persisted (so /healthz stays happy).
+                self.wfs[wf].postponed = true;
+                let bytes = self.sc.workflows[self.wfs[wf].spec].spec_bytes;
+                self.issue(
+                    CTRL_WF,
+                    Verb::Update,
+                    "workflows",
+                    bytes,
+                    Origin::FireAndForget,
+                );
+            }
             self.wq.done(wf);
             self.idle_workers.push(worker);
             return;
@@ -1536,6 +1549,7 @@ impl<'s> World<'s> {
             let stale = self.wfs.iter().any(|w| {
                 w.phase == WfPhase::Pending
                     && w.reconciles == 0
+                    && !w.postponed
                     && w.created_at.is_some_and(|c| now.since(c) > age)
             });
             if stale {

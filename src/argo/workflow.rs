@@ -124,6 +124,8 @@ pub struct WorkflowRun {
     pub deleted: bool,
     /// JSON size held in the controller's informer.
     pub json_bytes: u64,
+    /// Held by controller parallelism (phase Pending persisted with a message).
+    pub postponed: bool,
 }
 
 impl WorkflowRun {
@@ -152,6 +154,7 @@ impl WorkflowRun {
             submit_gets_left: 0,
             deleted: false,
             json_bytes: 0,
+            postponed: false,
         }
     }
 
