@@ -246,6 +246,12 @@ struct Reconcile {
     became_done: Vec<usize>,
 }
 
+#[derive(Debug, Clone, Default)]
+struct LockState {
+    holders: u32,
+    waiters: VecDeque<usize>,
+}
+
 #[derive(Debug, Clone)]
 struct Submitter {
     client: usize,
@@ -304,6 +310,10 @@ pub struct World<'s> {
     peak_memory: u64,
     wfs_in_cluster: u64,
     wfs_in_cluster_peak: u64,
+    locks: Vec<LockState>,
+    lock_waits: u64,
+    lock_messages: IndexMap<String, u64>,
+    semaphore_notify_delay: SimTime,
     pods_in_cluster: u64,
     etcd_peak: u64,
     arrivals_left: u64,
@@ -360,7 +370,7 @@ impl<'s> World<'s> {
         ));
         let mut submitters = Vec::new();
         for s in &sc.submissions {
-            let mut v = Vec::new();
+            let mut v: Vec<Submitter> = Vec::new();
             for _ in 0..s.cfg.clients {
                 let client = match s.cfg.via {
                     SubmitVia::ArgoServer if f.argo_server.auth_mode == AuthMode::Server => {
@@ -389,6 +399,21 @@ impl<'s> World<'s> {
                             d::CLIENT_GO_DEFAULT_BURST,
                         ));
                         clients.len() - 1
+                    }
+                    SubmitVia::Cron => CTRL_WF,
+                    SubmitVia::ArgoEvents => {
+                        // One sensor per stream: all its slots share the sensor's bucket.
+                        match v.first() {
+                            Some(first) => first.client,
+                            None => {
+                                clients.push(Client::new(
+                                    "argo-events-sensor",
+                                    d::CLIENT_GO_DEFAULT_QPS,
+                                    d::CLIENT_GO_DEFAULT_BURST,
+                                ));
+                                clients.len() - 1
+                            }
+                        }
                     }
                 };
                 v.push(Submitter {
@@ -483,6 +508,12 @@ impl<'s> World<'s> {
             peak_memory: 0,
             wfs_in_cluster: 0,
             wfs_in_cluster_peak: 0,
+            locks: vec![LockState::default(); sc.locks.len()],
+            lock_waits: 0,
+            lock_messages: IndexMap::new(),
+            semaphore_notify_delay: SimTime(
+                parse_duration(d::SEMAPHORE_NOTIFY_DELAY).expect("constant"),
+            ),
             pods_in_cluster: 0,
             etcd_peak: 0,
             arrivals_left: 0,
@@ -869,7 +900,10 @@ impl<'s> World<'s> {
         let gets = match sub.cfg.via {
             SubmitVia::ArgoCli => validation_gets(spec),
             SubmitVia::ArgoServer if !f.argo_server.template_cache => validation_gets(spec),
-            SubmitVia::ArgoServer | SubmitVia::Kubectl => 0,
+            SubmitVia::ArgoServer
+            | SubmitVia::Kubectl
+            | SubmitVia::Cron
+            | SubmitVia::ArgoEvents => 0,
         };
         self.wfs[wf].submit_gets_left = gets;
         let s = &mut self.submitters[stream][slot];
@@ -881,7 +915,9 @@ impl<'s> World<'s> {
         }
         // Each `argo submit`/`kubectl` is a new process, and the Argo Server in client auth
         // mode builds new clientsets per request: a full bucket. Server mode shares one.
-        if client != self.server_client {
+        if matches!(sub.cfg.via, SubmitVia::ArgoCli | SubmitVia::Kubectl)
+            || (sub.cfg.via == SubmitVia::ArgoServer && client != self.server_client)
+        {
             self.clients[client].bucket.reset(now);
         }
         self.submit_next_call(wf, stream, slot);
@@ -1001,6 +1037,29 @@ impl<'s> World<'s> {
             self.idle_workers.push(worker);
             return;
         }
+        // Workflow-level synchronization: acquire before the workflow starts.
+        if self.wfs[wf].phase == WfPhase::Pending
+            && let Some(l) = self.sc.workflows[self.wfs[wf].spec].lock
+            && !self.wfs[wf].holds_lock
+        {
+            if !self.try_acquire(l, wf) {
+                if !self.wfs[wf].postponed {
+                    self.wfs[wf].postponed = true;
+                    let bytes = self.sc.workflows[self.wfs[wf].spec].spec_bytes;
+                    self.issue(
+                        CTRL_WF,
+                        Verb::Update,
+                        "workflows",
+                        bytes,
+                        Origin::FireAndForget,
+                    );
+                }
+                self.wq.done(wf);
+                self.idle_workers.push(worker);
+                return;
+            }
+            self.wfs[wf].holds_lock = true;
+        }
         // Safety resync: every processed workflow is re-added after workflowResyncPeriod.
         let resync = SimTime(ctl.workflow_resync_period.0);
         if let Some(at) = self.wq.add_after(wf, resync, now) {
@@ -1035,6 +1094,7 @@ impl<'s> World<'s> {
             }
         }
         // podReconciliation: fold informer changes into node statuses.
+        let mut released = Vec::new();
         let dirty = std::mem::take(&mut w.dirty_pods);
         for p in dirty {
             let pod = &mut self.pods[p];
@@ -1062,11 +1122,17 @@ impl<'s> World<'s> {
                         rec.became_running += 1;
                     }
                     rec.became_done.push(p);
+                    if let Some(l) = spec.tasks[pod.task as usize].lock {
+                        released.push(l);
+                    }
                 }
                 PodState::Pending(_) => {}
             }
             pod.recorded = pod.observed;
             rec.updated = true;
+        }
+        for l in released {
+            self.release_lock(l);
         }
         let validating = rec.stage == Stage::Validating;
         self.workers[worker] = Some(rec);
@@ -1143,21 +1209,37 @@ impl<'s> World<'s> {
         let Some(rec) = self.workers[worker].as_mut() else {
             return;
         };
-        if rec.plan.is_empty() {
+        let Some(&task) = rec.plan.front() else {
             return self.persist(worker);
-        }
+        };
+        let wf = rec.wf;
         if now > rec.deadline {
             self.deadline_exceeded += 1;
             rec.requeue = true;
             rec.plan.clear();
             return self.persist(worker);
         }
+        // Template-level synchronization: each pod of the task holds a permit.
+        let lock = self.sc.workflows[self.wfs[wf].spec].tasks[task as usize].lock;
+        if let Some(l) = lock
+            && !self.try_acquire(l, wf)
+        {
+            if let Some(rec) = self.workers[worker].as_mut() {
+                rec.plan.retain(|&t| t != task);
+            }
+            return self.continue_creating(worker);
+        }
         if let Some(rrl) = self.rrl.as_mut()
             && !rrl.try_accept(now)
         {
             self.rrl_refused += 1;
-            rec.requeue = true;
-            rec.plan.clear();
+            if let Some(l) = lock {
+                self.release_lock(l);
+            }
+            if let Some(rec) = self.workers[worker].as_mut() {
+                rec.requeue = true;
+                rec.plan.clear();
+            }
             return self.persist(worker);
         }
         self.issue(
@@ -1215,6 +1297,10 @@ impl<'s> World<'s> {
             // Transient: the node stays Pending and the workflow is requeued.
             rec.requeue = true;
             rec.plan.clear();
+            let wf = rec.wf;
+            if let Some(l) = self.sc.workflows[self.wfs[wf].spec].tasks[task as usize].lock {
+                self.release_lock(l);
+            }
             return self.persist(worker);
         }
         rec.updated = true;
@@ -1402,6 +1488,13 @@ impl<'s> World<'s> {
         self.unfinished_wfs -= 1;
         self.last_finish = self.last_finish.max(now);
         self.wq.forget(wf);
+        if w.holds_lock {
+            w.holds_lock = false;
+            if let Some(l) = self.sc.workflows[w.spec].lock {
+                self.release_lock(l);
+            }
+        }
+        let w = &self.wfs[wf];
         let spec = &self.sc.workflows[w.spec];
         let delete_all = match spec.pod_gc {
             PodGcStrategy::OnWorkflowCompletion => true,
@@ -1424,6 +1517,41 @@ impl<'s> World<'s> {
                 self.wq.add(next, now);
                 self.start_workers();
             }
+        }
+    }
+
+    /// Acquire a permit of lock `l` for workflow `wf`: only the head of the waiters may take
+    /// one (argo-facts §3). On refusal the workflow joins the queue with Argo's message.
+    fn try_acquire(&mut self, l: usize, wf: usize) -> bool {
+        let lk = &mut self.locks[l];
+        let head_ok = lk.waiters.front().is_none_or(|&w| w == wf);
+        if lk.holders < self.sc.locks[l].limit && head_ok {
+            lk.holders += 1;
+            if lk.waiters.front() == Some(&wf) {
+                lk.waiters.pop_front();
+            }
+            return true;
+        }
+        if !lk.waiters.contains(&wf) {
+            lk.waiters.push_back(wf);
+        }
+        let msg = format!(
+            "Waiting for {} lock. Lock status: {}/{}",
+            self.sc.locks[l].name,
+            self.sc.locks[l].limit.saturating_sub(lk.holders),
+            self.sc.locks[l].limit
+        );
+        self.lock_waits += 1;
+        *self.lock_messages.entry(msg).or_default() += 1;
+        false
+    }
+
+    /// Release a permit; the next waiter is requeued after SEMAPHORE_NOTIFY_DELAY.
+    fn release_lock(&mut self, l: usize) {
+        let lk = &mut self.locks[l];
+        lk.holders = lk.holders.saturating_sub(1);
+        if let Some(&next) = lk.waiters.front() {
+            self.enqueue_after(next, self.semaphore_notify_delay);
         }
     }
 
@@ -2232,6 +2360,8 @@ impl<'s> World<'s> {
             throttled_by_parallelism: self.parallelism_held,
             pods_deleted: self.pods_deleted,
             workflows_deleted: self.workflows_deleted,
+            lock_waits: self.lock_waits,
+            lock_messages: std::mem::take(&mut self.lock_messages),
             restarts: self.restarts,
             restart_causes: std::mem::take(&mut self.restart_causes),
             downtime_s: self.downtime.as_secs_f64(),

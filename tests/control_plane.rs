@@ -305,3 +305,78 @@ fn controller_cpu_limit_stretches_reconciles() {
     assert!(limited.controller.cpu_busy_cores_mean <= 0.1 + 1e-9);
     assert!(limited.controller.cpu_busy_cores_mean > 0.0);
 }
+
+#[test]
+fn semaphores_and_mutexes_serialise_with_argos_messages() {
+    let r = argosim::simulate(&load("semaphores.toml"), 1);
+    assert_eq!(r.workflows.succeeded, 3);
+    let mut m: Vec<f64> = r
+        .workflows
+        .list
+        .iter()
+        .filter_map(|w| w.makespan_s)
+        .collect();
+    m.sort_by(f64::total_cmp);
+    // Semaphore 3 over 12 writers of 60 s: 4 waves; the mutex runs the workflows one by one.
+    for (i, v) in m.iter().enumerate() {
+        assert!(*v >= (i + 1) as f64 * 4.0 * 60.0, "workflow {i}: {v}");
+    }
+    assert!(
+        m[0] < 2.0 * 4.0 * 60.0,
+        "one workflow alone is not serialised twice: {}",
+        m[0]
+    );
+    let msgs = &r.controller.lock_messages;
+    assert!(
+        msgs.contains_key(
+            "Waiting for argo/ConfigMap/semaphore-config/db-writers lock. Lock status: 0/3"
+        ),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.contains_key("Waiting for argo/Mutex/nightly lock. Lock status: 0/1"),
+        "{msgs:?}"
+    );
+}
+
+#[test]
+fn cron_submissions_use_the_controller_bucket_without_gets() {
+    let text = SMALL
+        .replace(
+            "workflow = \"w\"\n",
+            "workflow = \"w\"\nvia = \"cron\"\ncount = 3\ninterval = \"1h\"\n",
+        )
+        .replace(
+            "name = \"t\"\n",
+            "name = \"t\"\ntemplate_ref = \"shared\"\n",
+        );
+    let r = argosim::simulate(&scenario::parse("cron", &text).unwrap(), 1);
+    assert_eq!(
+        count(&r, "workflow-controller (workflow)", "create", "workflows"),
+        3
+    );
+    // No submit-side GETs; the controller's own first-reconcile validation still GETs (3 each).
+    assert_eq!(
+        count(
+            &r,
+            "workflow-controller (workflow)",
+            "get",
+            "workflowtemplates"
+        ),
+        3 * 3
+    );
+    assert_eq!(r.workflows.succeeded, 3);
+}
+
+#[test]
+fn unknown_semaphore_is_an_error_with_help() {
+    let text = SMALL.replace(
+        "name = \"t\"\n",
+        "name = \"t\"\nsemaphore = \"db-writer\"\n",
+    ) + "[controller.semaphores]\ndb-writers = 2\n";
+    let e = scenario::parse("sem.toml", &text).unwrap_err().to_string();
+    assert!(
+        e.contains("workflows[0].tasks[0].semaphore") && e.contains("did you mean `db-writers`?"),
+        "{e}"
+    );
+}

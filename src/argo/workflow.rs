@@ -6,8 +6,8 @@
 //! parent's `children` and `outboundNodes`), and a `taskResultsCompletionStatus` entry per pod
 //! that is never compressed. Above `MAX_WORKFLOW_SIZE` the nodes are gzip'd (~55 B each); if
 //! still too big they are offloaded when offload is on, else the workflow errors with Argo's
-//! message. Simplified: output parameters and artifacts add nothing yet; every pod node has
-//! the same size.
+//! message. Output parameters of completed nodes add their bytes (compressed at the same ratio
+//! as node statuses). Simplified: artifacts are not modelled; every pod node has the same size.
 
 use crate::engine::SimTime;
 use crate::scenario::WorkflowSpec;
@@ -126,6 +126,8 @@ pub struct WorkflowRun {
     pub json_bytes: u64,
     /// Held by controller parallelism (phase Pending persisted with a message).
     pub postponed: bool,
+    /// Holds its workflow-level lock.
+    pub holds_lock: bool,
 }
 
 impl WorkflowRun {
@@ -155,6 +157,7 @@ impl WorkflowRun {
             deleted: false,
             json_bytes: 0,
             postponed: false,
+            holds_lock: false,
         }
     }
 
@@ -225,6 +228,14 @@ impl WorkflowRun {
             + self.nodes().saturating_sub(1)
                 * CHILD_REFS_PER_NODE
                 * super::super::scenario::defaults::CHILD_REF_BYTES;
+        // Output parameters of completed pod nodes sit in their node's `outputs`.
+        let outputs: u64 = self
+            .tasks
+            .iter()
+            .zip(&spec.tasks)
+            .map(|(t, s)| u64::from(t.succeeded + t.failed) * s.output_parameter_bytes)
+            .sum();
+        let nodes_json = nodes_json + outputs;
         let uncompressed = spec.spec_bytes + nodes_json + task_results;
         let max = cfg.max_workflow_size.0;
         if uncompressed <= max {
@@ -235,8 +246,13 @@ impl WorkflowRun {
                 error: None,
             };
         }
-        let compressed =
-            spec.spec_bytes + self.nodes() * cfg.compressed_node_bytes.0 + task_results;
+        // Outputs compress like the rest of a node (~55 B of ~505 B).
+        let out_compressed =
+            outputs * cfg.compressed_node_bytes.0 / cfg.pod_node_status_bytes.0.max(1);
+        let compressed = spec.spec_bytes
+            + self.nodes() * cfg.compressed_node_bytes.0
+            + out_compressed
+            + task_results;
         if compressed <= max {
             return Sized {
                 uncompressed,
@@ -291,11 +307,13 @@ mod tests {
                 failure_probability: 0.0,
                 template_ref: None,
                 output_parameter_bytes: 0,
+                lock: None,
             }],
             groups: 0,
             workflow_template_ref: None,
             pod_gc: Default::default(),
             ttl_after_completion: None,
+            lock: None,
         }
     }
 

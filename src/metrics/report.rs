@@ -240,6 +240,10 @@ pub struct ControllerReport {
     pub pods_deleted: u64,
     /// Workflows deleted by the TTL controller.
     pub workflows_deleted: u64,
+    /// Refused semaphore/mutex acquisitions.
+    pub lock_waits: u64,
+    /// Argo's pending message ("Waiting for <lock> lock. Lock status: free/limit") → count.
+    pub lock_messages: IndexMap<String, u64>,
     /// Controller restarts (OOM kill, liveness).
     pub restarts: u64,
     /// Restart cause → count.

@@ -185,3 +185,5 @@ pub const ETCD_QUOTA_BACKEND_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 pub const ARGO_SERVER_LIST_BASE: &str = "20ms";
 /// *Estimate*: Argo Server ListWorkflows cost per live workflow (query + JSON encoding).
 pub const ARGO_SERVER_LIST_PER_WORKFLOW: &str = "200us";
+/// `SEMAPHORE_NOTIFY_DELAY`: a released lock requeues the next waiter after this (argo-facts §1.4).
+pub const SEMAPHORE_NOTIFY_DELAY: &str = "1s";

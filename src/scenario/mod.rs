@@ -12,7 +12,7 @@ pub mod schema;
 mod validate;
 
 pub use validate::{
-    Pool, Scenario, Submission, TaskSpec, WorkflowSpec, eks_allocatable, gke_allocatable,
+    LockSpec, Pool, Scenario, Submission, TaskSpec, WorkflowSpec, eks_allocatable, gke_allocatable,
 };
 
 use diag::Diagnostic;

@@ -449,6 +449,9 @@ pub struct ControllerCfg {
     /// `HEALTHZ_AGE`.
     #[serde(default = "default_healthz_age")]
     pub healthz_age: Dur,
+    /// Semaphore ConfigMap: key → limit (`synchronization.semaphores[].configMapKeyRef`).
+    #[serde(default)]
+    pub semaphores: std::collections::BTreeMap<String, u32>,
 }
 fn default_mem_base() -> Bytes {
     Bytes(d::CONTROLLER_MEMORY_BASE)
@@ -589,6 +592,12 @@ pub enum SubmitVia {
     ArgoServer,
     /// `kubectl create`: no validation, one CREATE.
     Kubectl,
+    /// A CronWorkflow: the controller's cron controller creates it through the controller's
+    /// workflow clientset, without GETs (validation uses informers since PR #11470).
+    Cron,
+    /// An Argo Events sensor trigger: one sensor process (client-go 5 qps / 10 burst) creates
+    /// every workflow of the stream, without validation.
+    ArgoEvents,
 }
 
 /// Arrival process of a submission stream.
@@ -663,6 +672,10 @@ pub struct WorkflowCfg {
     pub pod_gc: PodGcStrategy,
     /// `spec.ttlStrategy.secondsAfterCompletion`: delete the Workflow this long after it ends.
     pub ttl_after_completion: Option<Dur>,
+    /// Workflow-level `synchronization.semaphores`: a key of `[controller.semaphores]`.
+    pub semaphore: Option<String>,
+    /// Workflow-level `synchronization.mutexes`: a mutex name.
+    pub mutex: Option<String>,
 }
 
 /// `spec.podGC.strategy` (argo-facts §6.5).
@@ -722,6 +735,10 @@ pub struct TaskCfg {
     /// Bytes of output parameters each pod node carries in the workflow status.
     #[serde(default)]
     pub output_parameter_bytes: Bytes,
+    /// Template-level semaphore (a key of `[controller.semaphores]`), held by each pod.
+    pub semaphore: Option<String>,
+    /// Template-level mutex, held by each pod.
+    pub mutex: Option<String>,
 }
 fn default_image() -> String {
     d::DEFAULT_IMAGE.into()

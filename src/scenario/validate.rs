@@ -57,6 +57,8 @@ pub struct TaskSpec {
     pub template_ref: Option<String>,
     /// Output parameter bytes per pod node.
     pub output_parameter_bytes: u64,
+    /// Index into [`Scenario::locks`] each pod must hold.
+    pub lock: Option<usize>,
 }
 
 /// A resolved workflow.
@@ -80,6 +82,17 @@ pub struct WorkflowSpec {
     pub pod_gc: PodGcStrategy,
     /// ttlStrategy.secondsAfterCompletion, µs.
     pub ttl_after_completion: Option<u64>,
+    /// Index into [`Scenario::locks`] the workflow must hold to run.
+    pub lock: Option<usize>,
+}
+
+/// A semaphore or mutex (`synchronization`), as Argo names it in its messages.
+#[derive(Debug, Clone)]
+pub struct LockSpec {
+    /// `argo/ConfigMap/semaphore-config/<key>` or `argo/Mutex/<name>`.
+    pub name: String,
+    /// Permits (1 for a mutex).
+    pub limit: u32,
 }
 
 impl WorkflowSpec {
@@ -115,6 +128,8 @@ pub struct Scenario {
     pub images: Vec<String>,
     /// Problems that do not stop a run (e.g. a pod no node can hold).
     pub warnings: Vec<Diagnostic>,
+    /// Semaphores and mutexes referenced by workflows and tasks.
+    pub locks: Vec<LockSpec>,
 }
 
 struct Checker<'a> {
@@ -360,6 +375,45 @@ impl Scenario {
 
         // Workflows.
         let mut images: Vec<String> = Vec::new();
+        let mut locks: Vec<LockSpec> = Vec::new();
+        let semaphores = raw.controller.semaphores.clone();
+        let mut resolve_lock = |c: &mut Checker,
+                                key: &str,
+                                sem: &Option<String>,
+                                mutex: &Option<String>|
+         -> Option<usize> {
+            let (name, limit) = match (sem, mutex) {
+                (Some(_), Some(_)) => {
+                    c.err(key, "give either `semaphore` or `mutex`, not both");
+                    return None;
+                }
+                (Some(s), None) => {
+                    match semaphores.get(s) {
+                        Some(&l) => (format!("argo/ConfigMap/semaphore-config/{s}"), l),
+                        None => {
+                            let help = did_you_mean(s, semaphores.keys().map(String::as_str))
+                            .map(|n| format!("did you mean `{n}`?"))
+                            .or_else(|| Some("declare it under [controller.semaphores], e.g. `my-sem = 3`".into()));
+                            c.err_help(
+                                &format!("{key}.semaphore"),
+                                format!("unknown semaphore {s:?}"),
+                                help,
+                            );
+                            return None;
+                        }
+                    }
+                }
+                (None, Some(m)) => (format!("argo/Mutex/{m}"), 1),
+                (None, None) => return None,
+            };
+            match locks.iter().position(|l| l.name == name) {
+                Some(i) => Some(i),
+                None => {
+                    locks.push(LockSpec { name, limit });
+                    Some(locks.len() - 1)
+                }
+            }
+        };
         let mut workflows = Vec::new();
         let mut wf_names: BTreeMap<String, usize> = BTreeMap::new();
         for (wi, w) in raw.workflows.iter().enumerate() {
@@ -451,7 +505,9 @@ impl Scenario {
                         ),
                     );
                 }
+                let lock = resolve_lock(&mut c, &tk, &t.semaphore, &t.mutex);
                 tasks.push(TaskSpec {
+                    lock,
                     name: t.name.clone(),
                     deps,
                     group: t.group.unwrap_or(0),
@@ -500,7 +556,9 @@ impl Scenario {
                 }
                 tasks = sorted;
             }
+            let lock = resolve_lock(&mut c, &wk, &w.semaphore, &w.mutex);
             workflows.push(WorkflowSpec {
+                lock,
                 name: w.name.clone(),
                 kind: w.kind,
                 parallelism: w.parallelism,
@@ -570,6 +628,7 @@ impl Scenario {
             submissions,
             images,
             warnings: c.warnings,
+            locks,
         })
     }
 
