@@ -344,7 +344,8 @@ pub struct World<'s> {
     pull_wait: Vec<f64>,
     startup: Vec<f64>,
     image_pulls: u64,
-    last_finish: SimTime,
+        last_finish: SimTime,
+    last_pod_exit: SimTime,
     ts: TimeSeries,
 }
 
@@ -543,7 +544,8 @@ impl<'s> World<'s> {
             pull_wait: Vec::new(),
             startup: Vec::new(),
             image_pulls: 0,
-            last_finish: SimTime::ZERO,
+                        last_finish: SimTime::ZERO,
+            last_pod_exit: SimTime::ZERO,
             ts,
         }
         .with_arrivals(seed)
@@ -584,11 +586,9 @@ impl<'s> World<'s> {
             self.handle(ev);
         }
         let horizon_reached = self.arrivals_left > 0 || self.unfinished_wfs > 0;
-        let end = if horizon_reached {
-            horizon
-        } else {
-            self.last_finish
-        };
+                // The run ends when the last workflow finished and the last pod exited (pods of a
+        // workflow that errored keep running and keep their nodes busy).
+        let end = if horizon_reached { horizon } else { self.last_finish.max(self.last_pod_exit) };
         self.report(replication, seed, end, horizon_reached)
     }
 
@@ -697,7 +697,7 @@ impl<'s> World<'s> {
             acc.throttled += 1;
             let w = wait.as_secs_f64();
             acc.total += w;
-            if wait.0 >= d::EXTRA_LONG_THROTTLE_LATENCY_US {
+                        if wait.0 > d::EXTRA_LONG_THROTTLE_LATENCY_US {
                 acc.logged += 1;
             }
             if w > acc.max {
@@ -1923,7 +1923,8 @@ impl<'s> World<'s> {
                     },
                 );
             }
-            KubeletStage::Exit => {
+                        KubeletStage::Exit => {
+                self.last_pod_exit = self.last_pod_exit.max(now);
                 let p = &mut self.pods[pod];
                 p.state = if p.fails {
                     PodState::Failed
@@ -2155,14 +2156,9 @@ impl<'s> World<'s> {
         // Per-workflow cost: share of node cost by requested cpu-seconds of its pods.
         let mut wf_cpu_secs = vec![0.0f64; self.wfs.len()];
         for p in &self.pods {
-            if p.main_start > SimTime::ZERO || p.state != PodState::Pending(0) {
-                let end_t = if matches!(p.state, PodState::Running)
-                    || matches!(p.state, PodState::Pending(_))
-                {
-                    end
-                } else {
-                    p.main_start.plus(p.run_time)
-                };
+                        // Only pods whose main container started are charged (request x run time).
+            if matches!(p.state, PodState::Running | PodState::Succeeded | PodState::Failed) {
+                let end_t = if p.state == PodState::Running { end } else { p.main_start.plus(p.run_time) };
                 let secs = end_t.since(p.main_start).as_secs_f64();
                 wf_cpu_secs[p.wf] += (p.cpu.max(1)) as f64 * secs;
             }
@@ -2264,8 +2260,9 @@ impl<'s> World<'s> {
         wr.time_to_start_s = Stats::of(&mut start_lat);
 
         let mut pods = PodsReport {
-            created: self.pods_created,
+                        created: self.pods_created,
             image_pulls: self.image_pulls,
+            overcommitted_binds: self.nodes.overcommitted_binds,
             ..Default::default()
         };
         for name in ["Succeeded", "Failed", "Running", "Pending"] {

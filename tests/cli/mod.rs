@@ -1,0 +1,170 @@
+//! The command line: what the README promises.
+
+use crate::common::{argosim, crate_path, minimal, task};
+use predicates::prelude::*;
+
+#[test]
+fn run_without_arguments_prints_the_default_report() {
+    // README: `argosim run` simulates the embedded default scenario and prints the report.
+    argosim()
+        .arg("run")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Workflows"))
+        .stdout(predicate::str::contains("Makespan"))
+        .stdout(predicate::str::contains("nightly-etl"));
+}
+
+#[test]
+fn validate_accepts_the_shipped_default_scenario() {
+    argosim()
+        .arg("validate")
+        .arg(crate_path("scenarios/default.toml"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(": ok ("))
+        .stdout(predicate::str::contains("8 node(s)"))
+        // extract + 400 transform + aggregate + publish
+        .stdout(predicate::str::contains("403 pods"));
+}
+
+#[test]
+fn example_prints_the_embedded_scenario() {
+    let out = argosim()
+        .arg("example")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text, argosim::scenario::DEFAULT_SCENARIO);
+    assert_eq!(
+        text,
+        std::fs::read_to_string(crate_path("scenarios/default.toml")).unwrap()
+    );
+}
+
+#[test]
+fn example_output_runs_like_the_embedded_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("my.toml");
+    std::fs::write(&path, argosim::scenario::DEFAULT_SCENARIO).unwrap();
+    let from_file = argosim()
+        .args(["run", "--format", "json"])
+        .arg(&path)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let embedded = argosim()
+        .args(["run", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let a: serde_json::Value = serde_json::from_slice(&from_file).unwrap();
+    let b: serde_json::Value = serde_json::from_slice(&embedded).unwrap();
+    // Same simulation; only the source name differs.
+    assert_eq!(a["runs"], b["runs"]);
+    assert_eq!(a["summary"], b["summary"]);
+    assert_eq!(b["source"], argosim::scenario::DEFAULT_SCENARIO_NAME);
+    assert_eq!(a["source"], path.display().to_string());
+}
+
+#[test]
+fn out_dir_gets_the_same_json_and_table_as_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let scen = dir.path().join("s.toml");
+    std::fs::write(&scen, minimal().task(task("a", "30s")).toml()).unwrap();
+    let out_dir = dir.path().join("results/today");
+    let json = argosim()
+        .args(["run", "--format", "json", "--out"])
+        .arg(&out_dir)
+        .arg(&scen)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(std::fs::read(out_dir.join("report.json")).unwrap(), json);
+    let table = argosim()
+        .arg("run")
+        .arg(&scen)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(std::fs::read(out_dir.join("summary.txt")).unwrap(), table);
+    // No temp files left behind by the atomic write.
+    let names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["report.json", "summary.txt"], "{names:?}");
+}
+
+#[test]
+fn json_report_has_the_documented_top_level_fields() {
+    let out = argosim()
+        .args([
+            "run",
+            "--format",
+            "json",
+            "--replications",
+            "2",
+            "--seed",
+            "3",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    for key in [
+        "schema_version",
+        "argosim_version",
+        "scenario",
+        "source",
+        "seed",
+        "replications",
+        "summary",
+        "warnings",
+        "runs",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(v["schema_version"], argosim::metrics::REPORT_SCHEMA_VERSION);
+    assert_eq!(v["scenario"], "nightly-etl");
+    assert_eq!(v["replications"], 2);
+    assert_eq!(v["summary"]["makespan_max_s"]["n"], 2);
+    let runs = v["runs"].as_array().unwrap();
+    assert_eq!(runs[0]["replication"], 0);
+    assert_eq!(runs[1]["replication"], 1);
+    assert_eq!(runs[1]["seed"], argosim::replication_seed(3, 1));
+}
+
+#[test]
+fn zero_replications_is_an_error() {
+    argosim()
+        .args(["run", "--replications", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--replications must be at least 1",
+        ));
+}
+
+#[test]
+fn unknown_subcommand_is_a_usage_error() {
+    argosim()
+        .arg("simulate")
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("simulate"));
+}

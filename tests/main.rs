@@ -1,0 +1,10 @@
+//! Integration tests of argosim, one binary (ripgrep's layout): CLI, determinism, model closed
+//! forms, bad input, and property tests over random small scenarios.
+
+mod common;
+
+mod bad_input;
+mod cli;
+mod determinism;
+mod models;
+mod props;
