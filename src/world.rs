@@ -21,12 +21,15 @@ use crate::argo::workflow::{Storage, WfPhase, WorkflowRun};
 use crate::argo::workqueue::WorkQueue;
 use crate::engine::{EventQueue, RngStream, SimTime, TimerId};
 use crate::kube::apiserver::{Admission, ApiServer, ETCD_TOO_LARGE, Level, Verb};
+use crate::kube::nodes::NodeState;
 use crate::kube::nodes::Nodes;
 use crate::kube::ratelimit::TokenBucket;
+use crate::kube::storage::SharedLink;
 use crate::metrics::*;
 use crate::scenario::Scenario;
 use crate::scenario::defaults as d;
 use crate::scenario::schema::{Arrival, AuthMode, PodGcStrategy, SubmitVia, WorkflowKind};
+use crate::scenario::schema::{AutoscalerMode, Expander, RetryPolicy, SpotShutdown, StorageKind};
 use crate::units::parse_duration;
 use indexmap::IndexMap;
 use rand::RngExt;
@@ -76,6 +79,20 @@ pub enum Event {
     ProgressTick { pod: usize },
     /// A completed workflow's TTL expired: the TTL controller deletes it.
     WorkflowTtl { wf: usize },
+    /// A transfer through `[storage]` finishes.
+    StorageTick,
+    /// A requested node becomes Ready.
+    NodeReady { node: usize },
+    /// A spot node receives its preemption notice.
+    SpotNotice { node: usize },
+    /// A preempted spot node stops.
+    SpotGone { node: usize },
+    /// A pod on a vanished node is removed by PodGC (Argo then sees "pod deleted").
+    PodGone { pod: usize },
+    /// cluster-autoscaler scan (also Karpenter's empty-node consolidation).
+    AutoscalerScan,
+    /// A Karpenter batching window may have closed.
+    KarpenterBatch { at: SimTime },
     /// Time-series sample.
     Sample,
 }
@@ -83,7 +100,9 @@ pub enum Event {
 /// Kubelet stages of a pod after binding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KubeletStage {
-    /// Sandbox up and image present: the init container starts.
+    /// Sandbox up: the kubelet checks/pulls the image.
+    PullCheck,
+    /// Image present: the init container starts.
     InitStart,
     /// Init done: main (and wait) start.
     MainStart,
@@ -177,12 +196,19 @@ struct ApiAcc {
 }
 
 /// Pending reasons, in the order the report lists them.
-const REASONS: [&str; 4] = [
+const REASONS: [&str; 6] = [
     "Pending",
     "Unschedulable",
     "ContainerCreating",
     "PodInitializing",
+    "ErrImagePull",
+    "ImagePullBackOff",
 ];
+const R_UNSCHEDULABLE: u8 = 1;
+const R_CONTAINER_CREATING: u8 = 2;
+const R_POD_INITIALIZING: u8 = 3;
+const R_ERR_IMAGE_PULL: u8 = 4;
+const R_IMAGE_PULL_BACKOFF: u8 = 5;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum PodState {
@@ -218,6 +244,15 @@ struct Pod {
     deleted: bool,
     task_result_done: bool,
     left_informer: bool,
+    killed: bool,
+    fail_error: bool,
+    fail_msg: &'static str,
+    attempt: u32,
+    first_start: SimTime,
+    pull_requested_at: SimTime,
+    pull_dispatch_pending: bool,
+    pull_failures: u32,
+    after_transfer: (KubeletStage, SimTime),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,12 +267,20 @@ enum Stage {
     Persisting,
 }
 
+/// A pod to create: task, retry attempt, and when the item's first attempt was created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PlanItem {
+    task: u32,
+    attempt: u32,
+    first_start: SimTime,
+}
+
 #[derive(Debug, Clone)]
 struct Reconcile {
     wf: usize,
     started: SimTime,
     deadline: SimTime,
-    plan: VecDeque<u32>,
+    plan: VecDeque<PlanItem>,
     requeue: bool,
     updated: bool,
     stage: Stage,
@@ -311,6 +354,25 @@ pub struct World<'s> {
     wfs_in_cluster: u64,
     wfs_in_cluster_peak: u64,
     locks: Vec<LockState>,
+    rng_cluster: RngStream,
+    storage: SharedLink,
+    storage_timer: Option<TimerId>,
+    bucket_requests: TokenBucket,
+    image_registry: Vec<Option<usize>>,
+    registry_buckets: Vec<TokenBucket>,
+    pull_errors: IndexMap<String, u64>,
+    image_backoff: SimTime,
+    image_backoff_max: SimTime,
+    image_streaming_time: SimTime,
+    karpenter_open: Option<SimTime>,
+    karpenter_deadline: Option<SimTime>,
+    last_scale_up: Option<SimTime>,
+    nodes_added: u64,
+    nodes_removed: u64,
+    pool_peak: Vec<u32>,
+    spot_preemptions: u64,
+    pods_killed: u64,
+    retries: u64,
     lock_waits: u64,
     lock_messages: IndexMap<String, u64>,
     semaphore_notify_delay: SimTime,
@@ -325,9 +387,9 @@ pub struct World<'s> {
     apf_timeouts: u64,
     status_413: u64,
     etcd_too_large: u64,
-    reason_seconds: [f64; 4],
-    reason_pods: [u64; 4],
-    reason_now: [u64; 4],
+    reason_seconds: [f64; 6],
+    reason_pods: [u64; 6],
+    reason_now: [u64; 6],
     running_pods: u64,
     queue_latency: Vec<f64>,
     op_durations: Vec<f64>,
@@ -344,7 +406,7 @@ pub struct World<'s> {
     pull_wait: Vec<f64>,
     startup: Vec<f64>,
     image_pulls: u64,
-        last_finish: SimTime,
+    last_finish: SimTime,
     last_pod_exit: SimTime,
     ts: TimeSeries,
 }
@@ -429,7 +491,13 @@ impl<'s> World<'s> {
             }
             submitters.push(v);
         }
-        let nodes = Nodes::new(&sc.pools, sc.images.len(), f.scheduler.scoring);
+        let nodes = Nodes::new(
+            &sc.pools,
+            sc.images.len(),
+            f.scheduler.scoring,
+            f.kubelet.registry_pull_qps,
+            f.kubelet.registry_burst,
+        );
         // Each pod's executor has its own client-go bucket (5 qps / 10 burst) that its ~3
         // writes plus one per minute never exhaust: modelled as one unthrottled client.
         let argoexec_client = clients.len();
@@ -510,6 +578,44 @@ impl<'s> World<'s> {
             wfs_in_cluster: 0,
             wfs_in_cluster_peak: 0,
             locks: vec![LockState::default(); sc.locks.len()],
+            rng_cluster: RngStream::new(seed, "cluster"),
+            storage: SharedLink::new(
+                f.storage.bandwidth.0 as f64,
+                f.storage.per_client_bandwidth.0 as f64,
+            ),
+            storage_timer: None,
+            bucket_requests: TokenBucket::new(
+                f.storage.requests_per_sec,
+                f.storage.requests_per_sec.max(1.0) as u32,
+            ),
+            image_registry: sc
+                .images
+                .iter()
+                .map(|img| {
+                    let host = registry_host(img);
+                    f.registries.iter().position(|r| r.host == host)
+                })
+                .collect(),
+            registry_buckets: f
+                .registries
+                .iter()
+                .map(|r| TokenBucket::new(f64::from(r.pulls_per_hour) / 3600.0, r.pulls_per_hour))
+                .collect(),
+            pull_errors: IndexMap::new(),
+            image_backoff: SimTime(parse_duration(d::IMAGE_BACKOFF_INITIAL).expect("constant")),
+            image_backoff_max: SimTime(parse_duration(d::IMAGE_BACKOFF_MAX).expect("constant")),
+            image_streaming_time: SimTime(
+                parse_duration(d::IMAGE_STREAMING_PULL).expect("constant"),
+            ),
+            karpenter_open: None,
+            karpenter_deadline: None,
+            last_scale_up: None,
+            nodes_added: 0,
+            nodes_removed: 0,
+            pool_peak: sc.pools.iter().map(|p| p.nodes).collect(),
+            spot_preemptions: 0,
+            pods_killed: 0,
+            retries: 0,
             lock_waits: 0,
             lock_messages: IndexMap::new(),
             semaphore_notify_delay: SimTime(
@@ -525,9 +631,9 @@ impl<'s> World<'s> {
             apf_timeouts: 0,
             status_413: 0,
             etcd_too_large: 0,
-            reason_seconds: [0.0; 4],
-            reason_pods: [0; 4],
-            reason_now: [0; 4],
+            reason_seconds: [0.0; 6],
+            reason_pods: [0; 6],
+            reason_now: [0; 6],
             running_pods: 0,
             queue_latency: Vec::new(),
             op_durations: Vec::new(),
@@ -544,7 +650,7 @@ impl<'s> World<'s> {
             pull_wait: Vec::new(),
             startup: Vec::new(),
             image_pulls: 0,
-                        last_finish: SimTime::ZERO,
+            last_finish: SimTime::ZERO,
             last_pod_exit: SimTime::ZERO,
             ts,
         }
@@ -574,6 +680,13 @@ impl<'s> World<'s> {
             }
         }
         self.q.schedule_at(SimTime::ZERO, Event::Sample);
+        // Spot preemption clocks of the initial nodes; the autoscaler's scan loop.
+        for n in 0..self.nodes.nodes.len() {
+            self.schedule_spot(n);
+        }
+        if self.sc.file.autoscaler.mode != AutoscalerMode::None {
+            self.q.schedule_at(SimTime::ZERO, Event::AutoscalerScan);
+        }
         // The shipped Deployment's liveness probe: initialDelaySeconds 90, then every 60 s.
         self.q.schedule_at(SimTime::from_secs(90), Event::Liveness);
         self
@@ -586,9 +699,13 @@ impl<'s> World<'s> {
             self.handle(ev);
         }
         let horizon_reached = self.arrivals_left > 0 || self.unfinished_wfs > 0;
-                // The run ends when the last workflow finished and the last pod exited (pods of a
+        // The run ends when the last workflow finished and the last pod exited (pods of a
         // workflow that errored keep running and keep their nodes busy).
-        let end = if horizon_reached { horizon } else { self.last_finish.max(self.last_pod_exit) };
+        let end = if horizon_reached {
+            horizon
+        } else {
+            self.last_finish.max(self.last_pod_exit)
+        };
         self.report(replication, seed, end, horizon_reached)
     }
 
@@ -646,6 +763,19 @@ impl<'s> World<'s> {
                     Origin::WorkflowDeleted { wf },
                 );
             }
+            Event::StorageTick => self.on_storage_tick(),
+            Event::NodeReady { node } => self.on_node_ready(node),
+            Event::SpotNotice { node } => self.on_spot_notice(node),
+            Event::SpotGone { node } => self.on_spot_gone(node),
+            Event::PodGone { pod } => self.on_pod_status_visible(pod),
+            Event::AutoscalerScan => self.on_autoscaler_scan(),
+            Event::KarpenterBatch { at } => {
+                if self.karpenter_deadline == Some(at) {
+                    self.karpenter_deadline = None;
+                    self.karpenter_open = None;
+                    self.scale_up(true);
+                }
+            }
             Event::Sample => self.on_sample(),
         }
     }
@@ -697,7 +827,7 @@ impl<'s> World<'s> {
             acc.throttled += 1;
             let w = wait.as_secs_f64();
             acc.total += w;
-                        if wait.0 > d::EXTRA_LONG_THROTTLE_LATENCY_US {
+            if wait.0 > d::EXTRA_LONG_THROTTLE_LATENCY_US {
                 acc.logged += 1;
             }
             if w > acc.max {
@@ -1095,6 +1225,7 @@ impl<'s> World<'s> {
         }
         // podReconciliation: fold informer changes into node statuses.
         let mut released = Vec::new();
+        let mut retry_after: Option<SimTime> = None;
         let dirty = std::mem::take(&mut w.dirty_pods);
         for p in dirty {
             let pod = &mut self.pods[p];
@@ -1114,9 +1245,25 @@ impl<'s> World<'s> {
                     t.active -= 1;
                     if pod.observed == PodState::Succeeded {
                         t.succeeded += 1;
+                    } else if let Some(backoff) =
+                        retry_backoff(&spec.tasks[pod.task as usize], pod, now)
+                    {
+                        // retryStrategy: a new attempt after the backoff.
+                        w.retry_queue.push((
+                            pod.task,
+                            pod.attempt + 1,
+                            pod.first_start,
+                            now.plus(backoff),
+                        ));
+                        retry_after =
+                            Some(retry_after.map_or(backoff, |r: SimTime| r.min(backoff)));
+                        self.retries += 1;
                     } else {
                         t.failed += 1;
                         w.stop_new = true;
+                        if w.message.is_empty() {
+                            w.message = pod.fail_msg.to_string();
+                        }
                     }
                     if pod.recorded != PodState::Running {
                         rec.became_running += 1;
@@ -1130,6 +1277,12 @@ impl<'s> World<'s> {
             }
             pod.recorded = pod.observed;
             rec.updated = true;
+        }
+        if let Some(b) = retry_after {
+            // requeueAfter(backoff) for the next attempt.
+            if let Some(at) = self.wq.add_after(wf, b.max(SimTime(1)), now) {
+                self.q.schedule_at(at, Event::QueueTimer { wf, at });
+            }
         }
         for l in released {
             self.release_lock(l);
@@ -1187,6 +1340,19 @@ impl<'s> World<'s> {
             } else {
                 u32::MAX
             };
+            let now = self.q.now();
+            // Retries whose backoff has elapsed go first.
+            for r in w.retry_queue.iter().filter(|r| r.3 <= now) {
+                if budget == 0 {
+                    break;
+                }
+                rec.plan.push_back(PlanItem {
+                    task: r.0,
+                    attempt: r.1,
+                    first_start: r.2,
+                });
+                budget -= 1;
+            }
             for (i, t) in w.tasks.iter().enumerate() {
                 if budget == 0 {
                     break;
@@ -1195,7 +1361,11 @@ impl<'s> World<'s> {
                 if t.created < width && w.task_ready(spec, i) {
                     let n = (width - t.created).min(budget);
                     for _ in 0..n {
-                        rec.plan.push_back(i as u32);
+                        rec.plan.push_back(PlanItem {
+                            task: i as u32,
+                            attempt: 0,
+                            first_start: now,
+                        });
                     }
                     budget -= n;
                 }
@@ -1209,7 +1379,7 @@ impl<'s> World<'s> {
         let Some(rec) = self.workers[worker].as_mut() else {
             return;
         };
-        let Some(&task) = rec.plan.front() else {
+        let Some(&PlanItem { task, .. }) = rec.plan.front() else {
             return self.persist(worker);
         };
         let wf = rec.wf;
@@ -1225,7 +1395,7 @@ impl<'s> World<'s> {
             && !self.try_acquire(l, wf)
         {
             if let Some(rec) = self.workers[worker].as_mut() {
-                rec.plan.retain(|&t| t != task);
+                rec.plan.retain(|it| it.task != task);
             }
             return self.continue_creating(worker);
         }
@@ -1290,7 +1460,12 @@ impl<'s> World<'s> {
             }
             Stage::Cpu | Stage::Creating => {}
         }
-        let Some(task) = rec.plan.pop_front() else {
+        let Some(PlanItem {
+            task,
+            attempt,
+            first_start,
+        }) = rec.plan.pop_front()
+        else {
             return self.persist(worker);
         };
         if status != Status::Ok {
@@ -1310,10 +1485,28 @@ impl<'s> World<'s> {
         let spec = &self.sc.workflows[spec_idx];
         let ts = &spec.tasks[task as usize];
         let group = (spec.kind == WorkflowKind::Steps).then_some(ts.group as usize);
-        self.wfs[wf].record_created(spec, task as usize, group);
+        if attempt == 0 {
+            self.wfs[wf].record_created(spec, task as usize, group);
+            if ts.retry.is_some() {
+                self.wfs[wf].virtual_nodes += 1; // the item's Retry node
+            }
+        } else {
+            let w = &mut self.wfs[wf];
+            if let Some(i) = w
+                .retry_queue
+                .iter()
+                .position(|r| r.0 == task && r.1 == attempt && r.2 == first_start)
+            {
+                w.retry_queue.swap_remove(i);
+            }
+            w.tasks[task as usize].active += 1;
+            w.pod_nodes += 1;
+        }
         let fails =
             ts.failure_probability > 0.0 && self.rng_fail.random::<f64>() < ts.failure_probability;
-        let run_time = ts.duration.sample(&mut *self.rng_run);
+        let run_time = SimTime::from_secs_f64_ceil(
+            ts.duration.sample(&mut *self.rng_run).as_secs_f64() / ts.speedup,
+        );
         let pod = self.pods.len();
         self.pods.push(Pod {
             wf,
@@ -1338,6 +1531,15 @@ impl<'s> World<'s> {
             deleted: false,
             task_result_done: false,
             left_informer: false,
+            killed: false,
+            fail_error: false,
+            fail_msg: "",
+            attempt,
+            first_start,
+            pull_requested_at: SimTime::ZERO,
+            pull_dispatch_pending: false,
+            pull_failures: 0,
+            after_transfer: (KubeletStage::Exit, SimTime::ZERO),
         });
         self.check_memory();
         self.wfs[wf].pods.push(pod);
@@ -1776,7 +1978,10 @@ impl<'s> World<'s> {
             return;
         };
         let (cpu, mem) = (self.pods[pod].cpu, self.pods[pod].mem);
-        match self.nodes.pick(cpu, mem) {
+        let allowed = &self.sc.workflows[self.wfs[self.pods[pod].wf].spec].tasks
+            [self.pods[pod].task as usize]
+            .allowed_pools;
+        match self.nodes.pick(cpu, mem, allowed) {
             Ok(n) => {
                 let now = self.now();
                 self.nodes.bind(now, n, cpu, mem);
@@ -1796,8 +2001,11 @@ impl<'s> World<'s> {
                 let backoff = (sc.pod_initial_backoff.0 << exp).min(sc.pod_max_backoff.0);
                 p.backoff_until = self.q.now().plus(SimTime(backoff));
                 p.unsched_msg = fail.message();
-                self.set_pending_reason(pod, 1);
+                self.set_pending_reason(pod, R_UNSCHEDULABLE);
                 self.sched_unsched.push_back(pod);
+                if self.sc.file.autoscaler.mode == AutoscalerMode::Karpenter {
+                    self.karpenter_batch();
+                }
             }
         }
         self.sched_kick();
@@ -1806,33 +2014,121 @@ impl<'s> World<'s> {
     fn on_bound(&mut self, pod: usize, node: usize, status: Status) {
         let now = self.now();
         let (cpu, mem) = (self.pods[pod].cpu, self.pods[pod].mem);
-        if status != Status::Ok {
+        if status != Status::Ok
+            || self.nodes.nodes[node].state == NodeState::Gone
+            || self.pods[pod].killed
+        {
             self.nodes.release(now, node, cpu, mem);
-            self.sched_active.push_back(pod);
+            if !self.pods[pod].killed {
+                self.sched_active.push_back(pod);
+            }
             return self.sched_kick();
         }
         let kl = &self.sc.file.kubelet;
         self.pods[pod].node = Some(node);
         self.sched_wait
             .push(now.since(self.pods[pod].created_at).as_secs_f64());
-        self.set_pending_reason(pod, 2);
+        self.set_pending_reason(pod, R_CONTAINER_CREATING);
+        let sandbox_done = now.plus(SimTime(kl.sandbox_start.0));
+        self.pods[pod].pull_requested_at = sandbox_done;
+        self.q.schedule_at(
+            sandbox_done,
+            Event::Kubelet {
+                pod,
+                stage: KubeletStage::PullCheck,
+            },
+        );
+    }
+
+    /// kubelet `EnsureImageExists` with `IfNotPresent`: a present image needs no pull; a pull
+    /// is dispatched through the node's registryPullQPS/registryBurst bucket, which refuses
+    /// rather than waits ("pull QPS exceeded" → ErrImagePull, then ImagePullBackOff 10 s
+    /// doubling to 300 s); a request queued behind an in-flight pull of the same image
+    /// (serialized pulls) is dispatched when that pull ends and takes a token then.
+    fn pull_check(&mut self, pod: usize) {
+        let now = self.now();
+        let kl = &self.sc.file.kubelet;
+        let Some(node) = self.pods[pod].node else {
+            return;
+        };
         let image = self.pods[pod].image;
+        let present = self.nodes.image_ready_at(node, image);
+        let queued = self.pods[pod].pull_dispatch_pending;
+        if present.is_some_and(|t| t <= now) && !queued {
+            return self.image_ready(pod);
+        }
+        if kl.image_streaming {
+            let t = now.plus(self.image_streaming_time);
+            self.q.schedule_at(
+                t,
+                Event::Kubelet {
+                    pod,
+                    stage: KubeletStage::InitStart,
+                },
+            );
+            self.pull_wait
+                .push(t.since(self.pods[pod].pull_requested_at).as_secs_f64());
+            return;
+        }
+        if queued {
+            self.pods[pod].pull_dispatch_pending = false;
+            if !self.nodes.nodes[node].pull_bucket.try_accept(now) {
+                return self.err_image_pull(pod, "pull QPS exceeded");
+            }
+            return self.image_ready(pod);
+        }
+        if let Some(t) = present {
+            // A pull of this image is in flight on the node.
+            if kl.serialize_image_pulls {
+                self.pods[pod].pull_dispatch_pending = true;
+                self.q.schedule_at(
+                    t,
+                    Event::Kubelet {
+                        pod,
+                        stage: KubeletStage::PullCheck,
+                    },
+                );
+                return;
+            }
+            if !self.nodes.nodes[node].pull_bucket.try_accept(now) {
+                return self.err_image_pull(pod, "pull QPS exceeded");
+            }
+            self.pull_wait
+                .push(t.since(self.pods[pod].pull_requested_at).as_secs_f64());
+            self.q.schedule_at(
+                t,
+                Event::Kubelet {
+                    pod,
+                    stage: KubeletStage::InitStart,
+                },
+            );
+            return;
+        }
+        if !self.nodes.nodes[node].pull_bucket.try_accept(now) {
+            return self.err_image_pull(pod, "pull QPS exceeded");
+        }
+        if let Some(r) = self.image_registry[image]
+            && !self.registry_buckets[r].try_accept(now)
+        {
+            return self.err_image_pull(
+                pod,
+                "toomanyrequests: You have reached your pull rate limit",
+            );
+        }
         let size = self.sc.workflows[self.wfs[self.pods[pod].wf].spec].tasks
             [self.pods[pod].task as usize]
             .image_size;
         let pull = SimTime(kl.image_pull_overhead.0).plus(SimTime::from_secs_f64_ceil(
             size as f64 / kl.image_pull_bytes_per_sec.0 as f64,
         ));
-        let sandbox_done = now.plus(SimTime(kl.sandbox_start.0));
-        let (ready, pulled) =
-            self.nodes
-                .ensure_image(sandbox_done, node, image, pull, kl.serialize_image_pulls);
-        if pulled {
-            self.image_pulls += 1;
-        }
-        self.pull_wait.push(ready.since(sandbox_done).as_secs_f64());
+        let (done, _) = self
+            .nodes
+            .ensure_image(now, node, image, pull, kl.serialize_image_pulls);
+        self.image_pulls += 1;
+        self.pull_wait
+            .push(done.since(self.pods[pod].pull_requested_at).as_secs_f64());
         self.q.schedule_at(
-            ready,
+            done,
             Event::Kubelet {
                 pod,
                 stage: KubeletStage::InitStart,
@@ -1840,19 +2136,105 @@ impl<'s> World<'s> {
         );
     }
 
+    fn image_ready(&mut self, pod: usize) {
+        let now = self.now();
+        self.pull_wait
+            .push(now.since(self.pods[pod].pull_requested_at).as_secs_f64());
+        self.on_kubelet(pod, KubeletStage::InitStart);
+    }
+
+    fn err_image_pull(&mut self, pod: usize, msg: &str) {
+        let now = self.now();
+        *self.pull_errors.entry(msg.to_string()).or_default() += 1;
+        self.reason_pods[R_ERR_IMAGE_PULL as usize] += 1;
+        let p = &mut self.pods[pod];
+        p.pull_failures += 1;
+        let exp = (p.pull_failures - 1).min(20);
+        let backoff = (self.image_backoff.0 << exp).min(self.image_backoff_max.0);
+        self.set_pending_reason(pod, R_IMAGE_PULL_BACKOFF);
+        self.q.schedule_at(
+            now.plus(SimTime(backoff)),
+            Event::Kubelet {
+                pod,
+                stage: KubeletStage::PullCheck,
+            },
+        );
+    }
+
+    /// Move `bytes` through `[storage]`, then continue the pod at `next` after `then`.
+    fn transfer(&mut self, pod: usize, bytes: u64, next: KubeletStage, then: SimTime) {
+        self.pods[pod].after_transfer = (next, then);
+        let st = &self.sc.file.storage;
+        match st.kind {
+            StorageKind::Nfs => {
+                let now = self.now();
+                self.storage.advance(now);
+                self.storage.add(pod, bytes);
+                self.reschedule_storage();
+            }
+            StorageKind::Bucket => {
+                let now = self.now();
+                let requests = bytes.div_ceil(st.object_size.0.max(1));
+                let mut wait = SimTime::ZERO;
+                for _ in 0..requests {
+                    wait = self.bucket_requests.reserve(now);
+                }
+                let t = wait.plus(SimTime::from_secs_f64_ceil(
+                    bytes as f64 / st.per_client_bandwidth.0 as f64,
+                ));
+                self.q
+                    .schedule_in(t.plus(then), Event::Kubelet { pod, stage: next });
+            }
+        }
+    }
+
+    fn reschedule_storage(&mut self) {
+        if let Some(t) = self.storage_timer.take() {
+            self.q.cancel(t);
+        }
+        if let Some(d) = self.storage.next_completion() {
+            self.storage_timer = Some(self.q.schedule_in(d, Event::StorageTick));
+        }
+    }
+
+    fn on_storage_tick(&mut self) {
+        self.storage_timer = None;
+        let now = self.now();
+        self.storage.advance(now);
+        let done = self.storage.take_done();
+        self.reschedule_storage();
+        for pod in done {
+            let (next, then) = self.pods[pod].after_transfer;
+            self.q
+                .schedule_in(then, Event::Kubelet { pod, stage: next });
+        }
+    }
+
     fn on_kubelet(&mut self, pod: usize, stage: KubeletStage) {
+        if self.pods[pod].killed {
+            return;
+        }
         let now = self.now();
         let kl = &self.sc.file.kubelet;
+        let ts = &self.sc.workflows[self.wfs[self.pods[pod].wf].spec].tasks
+            [self.pods[pod].task as usize];
+        let (read, write, out) = (ts.read_bytes, ts.write_bytes, ts.output_parameter_bytes);
         match stage {
+            KubeletStage::PullCheck => self.pull_check(pod),
             KubeletStage::InitStart => {
-                self.set_pending_reason(pod, 3);
-                self.q.schedule_in(
-                    SimTime(kl.init_container_time.0),
-                    Event::Kubelet {
-                        pod,
-                        stage: KubeletStage::MainStart,
-                    },
-                );
+                self.set_pending_reason(pod, R_POD_INITIALIZING);
+                let init = SimTime(kl.init_container_time.0);
+                if read > 0 {
+                    self.transfer(pod, read, KubeletStage::MainStart, init);
+                } else {
+                    self.q.schedule_in(
+                        init,
+                        Event::Kubelet {
+                            pod,
+                            stage: KubeletStage::MainStart,
+                        },
+                    );
+                }
             }
             KubeletStage::MainStart => {
                 let p = &mut self.pods[pod];
@@ -1892,9 +2274,6 @@ impl<'s> World<'s> {
             }
             KubeletStage::MainExit => {
                 // wait container: ReportOutputs, then FinalizeOutput (label report-outputs-completed).
-                let out = self.sc.workflows[self.wfs[self.pods[pod].wf].spec].tasks
-                    [self.pods[pod].task as usize]
-                    .output_parameter_bytes;
                 self.issue(
                     self.argoexec_client,
                     Verb::Patch,
@@ -1915,22 +2294,28 @@ impl<'s> World<'s> {
                         finalize: true,
                     },
                 );
-                self.q.schedule_in(
-                    SimTime(kl.wait_container_time.0),
-                    Event::Kubelet {
-                        pod,
-                        stage: KubeletStage::Exit,
-                    },
-                );
+                let wait = SimTime(kl.wait_container_time.0);
+                if write > 0 {
+                    self.transfer(pod, write, KubeletStage::Exit, wait);
+                } else {
+                    self.q.schedule_in(
+                        wait,
+                        Event::Kubelet {
+                            pod,
+                            stage: KubeletStage::Exit,
+                        },
+                    );
+                }
             }
-                        KubeletStage::Exit => {
+            KubeletStage::Exit => {
                 self.last_pod_exit = self.last_pod_exit.max(now);
                 let p = &mut self.pods[pod];
-                p.state = if p.fails {
-                    PodState::Failed
+                p.state = PodState::Failed;
+                if !p.fails {
+                    p.state = PodState::Succeeded;
                 } else {
-                    PodState::Succeeded
-                };
+                    p.fail_msg = "Error (exit code 1)";
+                }
                 self.running_pods -= 1;
                 self.kubelet_status(pod);
             }
@@ -1998,6 +2383,7 @@ impl<'s> World<'s> {
         let wf = p.wf;
         if matches!(state, PodState::Succeeded | PodState::Failed)
             && let Some(n) = p.node
+            && !p.killed
         {
             let (cpu, mem) = (p.cpu, p.mem);
             self.nodes.release(now, n, cpu, mem);
@@ -2010,6 +2396,292 @@ impl<'s> World<'s> {
         }
     }
 
+    // ---------------------------------------------------------------- cluster dynamics
+
+    fn schedule_spot(&mut self, node: usize) {
+        let rate = self.sc.pools[self.nodes.nodes[node].pool].spot_rate_per_hour;
+        if rate > 0.0 {
+            let hours: f64 = Exp::new(rate)
+                .map(|e| e.sample(&mut *self.rng_cluster))
+                .unwrap_or(f64::INFINITY);
+            let t = SimTime::from_secs_f64_ceil(hours * 3600.0);
+            if t < SimTime(self.sc.file.experiment.horizon.0) {
+                self.q.schedule_in(t, Event::SpotNotice { node });
+            }
+        }
+    }
+
+    fn on_node_ready(&mut self, node: usize) {
+        if self.nodes.nodes[node].state != NodeState::Provisioning {
+            return;
+        }
+        self.nodes.set_ready(node);
+        self.schedule_spot(node);
+        self.requeue_unschedulable();
+    }
+
+    /// Spot notice: the node is cordoned; it stops after the notice period.
+    fn on_spot_notice(&mut self, node: usize) {
+        if matches!(self.nodes.nodes[node].state, NodeState::Gone) {
+            return;
+        }
+        self.spot_preemptions += 1;
+        self.nodes.cordon(node);
+        let notice = SimTime(self.sc.pools[self.nodes.nodes[node].pool].spot_notice);
+        self.q.schedule_in(notice, Event::SpotGone { node });
+    }
+
+    /// The preempted VM stops. With graceful node shutdown its pods end Failed ("Pod was
+    /// terminated in response to imminent node shutdown."); without, they vanish and PodGC
+    /// removes them after its 40 s quarantine, which Argo reports as Error "pod deleted".
+    fn on_spot_gone(&mut self, node: usize) {
+        let now = self.now();
+        let pool = self.nodes.nodes[node].pool;
+        let mode = self.sc.pools[pool].spot_shutdown;
+        let victims: Vec<usize> = (0..self.pods.len())
+            .filter(|&p| {
+                let x = &self.pods[p];
+                x.node == Some(node)
+                    && !x.killed
+                    && matches!(x.state, PodState::Pending(_) | PodState::Running)
+            })
+            .collect();
+        for p in victims {
+            self.pods_killed += 1;
+            let (cpu, mem) = (self.pods[p].cpu, self.pods[p].mem);
+            self.nodes.release(now, node, cpu, mem);
+            let x = &mut self.pods[p];
+            if x.state == PodState::Running {
+                self.running_pods -= 1;
+            } else if let PodState::Pending(r) = x.state {
+                self.reason_seconds[r as usize] += now.since(x.since).as_secs_f64();
+                self.reason_now[r as usize] -= 1;
+            }
+            x.killed = true;
+            x.state = PodState::Failed;
+            x.task_result_done = true;
+            self.last_pod_exit = self.last_pod_exit.max(now);
+            match mode {
+                SpotShutdown::Graceful => {
+                    x.fail_msg = "Pod was terminated in response to imminent node shutdown.";
+                    self.kubelet_status(p);
+                }
+                SpotShutdown::PodDeleted => {
+                    x.fail_error = true;
+                    x.fail_msg = "pod deleted";
+                    x.deleted = true;
+                    self.q
+                        .schedule_in(SimTime::from_secs(40), Event::PodGone { pod: p });
+                }
+            }
+        }
+        self.nodes.remove(node, now);
+        self.nodes_removed += 1;
+        self.requeue_unschedulable();
+    }
+
+    fn provisioning_delay(&mut self, pool: usize) -> SimTime {
+        let karpenter = self.sc.file.autoscaler.mode == AutoscalerMode::Karpenter;
+        match &self.sc.pools[pool].provisioning_delay {
+            Some(dist) => dist.sample(&mut *self.rng_cluster),
+            None => {
+                let (m, s) = if karpenter {
+                    (
+                        d::KARPENTER_PROVISIONING_MEAN,
+                        d::KARPENTER_PROVISIONING_STDDEV,
+                    )
+                } else {
+                    (d::CA_PROVISIONING_MEAN, d::CA_PROVISIONING_STDDEV)
+                };
+                let dist = crate::dist::DurationDist::LogNormal {
+                    mean: crate::units::Dur(parse_duration(m).expect("constant")),
+                    stddev: crate::units::Dur(parse_duration(s).expect("constant")),
+                };
+                dist.sample(&mut *self.rng_cluster)
+            }
+        }
+    }
+
+    /// Karpenter batching: the first pending pod opens a window that closes after
+    /// `batch_idle` without new pods, or at `batch_max` after it opened.
+    fn karpenter_batch(&mut self) {
+        let now = self.now();
+        let a = &self.sc.file.autoscaler;
+        let start = *self.karpenter_open.get_or_insert(now);
+        let at = now
+            .plus(SimTime(a.batch_idle.0))
+            .min(start.plus(SimTime(a.batch_max.0)));
+        self.karpenter_deadline = Some(at);
+        self.q.schedule_at(at, Event::KarpenterBatch { at });
+    }
+
+    fn on_autoscaler_scan(&mut self) {
+        let now = self.now();
+        let a = self.sc.file.autoscaler.clone();
+        if a.mode == AutoscalerMode::ClusterAutoscaler {
+            self.scale_up(false);
+        }
+        // Scale down empty nodes only: Argo pods are not backed by a controller CA or
+        // Karpenter would recreate them elsewhere, so non-empty nodes are not drained here.
+        let (unneeded, after_add) = match a.mode {
+            AutoscalerMode::Karpenter => (SimTime(a.consolidate_after.0), SimTime::ZERO),
+            _ => (
+                SimTime(a.scale_down_unneeded_time.0),
+                SimTime(a.scale_down_delay_after_add.0),
+            ),
+        };
+        let recently_added = self.last_scale_up.is_some_and(|t| now < t.plus(after_add));
+        if !recently_added {
+            let mut removed = 0;
+            for n in 0..self.nodes.nodes.len() {
+                let x = &self.nodes.nodes[n];
+                if removed < 10
+                    && x.state == NodeState::Ready
+                    && x.pods == 0
+                    && x.empty_since.is_some_and(|t| now.since(t) >= unneeded)
+                    && self.nodes.pool_size(x.pool) > self.sc.pools[x.pool].min_nodes
+                {
+                    self.nodes.remove(n, now);
+                    self.nodes_removed += 1;
+                    removed += 1;
+                }
+            }
+        }
+        if self.arrivals_left > 0 || self.unfinished_wfs > 0 {
+            self.q
+                .schedule_in(SimTime(a.scan_interval.0), Event::AutoscalerScan);
+        }
+    }
+
+    /// Grow node groups for the Unschedulable pods that upcoming nodes will not absorb.
+    /// cluster-autoscaler grows one group per scan, chosen by its expander; Karpenter
+    /// (`all_groups`) keeps launching the cheapest fitting pool until every pod is covered.
+    fn scale_up(&mut self, all_groups: bool) {
+        let now = self.now();
+        let mut pending: Vec<usize> = self
+            .sched_unsched
+            .iter()
+            .copied()
+            .filter(|&p| !self.pods[p].killed)
+            .collect();
+        if pending.is_empty() {
+            return;
+        }
+        // Capacity of nodes already provisioning absorbs pods first.
+        let mut upcoming: Vec<(u64, u64, u32, usize)> = self
+            .nodes
+            .nodes
+            .iter()
+            .filter(|n| n.state == NodeState::Provisioning)
+            .map(|n| (n.alloc_cpu, n.alloc_mem, n.max_pods, n.pool))
+            .collect();
+        pending.retain(|&p| {
+            let x = &self.pods[p];
+            let allowed =
+                &self.sc.workflows[self.wfs[x.wf].spec].tasks[x.task as usize].allowed_pools;
+            match upcoming
+                .iter_mut()
+                .find(|u| u.0 >= x.cpu && u.1 >= x.mem && u.2 > 0 && allowed[u.3])
+            {
+                Some(u) => {
+                    u.0 -= x.cpu;
+                    u.1 -= x.mem;
+                    u.2 -= 1;
+                    false
+                }
+                None => true,
+            }
+        });
+        let max_per = self.sc.file.autoscaler.max_nodes_per_scaleup;
+        loop {
+            if pending.is_empty() {
+                return;
+            }
+            // Option per pool: (nodes needed, pods helped, idle cpu fraction, cost/h).
+            let mut options = Vec::new();
+            for (pi, pool) in self.sc.pools.iter().enumerate() {
+                let room = pool
+                    .max_nodes
+                    .saturating_sub(self.nodes.pool_size(pi))
+                    .min(max_per);
+                if room == 0 {
+                    continue;
+                }
+                let mut bins: Vec<(u64, u64, u32)> = Vec::new();
+                let mut helped = Vec::new();
+                for &p in &pending {
+                    let x = &self.pods[p];
+                    let allowed = &self.sc.workflows[self.wfs[x.wf].spec].tasks[x.task as usize]
+                        .allowed_pools;
+                    if !allowed[pi] || x.cpu > pool.alloc_cpu || x.mem > pool.alloc_mem {
+                        continue;
+                    }
+                    let slot = bins
+                        .iter()
+                        .position(|b| b.0 >= x.cpu && b.1 >= x.mem && b.2 > 0);
+                    let idx = match slot {
+                        Some(i) => i,
+                        None if (bins.len() as u32) < room => {
+                            bins.push((pool.alloc_cpu, pool.alloc_mem, pool.max_pods));
+                            bins.len() - 1
+                        }
+                        None => continue,
+                    };
+                    let b = &mut bins[idx];
+                    b.0 -= x.cpu;
+                    b.1 -= x.mem;
+                    b.2 -= 1;
+                    helped.push(p);
+                }
+                if bins.is_empty() {
+                    continue;
+                }
+                let idle: u64 = bins.iter().map(|b| b.0).sum();
+                let waste = idle as f64 / (pool.alloc_cpu.max(1) * bins.len() as u64) as f64;
+                let cost = bins.len() as f64 * pool.price_per_hour;
+                options.push((pi, bins.len() as u32, helped, waste, cost));
+            }
+            if options.is_empty() {
+                return;
+            }
+            let expander = if all_groups {
+                Expander::Price
+            } else {
+                self.sc.file.autoscaler.expander
+            };
+            let pick = match expander {
+                Expander::LeastWaste => {
+                    (0..options.len()).min_by(|&a, &b| options[a].3.total_cmp(&options[b].3))
+                }
+                Expander::Price => (0..options.len()).min_by(|&a, &b| {
+                    (options[a].4 / options[a].2.len() as f64)
+                        .total_cmp(&(options[b].4 / options[b].2.len() as f64))
+                }),
+                Expander::MostPods => {
+                    (0..options.len()).max_by_key(|&i| (options[i].2.len(), usize::MAX - i))
+                }
+                Expander::Random => Some(self.rng_cluster.random_range(0..options.len())),
+            }
+            .expect("options is not empty");
+            let (pool, count, helped, _, _) = options.swap_remove(pick);
+            for _ in 0..count {
+                let n = self
+                    .nodes
+                    .add(pool, &self.sc.pools[pool], self.sc.images.len(), now);
+                let delay = self.provisioning_delay(pool);
+                self.q.schedule_in(delay, Event::NodeReady { node: n });
+                self.nodes_added += 1;
+            }
+            let size = self.nodes.pool_size(pool);
+            self.pool_peak[pool] = self.pool_peak[pool].max(size);
+            self.last_scale_up = Some(now);
+            if !all_groups {
+                return;
+            }
+            pending.retain(|p| !helped.contains(p));
+        }
+    }
+
     /// Move unschedulable pods that could now fit back to the active queue (as kube-scheduler's
     /// queueing hints do), honouring each pod's backoff. The scan stops after a run of pods
     /// that fit nowhere, so a long homogeneous backlog costs O(freed slots), not O(backlog).
@@ -2018,15 +2690,17 @@ impl<'s> World<'s> {
             return;
         }
         let now = self.now();
-        let mut free: Vec<(u64, u64, u32)> = self
+        let mut free: Vec<(u64, u64, u32, usize)> = self
             .nodes
             .nodes
             .iter()
+            .filter(|n| n.state == NodeState::Ready)
             .map(|n| {
                 (
                     n.alloc_cpu.saturating_sub(n.used_cpu),
                     n.alloc_mem.saturating_sub(n.used_mem),
                     n.max_pods.saturating_sub(n.pods),
+                    n.pool,
                 )
             })
             .collect();
@@ -2035,9 +2709,12 @@ impl<'s> World<'s> {
         while i < self.sched_unsched.len() && misses < 32 {
             let pod = self.sched_unsched[i];
             let (cpu, mem) = (self.pods[pod].cpu, self.pods[pod].mem);
+            let allowed = &self.sc.workflows[self.wfs[self.pods[pod].wf].spec].tasks
+                [self.pods[pod].task as usize]
+                .allowed_pools;
             if let Some(slot) = free
                 .iter_mut()
-                .find(|f| f.0 >= cpu && f.1 >= mem && f.2 > 0)
+                .find(|f| f.0 >= cpu && f.1 >= mem && f.2 > 0 && allowed[f.3])
             {
                 slot.0 -= cpu;
                 slot.1 -= mem;
@@ -2069,8 +2746,20 @@ impl<'s> World<'s> {
         self.etcd_peak = self.etcd_peak.max(self.etcd_live_bytes());
         let t = now.as_secs_f64();
         self.ts.t_s.push(t);
-        let alloc: u64 = self.nodes.nodes.iter().map(|n| n.alloc_cpu).sum();
-        let used: u64 = self.nodes.nodes.iter().map(|n| n.used_cpu).sum();
+        let alloc: u64 = self
+            .nodes
+            .nodes
+            .iter()
+            .filter(|n| n.state == NodeState::Ready)
+            .map(|n| n.alloc_cpu)
+            .sum();
+        let used: u64 = self
+            .nodes
+            .nodes
+            .iter()
+            .filter(|n| n.state == NodeState::Ready)
+            .map(|n| n.used_cpu)
+            .sum();
         let busy = (self.workers.len() - self.idle_workers.len()) as f64;
         let values = [
             self.wq.len() as f64,
@@ -2087,6 +2776,13 @@ impl<'s> World<'s> {
             self.controller_memory() as f64,
             self.wfs_in_cluster as f64,
             self.etcd_live_bytes() as f64,
+            self.nodes
+                .nodes
+                .iter()
+                .filter(|n| n.state != NodeState::Gone)
+                .count() as f64,
+            self.reason_now[R_ERR_IMAGE_PULL as usize] as f64
+                + self.reason_now[R_IMAGE_PULL_BACKOFF as usize] as f64,
             if alloc > 0 {
                 used as f64 / alloc as f64
             } else {
@@ -2119,31 +2815,39 @@ impl<'s> World<'s> {
                 self.reason_seconds[r as usize] += end.since(p.since).as_secs_f64();
             }
         }
-        // Cost: nodes are billed from zero to the end of the run (per second, 1 min minimum).
-        let hours = (end.as_secs_f64().max(60.0)) / 3600.0;
+        // Cost: each node is billed from its VM request to its deletion (or the end of the
+        // run), per second with a one-minute minimum (GCP and AWS billing).
         let mut by_pool = Vec::new();
         let mut total = 0.0;
         for (pi, p) in sc.pools.iter().enumerate() {
-            let node_hours = f64::from(p.nodes) * hours;
+            let mut secs_billed = 0.0;
+            let mut peak = 0u32;
+            for n in 0..self.nodes.nodes.len() {
+                if self.nodes.nodes[n].pool == pi {
+                    secs_billed += self.nodes.billed_seconds(n, end);
+                }
+            }
+            peak = peak.max(self.pool_peak.get(pi).copied().unwrap_or(0));
+            let node_hours = secs_billed / 3600.0;
             let usd = node_hours * p.price_per_hour;
             total += usd;
             let u = &self.nodes.usage[pi];
-            let secs = end.as_secs_f64().max(1e-9);
-            let cap_cpu = p.alloc_cpu as f64 * f64::from(p.nodes) * secs;
-            let cap_mem = p.alloc_mem as f64 * f64::from(p.nodes) * secs;
+            // Utilisation: requested over allocatable of the node-seconds that existed.
+            let cap_cpu = p.alloc_cpu as f64 * secs_billed;
+            let cap_mem = p.alloc_mem as f64 * secs_billed;
             by_pool.push(PoolCost {
                 pool: p.name.clone(),
-                nodes: p.nodes,
+                nodes: peak,
                 spot: p.spot,
                 node_hours,
                 usd,
                 cpu_utilisation: if cap_cpu > 0.0 {
-                    u.cpu_integral / cap_cpu
+                    (u.cpu_integral / cap_cpu).min(1.0)
                 } else {
                     0.0
                 },
                 memory_utilisation: if cap_mem > 0.0 {
-                    u.mem_integral / cap_mem
+                    (u.mem_integral / cap_mem).min(1.0)
                 } else {
                     0.0
                 },
@@ -2156,9 +2860,16 @@ impl<'s> World<'s> {
         // Per-workflow cost: share of node cost by requested cpu-seconds of its pods.
         let mut wf_cpu_secs = vec![0.0f64; self.wfs.len()];
         for p in &self.pods {
-                        // Only pods whose main container started are charged (request x run time).
-            if matches!(p.state, PodState::Running | PodState::Succeeded | PodState::Failed) {
-                let end_t = if p.state == PodState::Running { end } else { p.main_start.plus(p.run_time) };
+            // Only pods whose main container started are charged (request x run time).
+            if matches!(
+                p.state,
+                PodState::Running | PodState::Succeeded | PodState::Failed
+            ) {
+                let end_t = if p.state == PodState::Running {
+                    end
+                } else {
+                    p.main_start.plus(p.run_time)
+                };
                 let secs = end_t.since(p.main_start).as_secs_f64();
                 wf_cpu_secs[p.wf] += (p.cpu.max(1)) as f64 * secs;
             }
@@ -2260,7 +2971,7 @@ impl<'s> World<'s> {
         wr.time_to_start_s = Stats::of(&mut start_lat);
 
         let mut pods = PodsReport {
-                        created: self.pods_created,
+            created: self.pods_created,
             image_pulls: self.image_pulls,
             overcommitted_binds: self.nodes.overcommitted_binds,
             ..Default::default()
@@ -2386,6 +3097,16 @@ impl<'s> World<'s> {
             cost: CostReport {
                 total_usd: total,
                 control_plane_usd: cp,
+                spot_usd: by_pool
+                    .iter()
+                    .filter(|p| p.spot)
+                    .map(|p| p.usd)
+                    .fold(0.0, |a, b| a + b),
+                on_demand_usd: by_pool
+                    .iter()
+                    .filter(|p| !p.spot)
+                    .map(|p| p.usd)
+                    .fold(0.0, |a, b| a + b),
                 per_workflow_usd: if self.wfs.is_empty() {
                     0.0
                 } else {
@@ -2393,13 +3114,54 @@ impl<'s> World<'s> {
                 },
                 by_pool,
             },
+            cluster: ClusterReport {
+                nodes_added: self.nodes_added,
+                nodes_removed: self.nodes_removed,
+                nodes_peak: self.pool_peak.iter().map(|&n| u64::from(n)).sum(),
+                spot_preemptions: self.spot_preemptions,
+                pods_killed: self.pods_killed,
+                retries: self.retries,
+                pull_errors: std::mem::take(&mut self.pull_errors),
+            },
             timeseries: std::mem::take(&mut self.ts),
         }
     }
 }
 
+/// Backoff before the next attempt of a failed pod's item, or `None` if its retryStrategy
+/// (policy, limit, maxDuration) does not allow one (argo-facts §7).
+fn retry_backoff(task: &crate::scenario::TaskSpec, pod: &Pod, now: SimTime) -> Option<SimTime> {
+    let r = task.retry.as_ref()?;
+    let policy_ok = match r.policy {
+        RetryPolicy::Always => true,
+        RetryPolicy::OnFailure => !pod.fail_error,
+        RetryPolicy::OnError => pod.fail_error,
+        // Neither "pod deleted" nor node shutdown nor an exit code is a transient error.
+        RetryPolicy::OnTransientError => false,
+    };
+    if !policy_ok || r.limit.is_some_and(|l| pod.attempt >= l) {
+        return None;
+    }
+    let backoff =
+        SimTime::from_secs_f64_ceil(r.backoff.as_secs_f64() * r.factor.powi(pod.attempt as i32));
+    if let Some(max) = r.max_duration
+        && now.plus(backoff).since(pod.first_start) > SimTime(max.0)
+    {
+        return None;
+    }
+    Some(backoff)
+}
+
+/// Registry host of an image reference (`docker.io` when it has none).
+fn registry_host(image: &str) -> &str {
+    match image.split_once('/') {
+        Some((host, _)) if host.contains('.') || host.contains(':') || host == "localhost" => host,
+        _ => "docker.io",
+    }
+}
+
 /// Time-series columns, named after Argo v3.6 metrics where one exists.
-pub const SERIES: [&str; 15] = [
+pub const SERIES: [&str; 17] = [
     "argo_workflows_queue_depth_gauge{queue_name=\"workflow_queue\"}",
     "argo_workflows_workers_busy_count{worker_type=\"workflow\"}",
     "argo_workflows_gauge{status=\"Running\"}",
@@ -2414,6 +3176,8 @@ pub const SERIES: [&str; 15] = [
     "controller_memory_bytes",
     "workflows_in_cluster",
     "etcd_live_bytes",
+    "cluster_nodes",
+    "pods_pending{reason=\"ImagePullBackOff\"}",
     "cluster_cpu_requested_ratio",
 ];
 

@@ -128,6 +128,8 @@ pub struct WorkflowRun {
     pub postponed: bool,
     /// Holds its workflow-level lock.
     pub holds_lock: bool,
+    /// Retries waiting for their backoff: (task, attempt, item's first start, ready at).
+    pub retry_queue: Vec<(u32, u32, SimTime, SimTime)>,
 }
 
 impl WorkflowRun {
@@ -158,6 +160,7 @@ impl WorkflowRun {
             json_bytes: 0,
             postponed: false,
             holds_lock: false,
+            retry_queue: Vec::new(),
         }
     }
 
@@ -181,7 +184,7 @@ impl WorkflowRun {
 
     /// Nothing runs and nothing more can start: the outcome is decided.
     pub fn is_complete(&self, spec: &WorkflowSpec) -> bool {
-        if self.active_pods() > 0 {
+        if self.active_pods() > 0 || !self.retry_queue.is_empty() {
             return false;
         }
         if self.stop_new {
@@ -308,6 +311,11 @@ mod tests {
                 template_ref: None,
                 output_parameter_bytes: 0,
                 lock: None,
+                allowed_pools: vec![true],
+                retry: None,
+                speedup: 1.0,
+                read_bytes: 0,
+                write_bytes: 0,
             }],
             groups: 0,
             workflow_template_ref: None,

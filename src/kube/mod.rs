@@ -4,3 +4,4 @@
 pub mod apiserver;
 pub mod nodes;
 pub mod ratelimit;
+pub mod storage;

@@ -1,12 +1,15 @@
-//! Node inventory and kube-scheduler's NodeResourcesFit: filter nodes by CPU, memory and pod
-//! count, score by least- or most-allocated, and the per-node image cache the kubelet pulls
-//! into.
+//! Node inventory and kube-scheduler's filter and score: nodes come and go (autoscaling,
+//! spot preemption) with a lifecycle (provisioning → ready → cordoned → gone) that billing
+//! follows; the filter checks pool affinity (nodeSelector, arch, tolerations of taints, given
+//! per pod as the set of allowed pools), CPU, memory and pod count; the score is least- or
+//! most-allocated; and each node keeps the image cache the kubelet pulls into.
 //!
 //! Simplified: ties between equal scores go to the lowest node index (the real scheduler picks
 //! at random among them); all nodes are scored (no `percentageOfNodesToScore` sampling);
 //! terminated pods release their requests at once; parallel image pulls do not share bandwidth.
 
 use crate::engine::SimTime;
+use crate::kube::ratelimit::TokenBucket;
 use crate::scenario::Pool;
 use crate::scenario::schema::Scoring;
 
@@ -15,6 +18,14 @@ use crate::scenario::schema::Scoring;
 pub struct Node {
     /// Index of its pool.
     pub pool: usize,
+    /// Lifecycle state.
+    pub state: NodeState,
+    /// VM requested (billing starts).
+    pub created_at: SimTime,
+    /// Removed (billing stops).
+    pub gone_at: Option<SimTime>,
+    /// Since when the node has had no pods (scale-down candidate).
+    pub empty_since: Option<SimTime>,
     /// Allocatable CPU, millicores.
     pub alloc_cpu: u64,
     /// Allocatable memory, bytes.
@@ -31,6 +42,21 @@ pub struct Node {
     image_ready: Vec<Option<SimTime>>,
     /// When the serial puller is free.
     pull_free_at: SimTime,
+    /// kubelet registryPullQPS / registryBurst (TryAccept: refuses, never waits).
+    pub pull_bucket: TokenBucket,
+}
+
+/// Lifecycle of a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeState {
+    /// VM requested, not yet Ready.
+    Provisioning,
+    /// Ready and schedulable.
+    Ready,
+    /// Unschedulable (spot notice received, or being removed).
+    Cordoned,
+    /// Deleted.
+    Gone,
 }
 
 /// Why no node fits a pod, counted per node as the scheduler's message does.
@@ -42,6 +68,8 @@ pub struct FitFailure {
     pub insufficient_memory: u32,
     /// Nodes at maxPods.
     pub too_many_pods: u32,
+    /// Nodes whose pool the pod may not use (selector, arch, untolerated taint).
+    pub affinity: u32,
     /// Total nodes.
     pub nodes: u32,
 }
@@ -58,6 +86,12 @@ impl FitFailure {
         }
         if self.too_many_pods > 0 {
             parts.push(format!("{} Too many pods", self.too_many_pods));
+        }
+        if self.affinity > 0 {
+            parts.push(format!(
+                "{} node(s) didn't match Pod's node affinity/selector or had untolerated taint",
+                self.affinity
+            ));
         }
         if parts.is_empty() {
             format!("0/{} nodes are available.", self.nodes)
@@ -103,50 +137,118 @@ pub struct Nodes {
     pub usage: Vec<PoolUsage>,
     /// Binds that left a node above its allocatable or maxPods (an invariant: always 0).
     pub overcommitted_binds: u64,
+    pull_qps: f64,
+    pull_burst: u32,
     scoring: Scoring,
 }
 
 impl Nodes {
-    /// Build the fixed node set of the pools.
-    pub fn new(pools: &[Pool], images: usize, scoring: Scoring) -> Self {
-        let mut nodes = Vec::new();
-        for (pi, p) in pools.iter().enumerate() {
-            for _ in 0..p.nodes {
-                nodes.push(Node {
-                    pool: pi,
-                    alloc_cpu: p.alloc_cpu,
-                    alloc_mem: p.alloc_mem,
-                    max_pods: p.max_pods,
-                    used_cpu: 0,
-                    used_mem: 0,
-                    pods: 0,
-                    image_ready: vec![None; images],
-                    pull_free_at: SimTime::ZERO,
-                });
-            }
-        }
-        Nodes {
-            nodes,
+    /// The pools' initial nodes, Ready at time zero.
+    pub fn new(
+        pools: &[Pool],
+        images: usize,
+        scoring: Scoring,
+        pull_qps: f64,
+        pull_burst: u32,
+    ) -> Self {
+        let mut n = Nodes {
+            nodes: Vec::new(),
             usage: vec![PoolUsage::default(); pools.len()],
             overcommitted_binds: 0,
+            pull_qps,
+            pull_burst,
             scoring,
+        };
+        for (pi, p) in pools.iter().enumerate() {
+            for _ in 0..p.nodes {
+                let i = n.add(pi, p, images, SimTime::ZERO);
+                n.nodes[i].state = NodeState::Ready;
+            }
+        }
+        n
+    }
+
+    /// Request a new node of pool `pool` (Provisioning until [`Nodes::set_ready`]).
+    pub fn add(&mut self, pool: usize, p: &Pool, images: usize, now: SimTime) -> usize {
+        let mut image_ready = vec![None; images];
+        for &i in &p.prepulled {
+            if let Some(slot) = image_ready.get_mut(i) {
+                *slot = Some(SimTime::ZERO);
+            }
+        }
+        self.nodes.push(Node {
+            pool,
+            state: NodeState::Provisioning,
+            created_at: now,
+            gone_at: None,
+            empty_since: Some(now),
+            alloc_cpu: p.alloc_cpu,
+            alloc_mem: p.alloc_mem,
+            max_pods: p.max_pods,
+            used_cpu: 0,
+            used_mem: 0,
+            pods: 0,
+            image_ready,
+            pull_free_at: SimTime::ZERO,
+            pull_bucket: TokenBucket::new(self.pull_qps, self.pull_burst),
+        });
+        self.nodes.len() - 1
+    }
+
+    /// The node became Ready.
+    pub fn set_ready(&mut self, n: usize) {
+        if self.nodes[n].state == NodeState::Provisioning {
+            self.nodes[n].state = NodeState::Ready;
         }
     }
 
-    /// Whether node `n` can take a pod with these requests now.
-    pub fn fits(&self, n: usize, cpu: u64, mem: u64) -> bool {
-        let x = &self.nodes[n];
-        x.pods < x.max_pods && x.used_cpu + cpu <= x.alloc_cpu && x.used_mem + mem <= x.alloc_mem
+    /// Stop scheduling onto the node.
+    pub fn cordon(&mut self, n: usize) {
+        if matches!(
+            self.nodes[n].state,
+            NodeState::Provisioning | NodeState::Ready
+        ) {
+            self.nodes[n].state = NodeState::Cordoned;
+        }
     }
 
-    /// Filter and score: the chosen node, or why none fits.
-    pub fn pick(&self, cpu: u64, mem: u64) -> Result<usize, FitFailure> {
+    /// Delete the node (billing stops).
+    pub fn remove(&mut self, n: usize, now: SimTime) {
+        let x = &mut self.nodes[n];
+        if x.state != NodeState::Gone {
+            x.state = NodeState::Gone;
+            x.gone_at = Some(now);
+        }
+    }
+
+    /// Nodes of `pool` not yet deleted (including provisioning ones).
+    pub fn pool_size(&self, pool: usize) -> u32 {
+        self.nodes
+            .iter()
+            .filter(|n| n.pool == pool && n.state != NodeState::Gone)
+            .count() as u32
+    }
+
+    /// Billed seconds of node `n` up to `end`: per second with a one-minute minimum.
+    pub fn billed_seconds(&self, n: usize, end: SimTime) -> f64 {
+        let x = &self.nodes[n];
+        let until = x.gone_at.unwrap_or(end).min(end).max(x.created_at);
+        until.since(x.created_at).as_secs_f64().max(60.0)
+    }
+
+    /// Filter and score among Ready nodes of the allowed pools: the chosen node, or why none fits.
+    pub fn pick(&self, cpu: u64, mem: u64, allowed: &[bool]) -> Result<usize, FitFailure> {
         let mut best: Option<(f64, usize)> = None;
-        let mut fail = FitFailure {
-            nodes: self.nodes.len() as u32,
-            ..Default::default()
-        };
+        let mut fail = FitFailure::default();
         for (i, x) in self.nodes.iter().enumerate() {
+            if x.state != NodeState::Ready {
+                continue;
+            }
+            fail.nodes += 1;
+            if !allowed.get(x.pool).copied().unwrap_or(false) {
+                fail.affinity += 1;
+                continue;
+            }
             let mut ok = true;
             if x.pods >= x.max_pods {
                 fail.too_many_pods += 1;
@@ -183,6 +285,7 @@ impl Nodes {
         x.used_cpu += cpu;
         x.used_mem += mem;
         x.pods += 1;
+        x.empty_since = None;
         if x.used_cpu > x.alloc_cpu || x.used_mem > x.alloc_mem || x.pods > x.max_pods {
             self.overcommitted_binds += 1;
         }
@@ -198,6 +301,9 @@ impl Nodes {
         x.used_cpu = x.used_cpu.saturating_sub(cpu);
         x.used_mem = x.used_mem.saturating_sub(mem);
         x.pods = x.pods.saturating_sub(1);
+        if x.pods == 0 {
+            x.empty_since = Some(now);
+        }
         let u = &mut self.usage[x.pool];
         u.advance(now);
         u.used_cpu = u.used_cpu.saturating_sub(cpu);
@@ -209,6 +315,11 @@ impl Nodes {
         for u in &mut self.usage {
             u.advance(now);
         }
+    }
+
+    /// When `image` is (or will be) present on node `n`, if it is or is being pulled.
+    pub fn image_ready_at(&self, n: usize, image: usize) -> Option<SimTime> {
+        self.nodes[n].image_ready[image]
     }
 
     /// Ensure `image` is on node `n`: returns when it is present (now if cached) and whether
@@ -254,41 +365,60 @@ mod tests {
             spot: false,
             arch: "amd64".into(),
             nodes,
+            ..Pool::default()
         }
     }
 
     #[test]
     fn fit_filters_cpu_memory_pods() {
-        let mut n = Nodes::new(&[pool(2, 4000, 8 << 30, 3)], 1, Scoring::LeastAllocated);
+        let mut n = Nodes::new(
+            &[pool(2, 4000, 8 << 30, 3)],
+            1,
+            Scoring::LeastAllocated,
+            5.0,
+            10,
+        );
         assert_eq!(
-            n.pick(5000, 0).unwrap_err().message(),
+            n.pick(5000, 0, &[true]).unwrap_err().message(),
             "0/2 nodes are available: 2 Insufficient cpu."
         );
         assert_eq!(
-            n.pick(0, 9 << 30).unwrap_err().message(),
+            n.pick(0, 9 << 30, &[true]).unwrap_err().message(),
             "0/2 nodes are available: 2 Insufficient memory."
         );
         for _ in 0..6 {
-            let i = n.pick(100, 0).unwrap();
+            let i = n.pick(100, 0, &[true]).unwrap();
             n.bind(SimTime::ZERO, i, 100, 0);
         }
         assert_eq!(
-            n.pick(100, 0).unwrap_err().message(),
+            n.pick(100, 0, &[true]).unwrap_err().message(),
             "0/2 nodes are available: 2 Too many pods."
         );
     }
 
     #[test]
     fn least_allocated_spreads_most_allocated_packs() {
-        let mut spread = Nodes::new(&[pool(3, 4000, 8 << 30, 110)], 1, Scoring::LeastAllocated);
-        let mut pack = Nodes::new(&[pool(3, 4000, 8 << 30, 110)], 1, Scoring::MostAllocated);
+        let mut spread = Nodes::new(
+            &[pool(3, 4000, 8 << 30, 110)],
+            1,
+            Scoring::LeastAllocated,
+            5.0,
+            10,
+        );
+        let mut pack = Nodes::new(
+            &[pool(3, 4000, 8 << 30, 110)],
+            1,
+            Scoring::MostAllocated,
+            5.0,
+            10,
+        );
         let mut s = vec![];
         let mut p = vec![];
         for _ in 0..3 {
-            let i = spread.pick(1000, 1 << 30).unwrap();
+            let i = spread.pick(1000, 1 << 30, &[true]).unwrap();
             spread.bind(SimTime::ZERO, i, 1000, 1 << 30);
             s.push(i);
-            let j = pack.pick(1000, 1 << 30).unwrap();
+            let j = pack.pick(1000, 1 << 30, &[true]).unwrap();
             pack.bind(SimTime::ZERO, j, 1000, 1 << 30);
             p.push(j);
         }
@@ -298,7 +428,13 @@ mod tests {
 
     #[test]
     fn image_pulls_are_serialized_and_cached() {
-        let mut n = Nodes::new(&[pool(1, 4000, 8 << 30, 110)], 2, Scoring::LeastAllocated);
+        let mut n = Nodes::new(
+            &[pool(1, 4000, 8 << 30, 110)],
+            2,
+            Scoring::LeastAllocated,
+            5.0,
+            10,
+        );
         let d = SimTime::from_secs(10);
         assert_eq!(
             n.ensure_image(SimTime::ZERO, 0, 0, d, true),

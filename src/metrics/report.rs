@@ -57,6 +57,8 @@ pub struct RunReport {
     pub workflow_object: ObjectReport,
     /// Cost and utilisation.
     pub cost: CostReport,
+    /// Nodes, autoscaling, spot preemptions, retries, image pull errors.
+    pub cluster: ClusterReport,
     /// Time series.
     pub timeseries: TimeSeries,
 }
@@ -298,10 +300,33 @@ pub struct CostReport {
     pub total_usd: f64,
     /// Control-plane fee.
     pub control_plane_usd: f64,
+    /// Node cost on spot pools.
+    pub spot_usd: f64,
+    /// Node cost on on-demand pools.
+    pub on_demand_usd: f64,
     /// Mean per submitted workflow.
     pub per_workflow_usd: f64,
     /// Per pool.
     pub by_pool: Vec<PoolCost>,
+}
+
+/// Cluster dynamics.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ClusterReport {
+    /// Nodes requested by the autoscaler.
+    pub nodes_added: u64,
+    /// Nodes deleted (scale-down, consolidation, spot preemption).
+    pub nodes_removed: u64,
+    /// Sum over pools of the most nodes each had at once.
+    pub nodes_peak: u64,
+    /// Spot preemption notices.
+    pub spot_preemptions: u64,
+    /// Pods killed by a node going away.
+    pub pods_killed: u64,
+    /// retryStrategy attempts scheduled.
+    pub retries: u64,
+    /// Image pull errors by message ("pull QPS exceeded", "toomanyrequests: ...").
+    pub pull_errors: IndexMap<String, u64>,
 }
 
 /// One pool's cost and utilisation.
@@ -309,7 +334,7 @@ pub struct CostReport {
 pub struct PoolCost {
     /// Pool.
     pub pool: String,
-    /// Nodes.
+    /// Most nodes at once.
     pub nodes: u32,
     /// Spot.
     pub spot: bool,

@@ -134,6 +134,22 @@ fn run_table(o: &mut String, r: &RunReport) {
         );
     }
 
+    let cl = &r.cluster;
+    let _ = writeln!(
+        o,
+        "  spot ${:.2} / on-demand ${:.2} | nodes added {}, removed {}, peak {} | spot preemptions {}, pods killed {}, retries {}",
+        c.spot_usd,
+        c.on_demand_usd,
+        cl.nodes_added,
+        cl.nodes_removed,
+        cl.nodes_peak,
+        cl.spot_preemptions,
+        cl.pods_killed,
+        cl.retries
+    );
+    for (msg, n) in &cl.pull_errors {
+        let _ = writeln!(o, "  image pull errors: {n} x {msg}");
+    }
     let a = &r.api;
     let _ = writeln!(
         o,

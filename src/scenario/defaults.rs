@@ -187,3 +187,44 @@ pub const ARGO_SERVER_LIST_BASE: &str = "20ms";
 pub const ARGO_SERVER_LIST_PER_WORKFLOW: &str = "200us";
 /// `SEMAPHORE_NOTIFY_DELAY`: a released lock requeues the next waiter after this (argo-facts §1.4).
 pub const SEMAPHORE_NOTIFY_DELAY: &str = "1s";
+/// cluster-autoscaler `--scan-interval` (k8s-facts §4.2).
+pub const CA_SCAN_INTERVAL: &str = "10s";
+/// cluster-autoscaler `--scale-down-unneeded-time` (k8s-facts §4.2).
+pub const CA_SCALE_DOWN_UNNEEDED_TIME: &str = "10m";
+/// cluster-autoscaler `--scale-down-delay-after-add` (k8s-facts §4.2).
+pub const CA_SCALE_DOWN_DELAY_AFTER_ADD: &str = "10m";
+/// cluster-autoscaler `--max-nodes-per-scaleup` (k8s-facts §4.2).
+pub const CA_MAX_NODES_PER_SCALEUP: u32 = 1000;
+/// *Estimate*: CA request → node Ready on GKE: "usually 3 to 4 minutes" to schedulable (CA FAQ),
+/// 60–240 s measured (k8s-facts §4.2–4.3): lognormal mean 150 s, sd 45 s.
+pub const CA_PROVISIONING_MEAN: &str = "150s";
+/// See [`CA_PROVISIONING_MEAN`].
+pub const CA_PROVISIONING_STDDEV: &str = "45s";
+/// Karpenter `BATCH_IDLE_DURATION` (k8s-facts §4.3).
+pub const KARPENTER_BATCH_IDLE: &str = "1s";
+/// Karpenter `BATCH_MAX_DURATION` (k8s-facts §4.3).
+pub const KARPENTER_BATCH_MAX: &str = "10s";
+/// Karpenter `consolidateAfter` default (k8s-facts §4.3).
+pub const KARPENTER_CONSOLIDATE_AFTER: &str = "0s";
+/// *Estimate*: Karpenter launch → Ready, "about 30–40 s" per a maintainer, 24–55 s measured
+/// (k8s-facts §4.3): lognormal mean 45 s, sd 10 s.
+pub const KARPENTER_PROVISIONING_MEAN: &str = "45s";
+/// See [`KARPENTER_PROVISIONING_MEAN`].
+pub const KARPENTER_PROVISIONING_STDDEV: &str = "10s";
+/// Spot interruptions per node-hour when a spot pool gives none: the AWS Spot Advisor's most
+/// common "<5 % per month" bucket, 0.05 / 730 h (k8s-facts §5).
+pub const SPOT_INTERRUPTIONS_PER_NODE_HOUR: f64 = 0.05 / 730.0;
+/// GCP spot/preemptible notice: 30 s (k8s-facts §5).
+pub const GCP_SPOT_NOTICE: &str = "30s";
+/// AWS spot interruption notice: 2 min (k8s-facts §5).
+pub const AWS_SPOT_NOTICE: &str = "120s";
+/// kubelet `registryPullQPS` (k8s-facts §3.1).
+pub const REGISTRY_PULL_QPS: f64 = 5.0;
+/// kubelet `registryBurst` (k8s-facts §3.1).
+pub const REGISTRY_BURST: u32 = 10;
+/// kubelet image pull back-off: initial `imageBackOffPeriod` 10 s (k8s-facts §3.1).
+pub const IMAGE_BACKOFF_INITIAL: &str = "10s";
+/// kubelet `MaxImageBackOff` 300 s (k8s-facts §3.1).
+pub const IMAGE_BACKOFF_MAX: &str = "300s";
+/// GKE image streaming: containers start in "a couple of seconds" regardless of size (k8s-facts §7.3).
+pub const IMAGE_STREAMING_PULL: &str = "2s";

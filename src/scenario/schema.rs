@@ -47,6 +47,15 @@ pub struct ScenarioFile {
     /// The workflows (templates) that can be submitted.
     #[serde(default)]
     pub workflows: Vec<WorkflowCfg>,
+    /// Cluster autoscaling.
+    #[serde(default)]
+    pub autoscaler: AutoscalerCfg,
+    /// Shared storage for step inputs and outputs.
+    #[serde(default)]
+    pub storage: StorageCfg,
+    /// Registry pull limits.
+    #[serde(default)]
+    pub registries: Vec<RegistryCfg>,
     /// `[grid]`: parameter-sweep axes, validated by the experiment layer (`crate::experiment`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grid: Option<toml::Table>,
@@ -157,8 +166,224 @@ pub struct PoolCfg {
     /// CPU architecture label.
     #[serde(default = "default_arch")]
     pub arch: String,
-    /// Number of nodes (fixed for the run).
+    /// Nodes at the start of the run (Ready at time zero).
+    #[serde(default)]
     pub nodes: u32,
+    /// Fewest nodes the autoscaler keeps (default: `nodes`).
+    pub min_nodes: Option<u32>,
+    /// Most nodes the autoscaler may create (default: `nodes`, i.e. a fixed pool).
+    pub max_nodes: Option<u32>,
+    /// Taint keys on the nodes (pods need a matching toleration), e.g. `["cloud.google.com/gke-spot"]`.
+    #[serde(default)]
+    pub taints: Vec<String>,
+    /// Images already on every node of the pool (baked into the node image).
+    #[serde(default)]
+    pub prepulled_images: Vec<String>,
+    /// Spot interruptions per node-hour (spot pools only; default 0.05/730).
+    pub spot_interruptions_per_node_hour: Option<f64>,
+    /// Spot notice before the VM stops (default: GKE 30 s, EKS 2 min).
+    pub spot_notice: Option<Dur>,
+    /// What spot preemption does to running pods.
+    #[serde(default)]
+    pub spot_shutdown: SpotShutdown,
+    /// VM request → node Ready (default depends on `[autoscaler] mode`).
+    pub provisioning_delay: Option<crate::dist::DurationDist>,
+}
+
+/// Pod outcome of a spot preemption (argo-facts §7, k8s-facts §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum SpotShutdown {
+    /// Graceful node shutdown: pods end Failed, "Pod was terminated in response to imminent
+    /// node shutdown." (retried by OnFailure/Always).
+    #[default]
+    Graceful,
+    /// The node vanishes: Argo marks the node Error "pod deleted" (retried by OnError/Always).
+    PodDeleted,
+}
+
+/// `[autoscaler]`: cluster-autoscaler or a Karpenter-like provisioner.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoscalerCfg {
+    /// `none`, `cluster-autoscaler` or `karpenter`.
+    #[serde(default)]
+    pub mode: AutoscalerMode,
+    /// CA `--scan-interval`.
+    #[serde(default = "default_scan")]
+    pub scan_interval: Dur,
+    /// CA `--expander`.
+    #[serde(default)]
+    pub expander: Expander,
+    /// CA `--scale-down-unneeded-time`.
+    #[serde(default = "default_unneeded")]
+    pub scale_down_unneeded_time: Dur,
+    /// CA `--scale-down-delay-after-add`.
+    #[serde(default = "default_delay_after_add")]
+    pub scale_down_delay_after_add: Dur,
+    /// CA `--max-nodes-per-scaleup`.
+    #[serde(default = "default_max_per_scaleup")]
+    pub max_nodes_per_scaleup: u32,
+    /// Karpenter `BATCH_IDLE_DURATION`.
+    #[serde(default = "default_batch_idle")]
+    pub batch_idle: Dur,
+    /// Karpenter `BATCH_MAX_DURATION`.
+    #[serde(default = "default_batch_max")]
+    pub batch_max: Dur,
+    /// Karpenter `consolidateAfter` (empty nodes only).
+    #[serde(default = "default_consolidate_after")]
+    pub consolidate_after: Dur,
+}
+fn default_scan() -> Dur {
+    dur(d::CA_SCAN_INTERVAL)
+}
+fn default_unneeded() -> Dur {
+    dur(d::CA_SCALE_DOWN_UNNEEDED_TIME)
+}
+fn default_delay_after_add() -> Dur {
+    dur(d::CA_SCALE_DOWN_DELAY_AFTER_ADD)
+}
+fn default_max_per_scaleup() -> u32 {
+    d::CA_MAX_NODES_PER_SCALEUP
+}
+fn default_batch_idle() -> Dur {
+    dur(d::KARPENTER_BATCH_IDLE)
+}
+fn default_batch_max() -> Dur {
+    dur(d::KARPENTER_BATCH_MAX)
+}
+fn default_consolidate_after() -> Dur {
+    dur(d::KARPENTER_CONSOLIDATE_AFTER)
+}
+impl Default for AutoscalerCfg {
+    fn default() -> Self {
+        toml::from_str("").expect("empty autoscaler table deserializes")
+    }
+}
+
+/// Which autoscaler runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum AutoscalerMode {
+    /// Pools keep their size.
+    #[default]
+    None,
+    /// cluster-autoscaler: scans for unschedulable pods, grows one node group per scan.
+    ClusterAutoscaler,
+    /// Karpenter-like: batches pending pods, launches the cheapest fitting nodes, removes empty ones.
+    Karpenter,
+}
+
+/// cluster-autoscaler `--expander`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Expander {
+    /// Least idle CPU after the scale-up (CA default).
+    #[default]
+    LeastWaste,
+    /// Cheapest scale-up.
+    Price,
+    /// Random group (seeded).
+    Random,
+    /// Group that schedules the most pods.
+    MostPods,
+}
+
+/// `[storage]`: where steps read inputs and write outputs.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageCfg {
+    /// `nfs` (aggregate bandwidth shared by all active clients) or `bucket` (per-client
+    /// bandwidth, request-rate limit).
+    #[serde(default)]
+    pub kind: StorageKind,
+    /// NFS: aggregate bytes/s of the server (Filestore Basic HDD: 100 MiB/s).
+    #[serde(default = "default_nfs_bw")]
+    pub bandwidth: Bytes,
+    /// Bytes/s one client can reach.
+    #[serde(default = "default_client_bw")]
+    pub per_client_bandwidth: Bytes,
+    /// Bucket: object requests per second (GCS starts at ~5,000 reads/s).
+    #[serde(default = "default_bucket_rps")]
+    pub requests_per_sec: f64,
+    /// Bucket: bytes per object request.
+    #[serde(default = "default_object_size")]
+    pub object_size: Bytes,
+}
+fn default_nfs_bw() -> Bytes {
+    Bytes(100 * 1024 * 1024)
+}
+fn default_client_bw() -> Bytes {
+    Bytes(100 * 1024 * 1024)
+}
+fn default_bucket_rps() -> f64 {
+    5000.0
+}
+fn default_object_size() -> Bytes {
+    Bytes(64 * 1024 * 1024)
+}
+impl Default for StorageCfg {
+    fn default() -> Self {
+        toml::from_str("").expect("empty storage table deserializes")
+    }
+}
+
+/// Storage kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageKind {
+    /// NFS server (Filestore, EFS).
+    #[default]
+    Nfs,
+    /// Object store (GCS, S3).
+    Bucket,
+}
+
+/// `[[registries]]`: pull limits of a registry host (Docker Hub: 10 pulls/h per egress IP
+/// anonymous, 100/h authenticated; k8s-facts §7.1).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryCfg {
+    /// Host, e.g. `docker.io` (images without a host are docker.io).
+    pub host: String,
+    /// Manifest pulls per hour for the cluster's egress IP.
+    pub pulls_per_hour: u32,
+}
+
+/// A task's `retryStrategy` (argo-facts §7).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryCfg {
+    /// `limit`: retries after the first attempt (unset = unlimited).
+    pub limit: Option<u32>,
+    /// `retryPolicy` (default OnFailure).
+    #[serde(default)]
+    pub policy: RetryPolicy,
+    /// `backoff.duration` (default: retry at once).
+    #[serde(default)]
+    pub backoff: Dur,
+    /// `backoff.factor`.
+    #[serde(default = "default_factor")]
+    pub factor: f64,
+    /// `backoff.maxDuration`, from the first attempt's start.
+    pub max_duration: Option<Dur>,
+}
+fn default_factor() -> f64 {
+    1.0
+}
+
+/// `retryPolicy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+pub enum RetryPolicy {
+    /// Retry Failed nodes (main container failed) — Argo's default.
+    #[default]
+    OnFailure,
+    /// Retry Error nodes (init/wait failed, pod deleted).
+    OnError,
+    /// Retry Failed/Error nodes whose message is a transient error ("pod deleted" is not).
+    OnTransientError,
+    /// Retry both.
+    Always,
 }
 fn default_max_pods() -> u32 {
     d::MAX_PODS
@@ -325,6 +550,21 @@ pub struct KubeletCfg {
     /// `kubeAPIBurst`.
     #[serde(default = "default_kubelet_burst")]
     pub api_burst: u32,
+    /// `registryPullQPS` (refuses, never waits: "pull QPS exceeded").
+    #[serde(default = "default_pull_qps")]
+    pub registry_pull_qps: f64,
+    /// `registryBurst`.
+    #[serde(default = "default_pull_burst")]
+    pub registry_burst: u32,
+    /// GKE image streaming: any image starts after ~2 s.
+    #[serde(default)]
+    pub image_streaming: bool,
+}
+fn default_pull_qps() -> f64 {
+    d::REGISTRY_PULL_QPS
+}
+fn default_pull_burst() -> u32 {
+    d::REGISTRY_BURST
 }
 fn default_sandbox() -> Dur {
     dur(d::SANDBOX_START)
@@ -739,6 +979,31 @@ pub struct TaskCfg {
     pub semaphore: Option<String>,
     /// Template-level mutex, held by each pod.
     pub mutex: Option<String>,
+    /// Pools the pod may run on (nodeSelector / node affinity); empty = any pool.
+    #[serde(default)]
+    pub pools: Vec<String>,
+    /// `kubernetes.io/arch` nodeSelector.
+    pub arch: Option<String>,
+    /// Tolerated taint keys.
+    #[serde(default)]
+    pub tolerations: Vec<String>,
+    /// `retryStrategy`.
+    pub retry: Option<RetryCfg>,
+    /// Threads the main container uses (the run time `duration` is single-threaded).
+    #[serde(default = "one_u32")]
+    pub threads: u32,
+    /// Amdahl parallel fraction of the work (1.0 = perfectly parallel).
+    #[serde(default = "default_parallel_fraction")]
+    pub parallel_fraction: f64,
+    /// Input bytes the init container downloads through `[storage]`.
+    #[serde(default)]
+    pub read_bytes: Bytes,
+    /// Output bytes the wait container uploads through `[storage]`.
+    #[serde(default)]
+    pub write_bytes: Bytes,
+}
+fn default_parallel_fraction() -> f64 {
+    1.0
 }
 fn default_image() -> String {
     d::DEFAULT_IMAGE.into()

@@ -2,13 +2,14 @@
 //! simulator runs on (indices instead of names, allocatable computed from capacity).
 
 use super::ScenarioError;
+use super::defaults as d;
 use super::diag::{Diagnostic, did_you_mean, locate_key};
 use super::schema::*;
 use crate::dist::DurationDist;
 use std::collections::BTreeMap;
 
 /// A resolved node pool.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Pool {
     /// Pool name.
     pub name: String,
@@ -26,8 +27,24 @@ pub struct Pool {
     pub spot: bool,
     /// Architecture.
     pub arch: String,
-    /// Node count.
+    /// Nodes at time zero.
     pub nodes: u32,
+    /// Autoscaler floor.
+    pub min_nodes: u32,
+    /// Autoscaler ceiling.
+    pub max_nodes: u32,
+    /// Taint keys.
+    pub taints: Vec<String>,
+    /// Images (indices into [`Scenario::images`]) present on every new node.
+    pub prepulled: Vec<usize>,
+    /// Spot interruptions per node-hour (0 for on-demand).
+    pub spot_rate_per_hour: f64,
+    /// Spot notice, µs.
+    pub spot_notice: u64,
+    /// Pod outcome of a preemption.
+    pub spot_shutdown: SpotShutdown,
+    /// VM request → Ready.
+    pub provisioning_delay: Option<DurationDist>,
 }
 
 /// A resolved task: dependencies by index.
@@ -59,6 +76,16 @@ pub struct TaskSpec {
     pub output_parameter_bytes: u64,
     /// Index into [`Scenario::locks`] each pod must hold.
     pub lock: Option<usize>,
+    /// Per pool: may this task's pods run there (selector, arch, tolerations)?
+    pub allowed_pools: Vec<bool>,
+    /// retryStrategy.
+    pub retry: Option<RetryCfg>,
+    /// Amdahl speed-up of the main container: run time = duration × ((1−p) + p/threads).
+    pub speedup: f64,
+    /// Bytes read by the init container.
+    pub read_bytes: u64,
+    /// Bytes written by the wait container.
+    pub write_bytes: u64,
 }
 
 /// A resolved workflow.
@@ -278,6 +305,36 @@ impl Scenario {
                 Reservation::Eks => eks_allocatable(p.cpu.0, p.memory.0, p.max_pods),
                 Reservation::None => (p.cpu.0, p.memory.0),
             };
+            let min_nodes = p.min_nodes.unwrap_or(p.nodes);
+            let max_nodes = p.max_nodes.unwrap_or(p.nodes.max(min_nodes));
+            if min_nodes > max_nodes {
+                c.err(
+                    &format!("{k}.min_nodes"),
+                    format!("min_nodes ({min_nodes}) is above max_nodes ({max_nodes})"),
+                );
+            }
+            if p.nodes > max_nodes {
+                c.err(
+                    &format!("{k}.nodes"),
+                    format!("nodes ({}) is above max_nodes ({max_nodes})", p.nodes),
+                );
+            }
+            if let Some(r) = p.spot_interruptions_per_node_hour
+                && !(r.is_finite() && r >= 0.0)
+            {
+                c.err(
+                    &format!("{k}.spot_interruptions_per_node_hour"),
+                    format!("must be >= 0 (got {r})"),
+                );
+            }
+            let notice = p.spot_notice.map(|d| d.0).unwrap_or_else(|| {
+                let s = if p.reservation == Reservation::Eks {
+                    d::AWS_SPOT_NOTICE
+                } else {
+                    d::GCP_SPOT_NOTICE
+                };
+                crate::units::parse_duration(s).expect("constant")
+            });
             let alloc_cpu = p.allocatable_cpu.map_or(dc, |v| v.0);
             let alloc_mem = p.allocatable_memory.map_or(dm, |v| v.0);
             if alloc_cpu > p.cpu.0 {
@@ -302,6 +359,19 @@ impl Scenario {
                 spot: p.spot,
                 arch: p.arch.clone(),
                 nodes: p.nodes,
+                min_nodes,
+                max_nodes,
+                taints: p.taints.clone(),
+                prepulled: Vec::new(),
+                spot_rate_per_hour: if p.spot {
+                    p.spot_interruptions_per_node_hour
+                        .unwrap_or(d::SPOT_INTERRUPTIONS_PER_NODE_HOUR)
+                } else {
+                    0.0
+                },
+                spot_notice: notice,
+                spot_shutdown: p.spot_shutdown,
+                provisioning_delay: p.provisioning_delay.clone(),
             });
         }
 
@@ -493,9 +563,9 @@ impl Scenario {
                     }
                 };
                 if !pools.is_empty()
-                    && !pools
-                        .iter()
-                        .any(|p| p.alloc_cpu >= t.cpu.0 && p.alloc_mem >= t.memory.0)
+                    && !pools.iter().any(|p| {
+                        p.alloc_cpu >= t.cpu.0 && p.alloc_mem >= t.memory.0 && p.max_nodes > 0
+                    })
                 {
                     c.warn(
                         &format!("{tk}.cpu"),
@@ -506,8 +576,54 @@ impl Scenario {
                     );
                 }
                 let lock = resolve_lock(&mut c, &tk, &t.semaphore, &t.mutex);
+                for (pi, pname) in t.pools.iter().enumerate() {
+                    if !pools.iter().any(|p| &p.name == pname) {
+                        let help = did_you_mean(pname, pools.iter().map(|p| p.name.as_str()))
+                            .map(|n| format!("did you mean `{n}`?"));
+                        c.err_help(
+                            &format!("{tk}.pools[{pi}]"),
+                            format!("unknown pool {pname:?}"),
+                            help,
+                        );
+                    }
+                }
+                let allowed_pools: Vec<bool> = pools
+                    .iter()
+                    .map(|p| {
+                        (t.pools.is_empty() || t.pools.contains(&p.name))
+                            && t.arch.as_ref().is_none_or(|a| *a == p.arch)
+                            && p.taints.iter().all(|taint| t.tolerations.contains(taint))
+                    })
+                    .collect();
+                if !pools.is_empty() && !allowed_pools.iter().any(|&a| a) {
+                    c.warn(&tk, format!("task {:?} may run on no pool (pools, arch, tolerations): its pods will stay Pending", t.name));
+                }
+                if t.threads == 0 {
+                    c.err(&format!("{tk}.threads"), "must be at least 1");
+                }
+                if !(0.0..=1.0).contains(&t.parallel_fraction) {
+                    c.err(
+                        &format!("{tk}.parallel_fraction"),
+                        format!("must be within 0..=1 (got {})", t.parallel_fraction),
+                    );
+                }
+                if let Some(r) = &t.retry
+                    && !(r.factor.is_finite() && r.factor >= 1.0)
+                {
+                    c.err(
+                        &format!("{tk}.retry.factor"),
+                        format!("must be >= 1 (got {})", r.factor),
+                    );
+                }
+                let p = t.parallel_fraction;
+                let speedup = 1.0 / ((1.0 - p) + p / f64::from(t.threads.max(1)));
                 tasks.push(TaskSpec {
                     lock,
+                    allowed_pools,
+                    retry: t.retry.clone(),
+                    speedup,
+                    read_bytes: t.read_bytes.0,
+                    write_bytes: t.write_bytes.0,
                     name: t.name.clone(),
                     deps,
                     group: t.group.unwrap_or(0),
@@ -617,6 +733,40 @@ impl Scenario {
             }
         }
 
+        // Pre-pulled images: only images some task uses matter.
+        for (pi, p) in raw.cluster.pools.iter().enumerate() {
+            pools[pi].prepulled = p
+                .prepulled_images
+                .iter()
+                .filter_map(|i| images.iter().position(|x| x == i))
+                .collect();
+        }
+        for (ri, r) in raw.registries.iter().enumerate() {
+            c.at_least(
+                &format!("registries[{ri}].pulls_per_hour"),
+                r.pulls_per_hour.into(),
+                1,
+            );
+        }
+        if raw.storage.bandwidth.0 == 0
+            || raw.storage.per_client_bandwidth.0 == 0
+            || raw.storage.object_size.0 == 0
+        {
+            c.err("storage", "bandwidths and object_size must be > 0");
+        }
+        if !(raw.storage.requests_per_sec.is_finite() && raw.storage.requests_per_sec > 0.0) {
+            c.err("storage.requests_per_sec", "must be > 0");
+        }
+        if raw.autoscaler.mode != AutoscalerMode::None
+            && pools
+                .iter()
+                .all(|p| p.max_nodes == p.nodes && p.min_nodes == p.nodes)
+        {
+            c.warn(
+                "autoscaler.mode",
+                "an autoscaler is on but every pool has max_nodes = nodes: nothing can scale",
+            );
+        }
         if !c.errors.is_empty() {
             return Err(ScenarioError::Invalid(c.errors));
         }
