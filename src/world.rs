@@ -331,7 +331,7 @@ pub struct World<'s> {
     submitters: Vec<Vec<Submitter>>,
     server_client: usize,
     argoexec_client: usize,
-    kubelet_client0: usize,
+    node_clients: Vec<usize>,
     workflows_deleted: u64,
     pods_deleted: u64,
     epoch: u32,
@@ -503,6 +503,7 @@ impl<'s> World<'s> {
         let argoexec_client = clients.len();
         clients.push(Client::new("argoexec", f64::INFINITY, u32::MAX));
         let kubelet_client0 = clients.len();
+        let nodes_initial = nodes.nodes.len();
         for _ in 0..nodes.nodes.len() {
             clients.push(Client::new(
                 "kubelet",
@@ -555,7 +556,7 @@ impl<'s> World<'s> {
             submitters,
             server_client,
             argoexec_client,
-            kubelet_client0,
+            node_clients: (kubelet_client0..kubelet_client0 + nodes_initial).collect(),
             workflows_deleted: 0,
             pods_deleted: 0,
             epoch: 0,
@@ -1262,7 +1263,11 @@ impl<'s> World<'s> {
                         t.failed += 1;
                         w.stop_new = true;
                         if w.message.is_empty() {
-                            w.message = pod.fail_msg.to_string();
+                            // Argo's DAG/steps message names the failed child and its node message.
+                            w.message = format!(
+                                "child of task {:?} failed: {}",
+                                spec.tasks[pod.task as usize].name, pod.fail_msg
+                            );
                         }
                     }
                     if pod.recorded != PodState::Running {
@@ -1567,17 +1572,8 @@ impl<'s> World<'s> {
             } else {
                 WfPhase::Succeeded
             };
-            if failed {
-                let (i, _) = w
-                    .tasks
-                    .iter()
-                    .enumerate()
-                    .find(|(_, t)| t.failed > 0)
-                    .expect("a failed task");
-                w.message = format!(
-                    "child of task {:?} failed: Error (exit code 1)",
-                    spec.tasks[i].name
-                );
+            if failed && w.message.is_empty() {
+                w.message = "child failed".into();
             }
             rec.updated = true;
         }
@@ -2322,6 +2318,22 @@ impl<'s> World<'s> {
         }
     }
 
+    /// The kubelet client of `node` (each kubelet has its own kubeAPIQPS bucket).
+    fn kubelet_client(&mut self, node: usize) -> usize {
+        while self.node_clients.len() <= node {
+            let f = &self.sc.file.kubelet;
+            self.clients
+                .push(Client::new("kubelet", f.api_qps, f.api_burst));
+            self.node_clients.push(self.clients.len() - 1);
+            self.throttle.entry("kubelet").or_insert(ThrottleAcc {
+                qps: f.api_qps,
+                burst: f.api_burst,
+                ..Default::default()
+            });
+        }
+        self.node_clients[node]
+    }
+
     fn on_progress_tick(&mut self, pod: usize) {
         if self.pods[pod].state != PodState::Running {
             return;
@@ -2363,8 +2375,9 @@ impl<'s> World<'s> {
 
     fn kubelet_status(&mut self, pod: usize) {
         let node = self.pods[pod].node.unwrap_or(0);
+        let client = self.kubelet_client(node);
         self.issue(
-            self.kubelet_client0 + node,
+            client,
             Verb::Patch,
             "pods/status",
             SMALL_BODY_BYTES,
@@ -2547,7 +2560,11 @@ impl<'s> World<'s> {
                 }
             }
         }
-        if self.arrivals_left > 0 || self.unfinished_wfs > 0 {
+        // Keep scanning after the work is done until the pools are back at their minimum:
+        // those idle node-minutes are billed.
+        let removable =
+            (0..self.sc.pools.len()).any(|p| self.nodes.pool_size(p) > self.sc.pools[p].min_nodes);
+        if self.arrivals_left > 0 || self.unfinished_wfs > 0 || removable {
             self.q
                 .schedule_in(SimTime(a.scan_interval.0), Event::AutoscalerScan);
         }
@@ -2910,8 +2927,8 @@ impl<'s> World<'s> {
                     .starts_with("workflow is longer than maximum allowed size")
                 {
                     "workflow is longer than maximum allowed size".to_string()
-                } else if w.message.starts_with("child of task") {
-                    "step failed".to_string()
+                } else if let Some((_, node_msg)) = w.message.split_once(" failed: ") {
+                    format!("step failed: {node_msg}")
                 } else {
                     w.message.clone()
                 };

@@ -229,10 +229,12 @@ impl Nodes {
             .count() as u32
     }
 
-    /// Billed seconds of node `n` up to `end`: per second with a one-minute minimum.
+    /// Billed seconds of node `n`: from its VM request to its deletion (which may come after
+    /// the run's end, e.g. the autoscaler's scale-down delay), or to `end` if it still
+    /// exists; per second with a one-minute minimum.
     pub fn billed_seconds(&self, n: usize, end: SimTime) -> f64 {
         let x = &self.nodes[n];
-        let until = x.gone_at.unwrap_or(end).min(end).max(x.created_at);
+        let until = x.gone_at.unwrap_or(end).max(x.created_at);
         until.since(x.created_at).as_secs_f64().max(60.0)
     }
 
