@@ -11,9 +11,16 @@
 //! PATCHes make the pod informer requeue the workflow after `DEFAULT_REQUEUE_TIME`. Completed
 //! pods are labelled through `pod_cleanup_queue`.
 //!
+//! Around it: nodes come and go (cluster-autoscaler or Karpenter-like scale-up, empty-node
+//! scale-down, spot preemption with Argo's retryStrategy deciding recovery), the kubelet pulls
+//! images under registryPullQPS, steps read and write through shared storage, and the
+//! controller can run out of CPU or memory and restart.
+//!
 //! Simplified: informers are instantaneous (no watch lag); the controller's three clientsets
-//! are modelled as two buckets (kube, workflow; the dynamic client only LIST/WATCHes);
-//! WorkflowTaskResult writes, update conflicts, retries and spot evictions are not modelled.
+//! are modelled as two buckets (kube, workflow; the dynamic client only LISTs on relist);
+//! update conflicts are not modelled (only the controller writes workflows here); the
+//! argoexec executor is one unthrottled client (each pod's own 5/10 bucket is never the limit
+//! for ~3 writes plus one per minute).
 
 use crate::argo::cpu::ProcessorSharing;
 use crate::argo::templates::validation_gets;
@@ -300,7 +307,7 @@ struct Submitter {
     client: usize,
     api_limit: TokenBucket,
     busy: bool,
-    waiting: VecDeque<(usize, u32)>,
+    waiting: VecDeque<(usize, SimTime)>,
 }
 
 /// The whole simulated system during one run.
@@ -349,6 +356,7 @@ pub struct World<'s> {
     liveness_failures: u32,
     liveness_period: SimTime,
     informer_wf_bytes: u64,
+    etcd_wf_bytes: u64,
     informer_pods: u64,
     peak_memory: u64,
     wfs_in_cluster: u64,
@@ -574,6 +582,7 @@ impl<'s> World<'s> {
             liveness_failures: 0,
             liveness_period: SimTime(parse_duration(d::LIVENESS_PERIOD).expect("constant")),
             informer_wf_bytes: 0,
+            etcd_wf_bytes: 0,
             informer_pods: 0,
             peak_memory: 0,
             wfs_in_cluster: 0,
@@ -964,12 +973,17 @@ impl<'s> World<'s> {
                     self.wfs[wf].deleted = true;
                     self.workflows_deleted += 1;
                     self.informer_wf_bytes -= self.wfs[wf].json_bytes;
+                    self.etcd_wf_bytes -= self.wfs[wf].stored_bytes;
                     self.wfs_in_cluster -= 1;
                     for i in 0..self.wfs[wf].pods.len() {
                         let p = self.wfs[wf].pods[i];
                         if !self.pods[p].deleted {
                             self.pods[p].deleted = true; // ownerReference garbage collection
                             self.pods_in_cluster -= 1;
+                        }
+                        if !self.pods[p].left_informer {
+                            self.pods[p].left_informer = true;
+                            self.informer_pods -= 1;
                         }
                     }
                 }
@@ -1006,13 +1020,17 @@ impl<'s> World<'s> {
         let slot = idx as usize % n;
         let s = &mut self.submitters[stream][slot];
         if s.busy {
-            s.waiting.push_back((stream, idx));
+            let now = self.q.now();
+            s.waiting.push_back((stream, now));
             return;
         }
-        self.start_submission(stream, slot);
+        let now = self.now();
+        self.start_submission(stream, slot, now);
     }
 
-    fn start_submission(&mut self, stream: usize, slot: usize) {
+    /// Start submission of a workflow that arrived at `arrived` (it may have waited for a
+    /// busy submitter; that wait counts in its submission latency and makespan).
+    fn start_submission(&mut self, stream: usize, slot: usize, arrived: SimTime) {
         let now = self.now();
         let sub = &self.sc.submissions[stream];
         let spec_idx = sub.workflow;
@@ -1022,8 +1040,9 @@ impl<'s> World<'s> {
             spec_idx,
             spec,
             format!("{}-{}", spec.name, wf),
-            now,
+            arrived,
         ));
+        self.wfs[wf].submit_started = now;
         self.unfinished_wfs += 1;
         // Validation before CREATE: the CLI in kube mode and the Argo Server (without its v3.7
         // informer cache) GET every templateRef; kubectl does not validate at all.
@@ -1082,7 +1101,9 @@ impl<'s> World<'s> {
             w.created_at = Some(now);
             w.phase = WfPhase::Pending;
             w.json_bytes = self.sc.workflows[w.spec].spec_bytes;
+            w.stored_bytes = w.json_bytes;
             self.informer_wf_bytes += w.json_bytes;
+            self.etcd_wf_bytes += w.stored_bytes;
             self.wfs_in_cluster += 1;
             self.wfs_in_cluster_peak = self.wfs_in_cluster_peak.max(self.wfs_in_cluster);
             self.check_memory();
@@ -1094,8 +1115,8 @@ impl<'s> World<'s> {
         }
         let s = &mut self.submitters[stream][slot];
         s.busy = false;
-        if let Some((st, _)) = s.waiting.pop_front() {
-            self.start_submission(st, slot);
+        if let Some((st, arrived)) = s.waiting.pop_front() {
+            self.start_submission(st, slot, arrived);
         }
     }
 
@@ -1546,11 +1567,11 @@ impl<'s> World<'s> {
             pull_failures: 0,
             after_transfer: (KubeletStage::Exit, SimTime::ZERO),
         });
-        self.check_memory();
         self.wfs[wf].pods.push(pod);
         self.pods_created += 1;
         self.informer_pods += 1;
         self.pods_in_cluster += 1;
+        self.check_memory();
         self.reason_pods[0] += 1;
         self.reason_now[0] += 1;
         self.sched_active.push_back(pod);
@@ -1584,6 +1605,8 @@ impl<'s> World<'s> {
         w.peak_uncompressed = w.peak_uncompressed.max(sized.uncompressed);
         self.informer_wf_bytes = self.informer_wf_bytes + sized.uncompressed - w.json_bytes;
         w.json_bytes = sized.uncompressed;
+        self.etcd_wf_bytes = self.etcd_wf_bytes + sized.body - w.stored_bytes;
+        w.stored_bytes = sized.body;
         w.peak_body = w.peak_body.max(sized.body);
         w.storage = sized.storage;
         if let Some(msg) = sized.error {
@@ -1592,6 +1615,8 @@ impl<'s> World<'s> {
             w.message = msg;
         }
         rec.stage = Stage::Persisting;
+        self.etcd_peak = self.etcd_peak.max(self.etcd_live_bytes());
+        self.check_memory();
         self.issue(
             CTRL_WF,
             Verb::Update,
@@ -2754,8 +2779,9 @@ impl<'s> World<'s> {
 
     // ---------------------------------------------------------------- metrics
 
+    /// Live bytes in etcd: Workflow objects as stored (compressed/offloaded bodies) and pods.
     fn etcd_live_bytes(&self) -> u64 {
-        self.informer_wf_bytes + self.pods_in_cluster * POD_OBJECT_BYTES
+        self.etcd_wf_bytes + self.pods_in_cluster * POD_OBJECT_BYTES
     }
 
     fn on_sample(&mut self) {
@@ -2935,7 +2961,7 @@ impl<'s> World<'s> {
                 *wr.failure_causes.entry(cause).or_default() += 1;
             }
             if let Some(c) = w.created_at {
-                sub_lat.push(c.since(w.submitted_at).as_secs_f64());
+                sub_lat.push(c.since(w.submit_started).as_secs_f64());
                 if let Some(s) = w.started_at {
                     start_lat.push(s.since(c).as_secs_f64());
                 }
@@ -3059,8 +3085,8 @@ impl<'s> World<'s> {
             .filter(|(_, a)| a.requests > 0)
             .map(|(name, a)| ThrottleReport {
                 client: (*name).into(),
-                qps: a.qps,
-                burst: a.burst,
+                qps: if a.qps.is_finite() { a.qps } else { 0.0 },
+                burst: if a.qps.is_finite() { a.burst } else { 0 },
                 requests: a.requests,
                 throttled: a.throttled,
                 logged_waits: a.logged,

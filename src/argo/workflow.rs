@@ -88,8 +88,10 @@ pub struct WorkflowRun {
     pub phase: WfPhase,
     /// Message when failed or errored.
     pub message: String,
-    /// When the user submitted it.
+    /// When the user asked for it (its arrival; makespans count from here).
     pub submitted_at: SimTime,
+    /// When its submitter started the `argo submit`/CREATE (after waiting for a free submitter).
+    pub submit_started: SimTime,
     /// When its CREATE succeeded.
     pub created_at: Option<SimTime>,
     /// First reconcile.
@@ -124,6 +126,8 @@ pub struct WorkflowRun {
     pub deleted: bool,
     /// JSON size held in the controller's informer.
     pub json_bytes: u64,
+    /// Body size stored in etcd at the last write.
+    pub stored_bytes: u64,
     /// Held by controller parallelism (phase Pending persisted with a message).
     pub postponed: bool,
     /// Holds its workflow-level lock.
@@ -141,6 +145,7 @@ impl WorkflowRun {
             phase: WfPhase::Submitting,
             message: String::new(),
             submitted_at: now,
+            submit_started: now,
             created_at: None,
             started_at: None,
             finished_at: None,
@@ -158,6 +163,7 @@ impl WorkflowRun {
             submit_gets_left: 0,
             deleted: false,
             json_bytes: 0,
+            stored_bytes: 0,
             postponed: false,
             holds_lock: false,
             retry_queue: Vec::new(),

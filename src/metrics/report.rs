@@ -80,7 +80,8 @@ pub struct WorkflowsReport {
     pub success_rate: f64,
     /// Submission to completion, finished workflows.
     pub makespan_s: Stats,
-    /// Submission to CREATE accepted.
+    /// Start of the submit call (validation GETs + CREATE) to CREATE accepted; time spent
+    /// waiting for a busy submitter is not included (it is in the makespan).
     pub submission_latency_s: Stats,
     /// CREATE to first reconcile.
     pub time_to_start_s: Stats,
@@ -149,7 +150,8 @@ pub struct PodsReport {
 /// API traffic.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct ApiReport {
-    /// Requests (including retries).
+    /// Requests answered (a request retried after 429 counts once; `throttling[].requests`
+    /// counts every attempt).
     pub total_requests: u64,
     /// 429 responses.
     pub status_429: u64,
@@ -191,7 +193,7 @@ pub struct ApiRow {
 pub struct ThrottleReport {
     /// Client.
     pub client: String,
-    /// qps of its bucket.
+    /// qps of its bucket (0 = unthrottled).
     pub qps: f64,
     /// burst.
     pub burst: u32,

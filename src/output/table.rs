@@ -192,7 +192,7 @@ fn run_table(o: &mut String, r: &RunReport) {
             o,
             "  {:<32} {:>10} {:>9} {:>10} {:>8} {:>11} {:>9}",
             t.client,
-            if t.qps.is_finite() {
+            if t.qps > 0.0 {
                 format!("{}/{}", t.qps, t.burst)
             } else {
                 "unlimited".to_string()

@@ -58,8 +58,7 @@ pub const ARGO_SERVER_KUBE_API_BURST: u32 = 30;
 pub const CLIENT_GO_DEFAULT_QPS: f64 = 5.0;
 /// client-go `rest.DefaultBurst` (argo-facts §1.2).
 pub const CLIENT_GO_DEFAULT_BURST: u32 = 10;
-/// client-go logs a throttle wait at V(3) above `longThrottleLatency` (argo-facts §1.2).
-pub const LONG_THROTTLE_LATENCY_US: u64 = 50_000;
+
 /// client-go's user-visible "Waited for ..." line above `extraLongThrottleLatency` (argo-facts §1.2).
 pub const EXTRA_LONG_THROTTLE_LATENCY_US: u64 = 1_000_000;
 /// client-go retries a 429 at most this many times (`rest.Request` `maxRetries` default 10).

@@ -202,6 +202,12 @@ impl Checker<'_> {
             self.err(key, format!("must be at least {min} (got {v})"));
         }
     }
+    fn dur_at_least(&mut self, key: &str, v: u64, min: u64) {
+        if v < min {
+            let f = crate::units::format_duration;
+            self.err(key, format!("must be at least {} (got {})", f(min), f(v)));
+        }
+    }
 }
 
 /// CPU reserved by the GKE/EKS ladder: 6 % of the first core, 1 % of the second, 0.5 % of
@@ -270,8 +276,8 @@ impl Scenario {
 
         let e = &raw.experiment;
         c.at_least("experiment.replications", e.replications.into(), 1);
-        c.at_least("experiment.horizon", e.horizon.0, 1);
-        c.at_least("experiment.sample_interval", e.sample_interval.0, 1);
+        c.dur_at_least("experiment.horizon", e.horizon.0, 1);
+        c.dur_at_least("experiment.sample_interval", e.sample_interval.0, 1);
 
         // Pools.
         if raw.cluster.pools.is_empty() {
@@ -410,7 +416,7 @@ impl Scenario {
             ctl.pod_cleanup_workers.into(),
             1,
         );
-        c.at_least("controller.max_operation_time", ctl.max_operation_time.0, 1);
+        c.dur_at_least("controller.max_operation_time", ctl.max_operation_time.0, 1);
         c.at_least("controller.max_workflow_size", ctl.max_workflow_size.0, 1);
         if let Some(r) = ctl.resource_rate_limit {
             c.rate("controller.resource_rate_limit.limit", r.limit);
@@ -427,12 +433,18 @@ impl Scenario {
             raw.argo_server.api_rate_limit.into(),
             1,
         );
-        c.at_least("apiserver.request_timeout", a.request_timeout.0, 4);
+        c.dur_at_least("apiserver.request_timeout", a.request_timeout.0, 4);
         c.at_least(
             "controller.progress_patch_tick",
             ctl.progress_patch_tick.0,
             1,
         );
+        if raw.scheduler.pod_initial_backoff.0 > raw.scheduler.pod_max_backoff.0 {
+            c.err("scheduler.pod_initial_backoff", "is above pod_max_backoff");
+        }
+        if !(ctl.memory_per_workflow_byte.is_finite() && ctl.memory_per_workflow_byte >= 0.0) {
+            c.err("controller.memory_per_workflow_byte", "must be >= 0");
+        }
         c.rate("scheduler.qps", raw.scheduler.qps);
         c.at_least("scheduler.burst", raw.scheduler.burst.into(), 1);
         c.rate("kubelet.api_qps", raw.kubelet.api_qps);
