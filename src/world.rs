@@ -70,6 +70,8 @@ pub enum Event {
     WorkerCpuDone { worker: usize, epoch: u32 },
     /// The next reconcile finishes on the controller's shared CPU.
     CpuTick { epoch: u32 },
+    /// A worker's offload-database round trips are done.
+    OffloadDone { worker: usize, epoch: u32 },
     /// The controller process (re)starts after a crash and wins the leader election.
     ControllerStart { epoch: u32 },
     /// The kubelet probes the controller's /healthz.
@@ -290,6 +292,7 @@ struct Reconcile {
     plan: VecDeque<PlanItem>,
     requeue: bool,
     updated: bool,
+    body: u64,
     stage: Stage,
     gets_left: u32,
     became_running: u32,
@@ -352,6 +355,7 @@ pub struct World<'s> {
     restarts: u64,
     restart_causes: IndexMap<String, u64>,
     aborted_reconciles: u64,
+    offload_round_trips: u64,
     relists_pending: u32,
     liveness_failures: u32,
     liveness_period: SimTime,
@@ -578,6 +582,7 @@ impl<'s> World<'s> {
             restarts: 0,
             restart_causes: IndexMap::new(),
             aborted_reconciles: 0,
+            offload_round_trips: 0,
             relists_pending: 0,
             liveness_failures: 0,
             liveness_period: SimTime(parse_duration(d::LIVENESS_PERIOD).expect("constant")),
@@ -738,6 +743,11 @@ impl<'s> World<'s> {
             Event::WorkerCpuDone { worker, epoch } => {
                 if epoch == self.epoch {
                     self.on_worker_cpu_done(worker);
+                }
+            }
+            Event::OffloadDone { worker, epoch } => {
+                if epoch == self.epoch {
+                    self.put_workflow(worker);
                 }
             }
             Event::CpuTick { epoch } => {
@@ -1225,6 +1235,7 @@ impl<'s> World<'s> {
             plan: VecDeque::new(),
             requeue: false,
             updated: false,
+            body: 0,
             stage: Stage::Cpu,
             gets_left: 0,
             became_running: 0,
@@ -1615,13 +1626,30 @@ impl<'s> World<'s> {
             w.message = msg;
         }
         rec.stage = Stage::Persisting;
+        rec.body = sized.body;
         self.etcd_peak = self.etcd_peak.max(self.etcd_live_bytes());
         self.check_memory();
+        if sized.storage == Storage::Offloaded {
+            // Hydrate read + dehydrate write of the offload table before the PUT.
+            self.offload_round_trips += 2;
+            let db = SimTime(2 * self.sc.file.controller.offload_latency.0);
+            let epoch = self.epoch;
+            self.q.schedule_in(db, Event::OffloadDone { worker, epoch });
+        } else {
+            self.put_workflow(worker);
+        }
+    }
+
+    fn put_workflow(&mut self, worker: usize) {
+        let Some(rec) = self.workers[worker].as_ref() else {
+            return;
+        };
+        let body = rec.body;
         self.issue(
             CTRL_WF,
             Verb::Update,
             "workflows",
-            sized.body,
+            body,
             Origin::Worker {
                 worker,
                 epoch: self.epoch,
@@ -2931,6 +2959,7 @@ impl<'s> World<'s> {
             etcd_limit: sc.file.apiserver.etcd_max_request_bytes.0,
             apiserver_limit: sc.file.apiserver.max_request_body_bytes.0,
             workflows_in_cluster_peak: self.wfs_in_cluster_peak,
+            offload_db_round_trips: self.offload_round_trips,
             etcd_live_bytes_peak: self.etcd_peak.max(self.etcd_live_bytes()),
             etcd_quota_bytes: sc.file.apiserver.etcd_quota_bytes.0,
             argo_server_list_latency_s: SimTime(

@@ -380,3 +380,19 @@ fn unknown_semaphore_is_an_error_with_help() {
         "{e}"
     );
 }
+
+#[test]
+fn offloaded_reconciles_pay_database_round_trips() {
+    let r = argosim::simulate(&load("size-limits-offload.toml"), 1);
+    let o = &r.workflow_object;
+    // Every persist of the offloaded workflow reads and writes the offload table once each.
+    assert!(o.offload_db_round_trips > 0);
+    assert_eq!(o.offload_db_round_trips % 2, 0);
+    let slow = argosim::simulate(
+        &load_with("size-limits-offload.toml", |d| {
+            set(d, "controller", "offload_latency", "2s".into())
+        }),
+        1,
+    );
+    assert!(slow.workflows.makespan_s.max > r.workflows.makespan_s.max);
+}

@@ -283,6 +283,8 @@ pub struct ObjectReport {
     pub offloaded: u64,
     /// Workflows failed for size.
     pub size_errors: u64,
+    /// Offload-database round trips (hydrate reads + dehydrate writes).
+    pub offload_db_round_trips: u64,
     /// Largest node count.
     pub peak_nodes: u64,
     /// Most Workflow objects in the cluster at once (completed ones stay until deleted by TTL).

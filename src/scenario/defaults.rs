@@ -227,3 +227,7 @@ pub const IMAGE_BACKOFF_INITIAL: &str = "10s";
 pub const IMAGE_BACKOFF_MAX: &str = "300s";
 /// GKE image streaming: containers start in "a couple of seconds" regardless of size (k8s-facts §7.3).
 pub const IMAGE_STREAMING_PULL: &str = "2s";
+/// *Estimate*: one offload-table round trip (Postgres/MySQL insert or select of the node
+/// status row, with its JSON). A reconcile of an offloaded workflow pays a read (hydrate) and
+/// a write (dehydrate).
+pub const OFFLOAD_LATENCY: &str = "15ms";

@@ -645,6 +645,9 @@ pub struct ControllerCfg {
     /// configmap `persistence.nodeStatusOffLoad` (with a database configured).
     #[serde(default)]
     pub node_status_offload: bool,
+    /// One offload-database round trip (estimate).
+    #[serde(default = "default_offload_latency")]
+    pub offload_latency: Dur,
     /// Controller CPU per reconcile (estimate).
     #[serde(default = "default_reconcile_base")]
     pub reconcile_base_cpu: Dur,
@@ -713,6 +716,9 @@ fn default_progress_tick() -> Dur {
 }
 fn default_gc_delay() -> Dur {
     dur(d::POD_GC_DELETE_DELAY)
+}
+fn default_offload_latency() -> Dur {
+    dur(d::OFFLOAD_LATENCY)
 }
 fn default_ctrl_qps() -> f64 {
     d::CONTROLLER_QPS
