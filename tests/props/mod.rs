@@ -272,3 +272,141 @@ proptest! {
         );
     }
 }
+
+/// Random clusters with autoscaling and spot preemption: conservation and bounds hold.
+#[derive(Debug, Clone)]
+struct ClusterGen {
+    mode: &'static str,
+    max_nodes: u32,
+    spot_rate: f64,
+    shutdown: &'static str,
+    policy: &'static str,
+    limit: u32,
+    width: u32,
+    cpu_m: u32,
+    secs: u32,
+    fail: f64,
+}
+
+fn cluster_gen() -> impl Strategy<Value = ClusterGen> {
+    (
+        prop_oneof![Just("none"), Just("cluster-autoscaler"), Just("karpenter")],
+        1u32..=4,
+        prop_oneof![Just(0.0), 0.1f64..=6.0],
+        prop_oneof![Just("graceful"), Just("pod-deleted")],
+        prop_oneof![Just("OnFailure"), Just("OnError"), Just("Always")],
+        0u32..=3,
+        1u32..=20,
+        100u32..=3500,
+        30u32..=1800,
+        prop_oneof![Just(0.0), 0.0f64..=0.2],
+    )
+        .prop_map(
+            |(mode, max_nodes, spot_rate, shutdown, policy, limit, width, cpu_m, secs, fail)| {
+                ClusterGen {
+                    mode,
+                    max_nodes,
+                    spot_rate,
+                    shutdown,
+                    policy,
+                    limit,
+                    width,
+                    cpu_m,
+                    secs,
+                    fail,
+                }
+            },
+        )
+}
+
+impl ClusterGen {
+    fn toml(&self) -> String {
+        let initial = if self.mode == "none" {
+            self.max_nodes
+        } else {
+            0
+        };
+        format!(
+            r#"name = "prop-cluster"
+[experiment]
+horizon = "24h"
+[autoscaler]
+mode = "{mode}"
+[[cluster.pools]]
+name = "od"
+cpu = "4"
+memory = "16Gi"
+reservation = "none"
+price_per_hour = 0.2
+nodes = {initial}
+max_nodes = {max}
+[[cluster.pools]]
+name = "spot"
+cpu = "4"
+memory = "16Gi"
+reservation = "none"
+price_per_hour = 0.06
+spot = true
+spot_interruptions_per_node_hour = {rate:?}
+spot_shutdown = "{shutdown}"
+nodes = {initial}
+max_nodes = {max}
+[[workflows]]
+name = "w"
+[[workflows.tasks]]
+name = "t"
+width = {width}
+cpu = "{cpu}m"
+duration = "{secs}s"
+failure_probability = {fail:?}
+retry = {{ limit = {limit}, policy = "{policy}", backoff = "10s" }}
+[[submissions]]
+workflow = "w"
+count = 2
+interval = "5m"
+"#,
+            mode = self.mode,
+            max = self.max_nodes,
+            rate = self.spot_rate,
+            shutdown = self.shutdown,
+            width = self.width,
+            cpu = self.cpu_m,
+            secs = self.secs,
+            fail = self.fail,
+            limit = self.limit,
+            policy = self.policy,
+        )
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: Some(Box::new(FileFailurePersistence::Off)), ..ProptestConfig::default() })]
+    #[test]
+    fn cluster_dynamics_conserve_pods_nodes_and_cost(g in cluster_gen()) {
+        let r = argosim::simulate(&scenario(&g.toml()), 7);
+        let p = &r.pods;
+        let w = &r.workflows;
+        prop_assert_eq!(p.overcommitted_binds, 0);
+        prop_assert_eq!(p.by_phase.values().sum::<u64>(), p.created);
+        prop_assert_eq!(w.succeeded + w.failed + w.errored + w.unfinished, w.submitted);
+        if !r.horizon_reached {
+            prop_assert_eq!(p.by_phase["Succeeded"] + p.by_phase["Failed"], p.created);
+        }
+        // Pods created = first attempts + retries; retries never exceed the policy's limit.
+        prop_assert!(r.cluster.retries <= u64::from(g.limit) * u64::from(g.width) * w.submitted);
+        prop_assert_eq!(p.created, r.controller.pods_created);
+        // Pool sizes stay within max_nodes; node-hours and cost are consistent.
+        let mut nodes_usd = 0.0;
+        for pool in &r.cost.by_pool {
+            prop_assert!(pool.nodes <= g.max_nodes, "{} > {}", pool.nodes, g.max_nodes);
+            prop_assert!(pool.node_hours >= 0.0 && pool.cpu_utilisation <= 1.0 + 1e-12);
+            nodes_usd += pool.usd;
+        }
+        prop_assert!(rel_eq(nodes_usd + r.cost.control_plane_usd, r.cost.total_usd));
+        prop_assert!(rel_eq(r.cost.spot_usd + r.cost.on_demand_usd, nodes_usd));
+        prop_assert!(r.cluster.pods_killed <= p.created);
+        if g.spot_rate == 0.0 {
+            prop_assert_eq!(r.cluster.spot_preemptions, 0);
+        }
+    }
+}
