@@ -1,7 +1,9 @@
 //! The `argosim` command line: parse arguments, call the library, print. Nothing else.
 
 use anyhow::{Context, Result, bail};
+use argosim::experiment::{self, compare, progress, results};
 use argosim::output;
+use argosim::output::markdown::Style;
 use argosim::scenario::{self, Scenario};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
@@ -55,6 +57,151 @@ enum Command {
     },
     /// Print the embedded default scenario (a starting point for your own).
     Example,
+    /// Run a parameter grid (the scenario's [grid] table and --axis) with replications, and
+    /// write runs.csv, points.csv, summary.md, plots and manifest.json into a results folder.
+    Grid {
+        /// Scenario TOML file with a [grid] table (or --axis).
+        scenario: PathBuf,
+        /// Results folder (default: results/<scenario name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (default: all cores). Results are identical for any value.
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Replications per point (overrides [experiment].replications).
+        #[arg(long)]
+        replications: Option<u32>,
+        /// Master seed (overrides [experiment].seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Add or override an axis: KEY=V1,V2,... or KEY=[V1, V2] (TOML values), e.g.
+        /// --axis controller.qps=20,50,100 --axis kubelet.sandbox_start=1s,2s.
+        #[arg(long = "axis", value_name = "KEY=VALUES")]
+        axes: Vec<String>,
+        /// Run only shard K of N (a deterministic slice); join shards with `argosim merge`.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<experiment::Shard>,
+        /// Continue an interrupted grid in --out without redoing finished runs.
+        #[arg(long)]
+        resume: bool,
+        /// Replace results already in --out.
+        #[arg(long)]
+        force: bool,
+        /// Stop after this many runs, as if killed (for testing --resume).
+        #[arg(long, hide = true)]
+        stop_after: Option<u64>,
+    },
+    /// Join the folders of `grid --shard K/N` runs into the files an unsharded run writes.
+    Merge {
+        /// Shard folders (all N of them).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Results folder to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Replace results already in --out.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Compare two scenarios (or one with --set changes) over replications with common random
+    /// numbers: means with 95% CIs, deltas, Welch p-values and a verdict per metric.
+    Compare {
+        /// Base scenario.
+        base: PathBuf,
+        /// Candidate scenario (default: BASE with the --set changes).
+        candidate: Option<PathBuf>,
+        /// Change a key of the candidate: KEY=VALUE, e.g. --set controller.qps=100.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// Master seed (default: the base's [experiment].seed); both sides use its
+        /// replication seeds.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Seed the candidate differently (turns common random numbers off).
+        #[arg(long)]
+        candidate_seed: Option<u64>,
+        /// Replications per side (default: the base's, at least 2).
+        #[arg(long)]
+        replications: Option<u32>,
+        /// Worker threads.
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Output format on stdout.
+        #[arg(long, value_enum, default_value = "table")]
+        format: TextFormat,
+        /// Also write the comparison as Markdown to this file.
+        #[arg(long)]
+        markdown: Option<PathBuf>,
+    },
+    /// Evaluate the scenario's [[check]] thresholds over its replications: exit 0 when all
+    /// hold, 1 on a breach, 2 on bad input.
+    Check {
+        /// Scenario TOML file with [[check]] tables.
+        scenario: PathBuf,
+        /// Master seed (overrides [experiment].seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Replications (overrides [experiment].replications).
+        #[arg(long)]
+        replications: Option<u32>,
+        /// Worker threads.
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Output format on stdout.
+        #[arg(long, value_enum, default_value = "table")]
+        format: TextFormat,
+        /// Also write JUnit XML to this file.
+        #[arg(long)]
+        junit: Option<PathBuf>,
+        /// Also write Markdown to this file.
+        #[arg(long)]
+        markdown: Option<PathBuf>,
+    },
+    /// Rank the grid axes by their standardized regression coefficients on each metric,
+    /// from a results folder written by `grid` or `merge`.
+    Sensitivity {
+        /// Results folder.
+        dir: PathBuf,
+        /// Output format on stdout.
+        #[arg(long, value_enum, default_value = "table")]
+        format: TextFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TextFormat {
+    /// Aligned plain-text table.
+    Table,
+    /// GitHub-flavoured Markdown.
+    Markdown,
+}
+
+impl TextFormat {
+    fn style(self) -> Style {
+        match self {
+            TextFormat::Table => Style::Text,
+            TextFormat::Markdown => Style::Markdown,
+        }
+    }
+}
+
+fn read_text(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read scenario", path.display()))
+}
+
+fn write_file(path: &Path, text: &str) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .with_context(|| format!("{}: not a file name", path.display()))?
+        .to_string_lossy()
+        .into_owned();
+    results::write_atomic(dir, &name, text.as_bytes())?;
+    Ok(())
 }
 
 fn load(path: Option<&Path>) -> Result<Scenario> {
@@ -74,7 +221,11 @@ fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-fn run(cli: Cli) -> Result<()> {
+fn command_line() -> Vec<String> {
+    std::env::args().collect()
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run {
             scenario,
@@ -105,7 +256,7 @@ fn run(cli: Cli) -> Result<()> {
                 Format::Table => print!("{text}"),
                 Format::Json => print!("{json}"),
             }
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::Validate { scenario } => {
             let sc = load(Some(&scenario))?;
@@ -126,18 +277,181 @@ fn run(cli: Cli) -> Result<()> {
                 sc.submissions.iter().map(|s| s.cfg.count).sum::<u32>(),
                 pods
             );
-            Ok(())
+            Ok(ExitCode::SUCCESS)
         }
         Command::Example => {
             print!("{}", scenario::DEFAULT_SCENARIO);
-            Ok(())
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Grid {
+            scenario,
+            out,
+            jobs,
+            replications,
+            seed,
+            axes,
+            shard,
+            resume,
+            force,
+            stop_after,
+        } => {
+            let started = std::time::Instant::now();
+            let plan = experiment::Plan::new(experiment::PlanInput {
+                source: scenario.display().to_string(),
+                text: read_text(&scenario)?,
+                cli_axes: axes,
+                seed,
+                replications,
+                use_grid: true,
+            })
+            .map_err(experiment::ExperimentError::Invalid)?;
+            let out = out
+                .unwrap_or_else(|| PathBuf::from("results").join(output::plot::slug(&plan.name)));
+            let opts = experiment::GridOptions {
+                out: out.clone(),
+                jobs,
+                shard,
+                resume,
+                force,
+                stop_after,
+                command: command_line(),
+            };
+            let bar = progress::for_stderr(&plan.name);
+            let outcome = experiment::run_grid(&plan, &opts, bar.as_ref())?;
+            let secs = started.elapsed().as_secs_f64();
+            match outcome {
+                experiment::GridOutcome::Complete { ran, reused, .. } => {
+                    let what = match shard {
+                        Some(s) => format!("shard {}/{} of ", s.index, s.count),
+                        None => String::new(),
+                    };
+                    println!(
+                        "{}: {what}{} point(s) x {} replication(s): {} run(s) simulated, {} reused, in {secs:.1}s",
+                        out.display(),
+                        plan.points.len(),
+                        plan.replications,
+                        ran,
+                        reused
+                    );
+                    if shard.is_some() {
+                        println!("join all shards with: argosim merge SHARD_DIRS... --out DIR");
+                    } else {
+                        println!(
+                            "wrote runs.csv, points.csv, sensitivity.csv, summary.md, plots/, manifest.json"
+                        );
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                experiment::GridOutcome::Stopped { done, remaining } => {
+                    eprintln!(
+                        "{}: stopped after {done} run(s) with {remaining} to go; continue with --resume",
+                        out.display()
+                    );
+                    Ok(ExitCode::from(3))
+                }
+            }
+        }
+        Command::Merge { dirs, out, force } => {
+            let (n, _) = experiment::merge(&dirs, &out, force, &command_line())?;
+            println!(
+                "{}: merged {} shard folder(s), {n} runs; wrote runs.csv, points.csv, sensitivity.csv, summary.md, plots/, manifest.json",
+                out.display(),
+                dirs.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Compare {
+            base,
+            candidate,
+            sets,
+            seed,
+            candidate_seed,
+            replications,
+            jobs,
+            format,
+            markdown,
+        } => {
+            let side = |p: &Path| -> Result<compare::Side> {
+                Ok(compare::Side {
+                    label: p.display().to_string(),
+                    source: p.display().to_string(),
+                    text: read_text(p)?,
+                })
+            };
+            let input = compare::CompareInput {
+                base: side(&base)?,
+                candidate: candidate.as_deref().map(side).transpose()?,
+                sets,
+                seed,
+                candidate_seed,
+                replications,
+            };
+            let bar = progress::for_stderr("compare");
+            let c = compare::compare(&input, jobs, bar.as_ref())?;
+            print!("{}", output::markdown::compare(&c, format.style()));
+            if let Some(path) = markdown {
+                write_file(&path, &output::markdown::compare(&c, Style::Markdown))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check {
+            scenario,
+            seed,
+            replications,
+            jobs,
+            format,
+            junit,
+            markdown,
+        } => {
+            let text = read_text(&scenario)?;
+            let bar = progress::for_stderr("check");
+            let r = experiment::check::run_checks(
+                &scenario.display().to_string(),
+                &text,
+                seed,
+                replications,
+                jobs,
+                bar.as_ref(),
+            )?;
+            print!("{}", output::markdown::check(&r, format.style()));
+            if let Some(path) = junit {
+                write_file(&path, &experiment::check::junit_xml(&r))?;
+            }
+            if let Some(path) = markdown {
+                write_file(&path, &output::markdown::check(&r, Style::Markdown))?;
+            }
+            Ok(if r.passed() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Sensitivity { dir, format } => {
+            let (plan, _) = results::plan_from_folder(&dir)?;
+            let rows = results::read_runs(&plan, &dir.join(results::files::RUNS))?;
+            if rows.len() != plan.run_count() {
+                bail!(
+                    "{}: holds {} of the grid's {} runs; finish it with `argosim grid --resume` first",
+                    dir.display(),
+                    rows.len(),
+                    plan.run_count()
+                );
+            }
+            let mut rows = rows;
+            rows.sort_by_key(|r| (r.point, r.replication));
+            let sens = experiment::sensitivity::analyse(&plan, &rows);
+            print!(
+                "{}",
+                output::markdown::sensitivity(&plan, &sens, format.style())
+            );
+            Ok(ExitCode::SUCCESS)
         }
     }
 }
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(2)

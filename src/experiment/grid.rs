@@ -143,6 +143,9 @@ pub struct PlanInput {
     pub seed: Option<u64>,
     /// `--replications` override.
     pub replications: Option<u32>,
+    /// Expand `[grid]` (false: one point, the scenario as written, with the replication
+    /// seeds of `argosim run`; used by `compare` and `check`).
+    pub use_grid: bool,
 }
 
 /// One grid point.
@@ -223,9 +226,9 @@ fn diag(file: &str, line: Option<usize>, key: Option<String>, message: String) -
 /// Parse `KEY=VALUES` from `--axis`: VALUES is a TOML array (`[20, 50]`) or a comma list
 /// (`20,50` or `10s,20s`; items that are not TOML values are taken as strings).
 pub fn parse_cli_axis(s: &str) -> Result<(String, Vec<toml::Value>), String> {
-    let (k, v) = s
-        .split_once('=')
-        .ok_or_else(|| format!("--axis `{s}`: expected KEY=VALUES, e.g. controller.qps=20,50,100"))?;
+    let (k, v) = s.split_once('=').ok_or_else(|| {
+        format!("--axis `{s}`: expected KEY=VALUES, e.g. controller.qps=20,50,100")
+    })?;
     let k = k.trim();
     let v = v.trim();
     let values: Vec<toml::Value> = if v.starts_with('[') {
@@ -278,6 +281,23 @@ impl Grid {
         table: Option<&toml::Table>,
         cli_axes: &[String],
     ) -> Result<Grid, Vec<Diagnostic>> {
+        let (grid, diags) = Self::parse_lenient(file, text, table, cli_axes);
+        if diags.is_empty() {
+            Ok(grid)
+        } else {
+            Err(diags)
+        }
+    }
+
+    /// Like [`Grid::parse`], but always returns a grid (axes and zip groups with problems
+    /// left out) next to the problems, so that callers can go on checking axis values and
+    /// report everything at once.
+    pub fn parse_lenient(
+        file: &str,
+        text: &str,
+        table: Option<&toml::Table>,
+        cli_axes: &[String],
+    ) -> (Grid, Vec<Diagnostic>) {
         let mut diags = Vec::new();
         let empty = toml::Table::new();
         let table = table.unwrap_or(&empty);
@@ -287,11 +307,11 @@ impl Grid {
         // Declaration order: by line in the file (BTreeMap order breaks ties).
         raw.sort_by_key(|(k, _)| line_of(k).unwrap_or(usize::MAX));
         let mut axes: Vec<Axis> = Vec::new();
-        let mut add = |name: &str,
-                       v: &toml::Value,
-                       line: Option<usize>,
-                       diags: &mut Vec<Diagnostic>,
-                       axes: &mut Vec<Axis>| {
+        let add = |name: &str,
+                   v: &toml::Value,
+                   line: Option<usize>,
+                   diags: &mut Vec<Diagnostic>,
+                   axes: &mut Vec<Axis>| {
             let key = Some(if line.is_some() {
                 format!("grid.\"{name}\"")
             } else {
@@ -307,7 +327,12 @@ impl Grid {
             let values = match v {
                 toml::Value::Array(a) if !a.is_empty() => a.clone(),
                 toml::Value::Array(_) => {
-                    diags.push(diag(file, line, key, "an axis needs at least one value".into()));
+                    diags.push(diag(
+                        file,
+                        line,
+                        key,
+                        "an axis needs at least one value".into(),
+                    ));
                     return;
                 }
                 other => {
@@ -326,6 +351,28 @@ impl Grid {
                 }
             };
             let norm = path.to_string();
+            let reserved = match norm.as_str() {
+                "experiment.seed" => Some("run seeds come from the grid's master seed (--seed)"),
+                "experiment.replications" => {
+                    Some("every point gets the same replications (--replications)")
+                }
+                n if n == "grid" || n.starts_with("grid.") || n.starts_with("grid[") => {
+                    Some("a grid cannot vary itself")
+                }
+                n if n == "check" || n.starts_with("check.") || n.starts_with("check[") => {
+                    Some("[[check]] thresholds are not part of a run")
+                }
+                _ => None,
+            };
+            if let Some(why) = reserved {
+                diags.push(diag(
+                    file,
+                    line,
+                    key,
+                    format!("`{norm}` cannot be a grid axis: {why}"),
+                ));
+                return;
+            }
             let texts = values.iter().map(value_text).collect();
             let axis = Axis {
                 name: norm.clone(),
@@ -419,25 +466,32 @@ impl Grid {
             let zline = line_of("zip");
             let bad = |diags: &mut Vec<Diagnostic>, msg: String| {
                 let mut d = diag(file, zline, reserved_key("zip"), msg);
-                d.help = Some(
-                    "write e.g. zip = [[\"controller.qps\", \"controller.burst\"]]".into(),
-                );
+                d.help =
+                    Some("write e.g. zip = [[\"controller.qps\", \"controller.burst\"]]".into());
                 diags.push(d);
             };
             match z {
                 toml::Value::Array(gs) => {
                     for g in gs {
                         let toml::Value::Array(names) = g else {
-                            bad(&mut diags, "each zip group must be an array of axis names".into());
+                            bad(
+                                &mut diags,
+                                "each zip group must be an array of axis names".into(),
+                            );
                             continue;
                         };
                         let mut members = Vec::new();
                         for n in names {
                             let toml::Value::String(n) = n else {
-                                bad(&mut diags, format!("`{}` is not an axis name", value_text(n)));
+                                bad(
+                                    &mut diags,
+                                    format!("`{}` is not an axis name", value_text(n)),
+                                );
                                 continue;
                             };
-                            let norm = KeyPath::parse(n).map(|p| p.to_string()).unwrap_or(n.clone());
+                            let norm = KeyPath::parse(n)
+                                .map(|p| p.to_string())
+                                .unwrap_or(n.clone());
                             match axes.iter().position(|a| a.name == norm) {
                                 None => {
                                     let mut d = diag(
@@ -450,9 +504,10 @@ impl Grid {
                                         .map(|s| format!("did you mean `{s}`?"));
                                     diags.push(d);
                                 }
-                                Some(i) if group_of[i].is_some() || members.contains(&i) => {
-                                    bad(&mut diags, format!("axis `{n}` is in more than one zip group"))
-                                }
+                                Some(i) if group_of[i].is_some() || members.contains(&i) => bad(
+                                    &mut diags,
+                                    format!("axis `{n}` is in more than one zip group"),
+                                ),
                                 Some(i) => members.push(i),
                             }
                         }
@@ -464,7 +519,10 @@ impl Grid {
                         }
                     }
                 }
-                _ => bad(&mut diags, "`zip` must be an array of arrays of axis names".into()),
+                _ => bad(
+                    &mut diags,
+                    "`zip` must be an array of arrays of axis names".into(),
+                ),
             }
         }
         for g in &groups {
@@ -488,19 +546,17 @@ impl Grid {
         }
         // Factor order: by the first axis of each factor.
         let mut factors: Vec<Vec<usize>> = Vec::new();
-        for i in 0..axes.len() {
-            match group_of[i] {
+        for (i, g) in group_of.iter().enumerate() {
+            match g {
                 None => factors.push(vec![i]),
-                Some(g) if groups[g][0] == *groups[g].iter().min().unwrap_or(&i) && i == *groups[g].iter().min().unwrap_or(&i) => {
-                    let mut members = groups[g].clone();
+                Some(g) => {
+                    let mut members = groups[*g].clone();
                     members.sort_unstable();
-                    factors.push(members);
+                    if members[0] == i {
+                        factors.push(members);
+                    }
                 }
-                Some(_) => {}
             }
-        }
-        if !diags.is_empty() {
-            return Err(diags);
         }
         let grid = Grid {
             axes,
@@ -510,14 +566,14 @@ impl Grid {
         };
         let n = grid.point_count();
         if n > MAX_POINTS {
-            return Err(vec![diag(
+            diags.push(diag(
                 file,
                 locate_key(text, "grid"),
                 Some("grid".into()),
                 format!("the grid has {n} points; at most {MAX_POINTS} are supported"),
-            )]);
+            ));
         }
-        Ok(grid)
+        (grid, diags)
     }
 
     /// Number of points.
@@ -606,7 +662,17 @@ impl Plan {
             scenario::ScenarioError::Invalid(d) => d,
             other => vec![diag(file, None, None, other.to_string())],
         })?;
-        let mut grid = Grid::parse(file, &input.text, base.file.grid.as_ref(), &input.cli_axes)?;
+        let (mut grid, mut diags) = if input.use_grid {
+            Grid::parse_lenient(file, &input.text, base.file.grid.as_ref(), &input.cli_axes)
+        } else {
+            let g = Grid {
+                axes: Vec::new(),
+                mode: GridMode::Cartesian,
+                factors: Vec::new(),
+                seeds: SeedMode::Common,
+            };
+            (g, Vec::new())
+        };
         let mut doc: toml::Table = toml::from_str(&input.text)
             .map_err(|e| vec![scenario::diag::from_toml_error(file, &input.text, &e)])?;
         doc.remove("grid");
@@ -619,8 +685,8 @@ impl Plan {
                 format!("--axis {}", a.name)
             })
         };
-        // Each axis value on its own: errors name exactly one axis and value.
-        let mut diags = Vec::new();
+        // Each axis value on its own: errors name exactly one axis and value (the first bad
+        // value of each axis).
         for a in &mut grid.axes {
             let mut units = Vec::new();
             for (v, t) in a.values.iter().zip(&a.texts) {
@@ -651,14 +717,18 @@ impl Plan {
                         );
                         dg.help = help;
                         diags.push(dg);
+                        break;
                     }
                 }
             }
-            if diags.is_empty() {
+            if units.len() == a.values.len() {
                 let u0 = units[0];
                 a.unit = if units.iter().all(|u| *u == u0) && u0 != AxisUnit::Category {
                     u0
-                } else if units.iter().all(|u| matches!(u, AxisUnit::Number | AxisUnit::Bytes)) {
+                } else if units
+                    .iter()
+                    .all(|u| matches!(u, AxisUnit::Number | AxisUnit::Bytes))
+                {
                     AxisUnit::Number
                 } else {
                     AxisUnit::Category
@@ -669,6 +739,8 @@ impl Plan {
             }
         }
         if !diags.is_empty() {
+            // In file order; `--axis` problems (no line) last.
+            diags.sort_by_key(|d| d.line.unwrap_or(usize::MAX));
             return Err(diags);
         }
 
@@ -682,7 +754,12 @@ impl Plan {
                 let mut d = doc.clone();
                 for (a, &i) in grid.axes.iter().zip(&values) {
                     a.path.set(&mut d, a.values[i].clone()).map_err(|e| {
-                        vec![diag(file, a.line, axis_key(a), format!("value {}: {e}", a.texts[i]))]
+                        vec![diag(
+                            file,
+                            a.line,
+                            axis_key(a),
+                            format!("value {}: {e}", a.texts[i]),
+                        )]
                     })?;
                 }
                 let text = toml::to_string(&d)
@@ -759,6 +836,7 @@ mod tests {
             cli_axes: cli.iter().map(|s| s.to_string()).collect(),
             seed: None,
             replications: Some(2),
+            use_grid: true,
         })
     }
 
@@ -770,7 +848,14 @@ mod tests {
         )
         .unwrap();
         let names: Vec<&str> = p.grid.axes.iter().map(|a| a.name.as_str()).collect();
-        assert_eq!(names, ["controller.qps", "kubelet.sandbox_start", "cluster.pools[0].nodes"]);
+        assert_eq!(
+            names,
+            [
+                "controller.qps",
+                "kubelet.sandbox_start",
+                "cluster.pools[0].nodes"
+            ]
+        );
         assert_eq!(p.points.len(), 12);
         assert_eq!(p.points[1].values, vec![0, 0, 1]);
         assert_eq!(p.points[11].values, vec![1, 1, 2]);
@@ -816,13 +901,23 @@ mod tests {
         assert!(e[0].to_string().contains("value fast"), "{}", e[0]);
         let e = plan("[grid]\n\"controller.qps\" = 20\n", &[]).unwrap_err();
         assert!(e[0].to_string().contains("must be an array"), "{}", e[0]);
+        let e = plan("", &["experiment.seed=1,2"]).unwrap_err();
+        assert!(
+            e[0].to_string().contains("cannot be a grid axis"),
+            "{}",
+            e[0]
+        );
         let e = plan("", &["controller.qps"]).unwrap_err();
         assert!(e[0].to_string().contains("KEY=VALUES"), "{}", e[0]);
     }
 
     #[test]
     fn cli_axes() {
-        let p = plan("[grid]\n\"controller.qps\" = [20, 50]\n", &["controller.qps=1,2,3", "kubelet.sandbox_start=1s,2s"]).unwrap();
+        let p = plan(
+            "[grid]\n\"controller.qps\" = [20, 50]\n",
+            &["controller.qps=1,2,3", "kubelet.sandbox_start=1s,2s"],
+        )
+        .unwrap();
         assert_eq!(p.grid.axes.len(), 2);
         assert_eq!(p.grid.axes[0].texts, ["1", "2", "3"]);
         assert_eq!(p.grid.axes[1].texts, ["1s", "2s"]);

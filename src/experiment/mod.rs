@@ -1,2 +1,28 @@
-//! Experiments over many runs: parameter grids, replications and statistics, what-if
-//! comparisons and CI checks. (Being built; see the issue "Experiments".)
+//! Experiments over many runs: parameter grids with replications ([`grid`], [`runner`]),
+//! statistics over replications ([`stats`]), what-if comparisons ([`compare`]), CI threshold
+//! checks ([`check`]) and sensitivity rankings ([`sensitivity`]), with a results folder that
+//! is byte-identical for any thread count, interruption or sharding ([`results`]).
+//!
+//! The layer only calls [`crate::simulate`]: one run is a pure function of (scenario, seed),
+//! so a grid point's run is reproduced exactly from its seed. Each run's report is reduced to
+//! the headline metrics of [`crate::summarise`] and dropped; nothing here reads model state.
+//! Left out: adaptive designs (more replications where CIs are wide), sampling designs other
+//! than full factorial / zipped grids, and distributed execution other than `--shard` +
+//! `merge` (see `deploy/argo/` for fanning shards out on Argo itself).
+
+pub mod check;
+pub mod compare;
+pub mod error;
+pub mod grid;
+pub mod path;
+pub mod present;
+pub mod progress;
+pub mod results;
+pub mod runner;
+pub mod sensitivity;
+pub mod stats;
+
+pub use error::ExperimentError;
+pub use grid::{Grid, Plan, PlanInput};
+pub use results::{GridResults, Row, Shard};
+pub use runner::{GridOptions, GridOutcome, merge, run_grid, run_in_memory};

@@ -270,7 +270,8 @@ width = 3
     #[test]
     fn set_get() {
         let mut d = doc();
-        let set = |d: &mut toml::Table, p: &str, v: toml::Value| KeyPath::parse(p).unwrap().set(d, v);
+        let set =
+            |d: &mut toml::Table, p: &str, v: toml::Value| KeyPath::parse(p).unwrap().set(d, v);
         set(&mut d, "controller.qps", 50.into()).unwrap();
         set(&mut d, "scheduler.qps", 7.into()).unwrap();
         set(&mut d, "cluster.pools[0].nodes", 4.into()).unwrap();
@@ -281,7 +282,10 @@ width = 3
         assert_eq!(get(&d, "cluster.pools[0].nodes"), Some(4.into()));
         assert_eq!(get(&d, "workflows[0].tasks[1].width"), Some(9.into()));
         let e = set(&mut d, "cluster.pools[3].nodes", 1.into()).unwrap_err();
-        assert!(e.contains("index 3 is out of range: `cluster.pools` has 1 entry"), "{e}");
+        assert!(
+            e.contains("index 3 is out of range: `cluster.pools` has 1 entry"),
+            "{e}"
+        );
         let e = set(&mut d, "name.x", 1.into()).unwrap_err();
         assert!(e.contains("`name` is a string, not a table"), "{e}");
         let e = set(&mut d, "submissions[0].count", 1.into()).unwrap_err();
@@ -293,7 +297,8 @@ width = 3
         assert_eq!(value_text(&"10s".into()), "10s");
         assert_eq!(value_text(&2.0.into()), "2.0");
         assert_eq!(value_text(&2.5.into()), "2.5");
-        let t: toml::Table = toml::from_str("v = { distribution = \"constant\", value = \"1m\" }").unwrap();
+        let t: toml::Table =
+            toml::from_str("v = { distribution = \"constant\", value = \"1m\" }").unwrap();
         assert_eq!(
             value_text(&t["v"]),
             "{ distribution = \"constant\", value = \"1m\" }"

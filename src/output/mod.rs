@@ -1,6 +1,9 @@
 //! Exporters: turn a [`crate::metrics::Report`] into bytes. They never touch files or models.
 
+pub mod csv;
+pub mod markdown;
 mod metrics;
+pub mod plot;
 mod table;
 
 pub use metrics::{prometheus, timeseries_csv};

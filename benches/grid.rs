@@ -1,0 +1,51 @@
+//! Experiment-layer benchmark: a grid of 1,000 runs of the embedded default scenario (the
+//! 400-shard nightly ETL; 4 controller.qps values x 250 replications) on 2 threads, first with
+//! rows kept in memory (`run_in_memory`, as `compare` and `check` do), then as `argosim grid`
+//! does it: runs.csv appended per run, then points.csv, sensitivity, summary.md, PNG+SVG plots
+//! and the manifest written atomically.
+//!
+//! Run: `cargo bench --bench grid`. The CLI equivalent of the second bench:
+//! `argosim grid scenarios/default.toml --axis 'controller.qps=[20, 50, 100, 200]'
+//!  --replications 250 --jobs 2 --out results/bench`.
+
+use argosim::experiment::progress::Quiet;
+use argosim::experiment::{GridOptions, Plan, PlanInput, run_grid, run_in_memory};
+
+fn main() {
+    divan::main();
+}
+
+fn plan() -> Plan {
+    Plan::new(PlanInput {
+        source: "default.toml".into(),
+        text: argosim::scenario::DEFAULT_SCENARIO.into(),
+        cli_axes: vec!["controller.qps=[20, 50, 100, 200]".into()],
+        seed: Some(1),
+        replications: Some(250),
+        use_grid: true,
+    })
+    .expect("valid bench grid")
+}
+
+/// 1,000 runs, rows in memory.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn runs_1000_in_memory(b: divan::Bencher) {
+    let p = plan();
+    b.bench(|| run_in_memory(&p, Some(2), &Quiet).expect("runs").len());
+}
+
+/// 1,000 runs with every results file written.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn grid_1000_with_files(b: divan::Bencher) {
+    let p = plan();
+    b.bench(|| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let opts = GridOptions {
+            out: dir.path().join("bench"),
+            jobs: Some(2),
+            command: vec!["bench".into()],
+            ..GridOptions::default()
+        };
+        run_grid(&p, &opts, &Quiet).expect("grid")
+    });
+}

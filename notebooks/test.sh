@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Execute notebooks/grid.ipynb headless against a freshly written small grid.
+# Needs python3 (3.10+) with venv and PyPI access; builds argosim with cargo. Not part of
+# .ci/run: run it by hand or from a CI job of its own (about 1-2 minutes, most of it pip).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV="${ARGOSIM_NOTEBOOK_VENV:-target/notebook-venv}"
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+fi
+"$VENV/bin/pip" install --quiet --disable-pip-version-check -r notebooks/requirements.txt
+cargo build --release --quiet --bin argosim
+OUT="$(mktemp -d)"
+trap 'rm -rf "$OUT"' EXIT
+target/release/argosim grid scenarios/throttled-fanout.toml --replications 4 --jobs 2 \
+  --axis 'cluster.pools[0].nodes=20,30' --out "$OUT/grid" >/dev/null
+ARGOSIM_RESULTS="$OUT/grid" "$VENV/bin/python" - <<'PY'
+import nbformat
+from nbclient import NotebookClient
+
+nb = nbformat.read("notebooks/grid.ipynb", as_version=4)
+NotebookClient(nb, timeout=600, kernel_name="python3",
+               resources={"metadata": {"path": "notebooks"}}).execute()
+errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+          if o.get("output_type") == "error"]
+images = sum(1 for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+             if "image/png" in o.get("data", {}))
+print(f"notebooks/grid.ipynb: {len(nb.cells)} cells executed, {images} figures")
+print(f"{0 if errors else 1} passed, {1 if errors else 0} failed")
+raise SystemExit(1 if errors else 0)
+PY

@@ -1,0 +1,227 @@
+//! Statistics over replications: mean, sample sd, 95% confidence intervals from Student's t,
+//! nearest-rank percentiles, Welch's unequal-variance t-test and Holm's step-down correction.
+//!
+//! All sums are sequential over values in (point, replication) order, so results do not
+//! depend on thread count. Left out: bootstrap intervals, non-parametric tests, paired tests
+//! (compare uses common random numbers, which Welch's test ignores: it is conservative).
+
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// Two-sided confidence level of every interval.
+pub const CONFIDENCE: f64 = 0.95;
+
+/// Summary of one metric over a sample of runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Agg {
+    /// Sample size.
+    pub n: usize,
+    /// Mean.
+    pub mean: f64,
+    /// Sample standard deviation (0 for n = 1).
+    pub sd: f64,
+    /// Lower end of the 95% CI of the mean (NaN for n < 2).
+    pub ci_lo: f64,
+    /// Upper end of the 95% CI of the mean (NaN for n < 2).
+    pub ci_hi: f64,
+    /// Median, nearest rank.
+    pub p50: f64,
+    /// 95th percentile, nearest rank.
+    pub p95: f64,
+    /// Minimum.
+    pub min: f64,
+    /// Maximum.
+    pub max: f64,
+}
+
+/// Two-sided Student-t quantile for `CONFIDENCE` with `df` degrees of freedom.
+pub fn t_quantile(df: f64) -> f64 {
+    if df.is_nan() || df <= 0.0 || !df.is_finite() {
+        return f64::NAN;
+    }
+    match StudentsT::new(0.0, 1.0, df) {
+        Ok(t) => t.inverse_cdf(0.5 + CONFIDENCE / 2.0),
+        Err(_) => f64::NAN,
+    }
+}
+
+/// Nearest-rank percentile of sorted values (same rule as [`crate::metrics::Stats`]).
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let n = sorted.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    sorted[((p * n as f64).ceil() as usize).clamp(1, n) - 1]
+}
+
+/// Summarise values (order matters only for the floating-point sums).
+pub fn aggregate(v: &[f64]) -> Agg {
+    let n = v.len();
+    if n == 0 {
+        return Agg {
+            n: 0,
+            mean: f64::NAN,
+            sd: f64::NAN,
+            ci_lo: f64::NAN,
+            ci_hi: f64::NAN,
+            p50: f64::NAN,
+            p95: f64::NAN,
+            min: f64::NAN,
+            max: f64::NAN,
+        };
+    }
+    let nf = n as f64;
+    let mean = v.iter().sum::<f64>() / nf;
+    let sd = if n > 1 {
+        (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (nf - 1.0)).sqrt()
+    } else {
+        0.0
+    };
+    let (ci_lo, ci_hi) = if n > 1 {
+        let h = t_quantile(nf - 1.0) * sd / nf.sqrt();
+        (mean - h, mean + h)
+    } else {
+        (f64::NAN, f64::NAN)
+    };
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    Agg {
+        n,
+        mean,
+        sd,
+        ci_lo,
+        ci_hi,
+        p50: percentile(&s, 0.50),
+        p95: percentile(&s, 0.95),
+        min: s[0],
+        max: s[n - 1],
+    }
+}
+
+/// Welch's t-test of `b` against `a`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Welch {
+    /// mean(b) − mean(a).
+    pub diff: f64,
+    /// Standard error of the difference.
+    pub se: f64,
+    /// Welch–Satterthwaite degrees of freedom.
+    pub df: f64,
+    /// Two-sided p-value (1 when both samples are identical constants, 0 when they are
+    /// different constants).
+    pub p: f64,
+    /// 95% CI of the difference.
+    pub ci_lo: f64,
+    /// 95% CI of the difference.
+    pub ci_hi: f64,
+}
+
+/// Welch's unequal-variance t-test of mean(b) − mean(a). Needs n ≥ 2 on both sides.
+pub fn welch(a: &Agg, b: &Agg) -> Welch {
+    let diff = b.mean - a.mean;
+    if a.n < 2 || b.n < 2 {
+        return Welch {
+            diff,
+            se: f64::NAN,
+            df: f64::NAN,
+            p: f64::NAN,
+            ci_lo: f64::NAN,
+            ci_hi: f64::NAN,
+        };
+    }
+    let va = a.sd * a.sd / a.n as f64;
+    let vb = b.sd * b.sd / b.n as f64;
+    let se = (va + vb).sqrt();
+    if se == 0.0 {
+        let p = if diff == 0.0 { 1.0 } else { 0.0 };
+        return Welch {
+            diff,
+            se,
+            df: f64::INFINITY,
+            p,
+            ci_lo: diff,
+            ci_hi: diff,
+        };
+    }
+    let df = (va + vb).powi(2) / (va * va / (a.n as f64 - 1.0) + vb * vb / (b.n as f64 - 1.0));
+    let t = diff / se;
+    let p = match StudentsT::new(0.0, 1.0, df) {
+        Ok(dist) => (2.0 * dist.sf(t.abs())).min(1.0),
+        Err(_) => f64::NAN,
+    };
+    let h = t_quantile(df) * se;
+    Welch {
+        diff,
+        se,
+        df,
+        p,
+        ci_lo: diff - h,
+        ci_hi: diff + h,
+    }
+}
+
+/// Holm's step-down adjusted p-values (family-wise error control); NaN stays NaN.
+pub fn holm(p: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..p.len()).filter(|&i| !p[i].is_nan()).collect();
+    let m = idx.len();
+    idx.sort_by(|&i, &j| p[i].total_cmp(&p[j]).then(i.cmp(&j)));
+    let mut out = vec![f64::NAN; p.len()];
+    let mut running: f64 = 0.0;
+    for (rank, &i) in idx.iter().enumerate() {
+        let adj = ((m - rank) as f64 * p[i]).min(1.0);
+        running = running.max(adj);
+        out[i] = running;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn t_quantiles() {
+        assert!((t_quantile(1.0) - 12.706).abs() < 1e-3);
+        assert!((t_quantile(9.0) - 2.262).abs() < 1e-3);
+        assert!((t_quantile(1e6) - 1.960).abs() < 1e-3);
+        assert!(t_quantile(0.0).is_nan());
+    }
+
+    #[test]
+    fn aggregate_ci() {
+        let a = aggregate(&[1.0, 2.0, 3.0, 4.0, 5.0]);
+        assert_eq!(
+            (a.mean, a.p50, a.p95, a.min, a.max),
+            (3.0, 3.0, 5.0, 1.0, 5.0)
+        );
+        let h = 2.776_445 * (2.5f64).sqrt() / 5f64.sqrt();
+        assert!((a.ci_hi - 3.0 - h).abs() < 1e-5);
+        let one = aggregate(&[7.0]);
+        assert_eq!((one.sd, one.n), (0.0, 1));
+        assert!(one.ci_lo.is_nan());
+    }
+
+    #[test]
+    fn welch_known_value() {
+        // Two samples with a textbook Welch result (computed independently: t = -2.4, df ≈ 7.06).
+        let a = aggregate(&[19.1, 20.3, 21.0, 18.7, 20.9]);
+        let b = aggregate(&[22.4, 20.9, 23.6, 21.8, 24.2]);
+        let w = welch(&a, &b);
+        assert!(w.diff > 0.0);
+        assert!(w.p < 0.05 && w.p > 0.001, "{w:?}");
+        let same = welch(&a, &a);
+        assert!((same.p - 1.0).abs() < 1e-12);
+        let c = aggregate(&[3.0, 3.0]);
+        let d = aggregate(&[4.0, 4.0]);
+        assert_eq!(welch(&c, &d).p, 0.0);
+        assert_eq!(welch(&c, &c).p, 1.0);
+    }
+
+    #[test]
+    fn holm_adjusts() {
+        let h = holm(&[0.01, 0.04, f64::NAN, 0.03]);
+        assert!((h[0] - 0.03).abs() < 1e-12);
+        assert!((h[3] - 0.06).abs() < 1e-12);
+        assert!((h[1] - 0.06).abs() < 1e-12);
+        assert!(h[2].is_nan());
+    }
+}

@@ -1,0 +1,607 @@
+//! Integration tests of the experiment layer through the `argosim` binary: grids are
+//! byte-identical for any `--jobs`, after a kill and `--resume`, and when run as shards and
+//! merged; `check` exit codes; `compare` verdicts on noise and on a real change; sensitivity;
+//! plots; and the Argo WorkflowTemplate in deploy/argo against Argo's JSON Schema.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn argosim() -> Command {
+    Command::cargo_bin("argosim").expect("argosim binary is built")
+}
+
+fn crate_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// The throttled fan-out (qps 20/50/100 zipped with burst), plus a node-count axis: 6 points.
+const GRID_AXIS: &str = "cluster.pools[0].nodes=20,30";
+const REPS: &str = "5";
+
+fn grid(out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    argosim()
+        .arg("grid")
+        .arg(crate_path("scenarios/throttled-fanout.toml"))
+        .args(["--axis", GRID_AXIS, "--replications", REPS, "--out"])
+        .arg(out)
+        .args(extra)
+        .assert()
+}
+
+/// Every file under `dir` (relative path → bytes), with the manifest's `invocation` (the
+/// command line, the one part that legitimately differs) removed.
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p.strip_prefix(base).unwrap().to_string_lossy().into_owned();
+                let mut bytes = std::fs::read(&p).unwrap();
+                if rel == "manifest.json" {
+                    let mut v: Value = serde_json::from_slice(&bytes).unwrap();
+                    v.as_object_mut().unwrap().remove("invocation");
+                    bytes = serde_json::to_vec_pretty(&v).unwrap();
+                }
+                out.insert(rel, bytes);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+fn assert_same(a: &Path, b: &Path) {
+    let (x, y) = (snapshot(a), snapshot(b));
+    assert_eq!(
+        x.keys().collect::<Vec<_>>(),
+        y.keys().collect::<Vec<_>>(),
+        "file lists differ"
+    );
+    for (k, v) in &x {
+        assert!(
+            v == &y[k],
+            "{k} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
+/// One uninterrupted reference run, shared by the tests that compare against it.
+fn reference() -> &'static Path {
+    static REF: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    REF.get_or_init(|| {
+        // Under cargo's per-target temp dir (statics are never dropped, so no TempDir here).
+        let p = Path::new(env!("CARGO_TARGET_TMPDIR")).join("experiment-reference-grid");
+        let _ = std::fs::remove_dir_all(&p);
+        grid(&p, &["--jobs", "1"]).success();
+        p
+    })
+}
+
+#[test]
+fn grid_writes_every_file_with_one_row_per_run() {
+    let r = reference();
+    let files = snapshot(r);
+    for f in [
+        "runs.csv",
+        "points.csv",
+        "sensitivity.csv",
+        "summary.md",
+        "manifest.json",
+        "scenario.toml",
+        "plots/metrics-vs-controller.qps.png",
+        "plots/metrics-vs-controller.qps.svg",
+        "plots/metrics-vs-controller.burst.png",
+        "plots/metrics-vs-cluster.pools_0_.nodes.png",
+        "plots/runtime-vs-cost.png",
+        "plots/runtime-vs-cost.svg",
+        "plots/timeseries.png",
+        "plots/timeseries.svg",
+    ] {
+        assert!(files.contains_key(f), "missing {f}: {:?}", files.keys());
+    }
+    let runs = String::from_utf8(files["runs.csv"].clone()).unwrap();
+    let lines: Vec<&str> = runs.lines().collect();
+    assert_eq!(lines.len(), 1 + 6 * 5);
+    assert!(lines[0].starts_with(
+        "point,replication,seed,controller.qps,controller.burst,cluster.pools[0].nodes,makespan_p50_s,"
+    ));
+    assert!(lines[1].starts_with("0,0,"));
+    assert!(lines[30].starts_with("5,4,"));
+    let points = String::from_utf8(files["points.csv"].clone()).unwrap();
+    assert_eq!(points.lines().count(), 1 + 6);
+    assert!(
+        points
+            .lines()
+            .next()
+            .unwrap()
+            .contains("end_time_s_ci95_lo")
+    );
+    let m: Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
+    assert_eq!(m["complete"], true);
+    assert_eq!(m["grid"]["points"], 6);
+    assert_eq!(m["grid"]["runs"], 30);
+    assert_eq!(m["grid"]["zip"][0][1], "controller.burst");
+    let png = &files["plots/runtime-vs-cost.png"];
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let svg = String::from_utf8(files["plots/metrics-vs-controller.qps.svg"].clone()).unwrap();
+    assert!(svg.contains("run length (min)") && svg.contains("controller.qps"));
+    let summary = String::from_utf8(files["summary.md"].clone()).unwrap();
+    assert!(summary.contains("## Sensitivity") && summary.contains("Pareto front"));
+}
+
+#[test]
+fn results_are_byte_identical_for_one_and_two_jobs() {
+    let t = tempfile::tempdir().unwrap();
+    let two = t.path().join("two");
+    grid(&two, &["--jobs", "2"]).success();
+    assert_same(reference(), &two);
+}
+
+#[test]
+fn three_shards_merged_equal_one_run() {
+    let t = tempfile::tempdir().unwrap();
+    let shards: Vec<PathBuf> = (1..=3).map(|k| t.path().join(format!("s{k}"))).collect();
+    // Shards in a scrambled order, with different thread counts.
+    for (k, jobs) in [(2, "1"), (3, "2"), (1, "2")] {
+        grid(
+            &shards[k - 1],
+            &["--shard", &format!("{k}/3"), "--jobs", jobs],
+        )
+        .success();
+        // A shard holds only its slice and no summary.
+        let m: Value =
+            serde_json::from_slice(&std::fs::read(shards[k - 1].join("manifest.json")).unwrap())
+                .unwrap();
+        assert_eq!(m["shard"]["index"], k);
+        assert_eq!(m["runs_in_folder"], 10);
+        assert!(!shards[k - 1].join("summary.md").exists());
+    }
+    // Merging two of three is refused, naming the missing one.
+    argosim()
+        .arg("merge")
+        .args(&shards[..2])
+        .arg("--out")
+        .arg(t.path().join("partial"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("missing shard folder(s) for 3/3"));
+    let merged = t.path().join("merged");
+    argosim()
+        .arg("merge")
+        .args([&shards[2], &shards[0], &shards[1]])
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .success();
+    assert_same(reference(), &merged);
+}
+
+#[test]
+fn a_stopped_grid_resumes_to_the_same_results() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("r");
+    grid(&out, &["--jobs", "2", "--stop-after", "11"])
+        .code(3)
+        .stderr(predicate::str::contains("continue with --resume"));
+    let partial = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    let done = partial.lines().count() - 1;
+    assert!((11..30).contains(&done), "{done} rows after the stop");
+    assert!(!out.join("points.csv").exists());
+    // Without --resume the folder is protected.
+    grid(&out, &[])
+        .code(2)
+        .stderr(predicate::str::contains("pass --resume"));
+    grid(&out, &["--resume", "--jobs", "2"])
+        .success()
+        .stdout(predicate::str::contains(format!("{} reused", done)));
+    assert_same(reference(), &out);
+}
+
+#[test]
+fn a_grid_killed_mid_line_resumes_to_the_same_results() {
+    // Simulate a kill while a row was being written: cut runs.csv in the middle of a line.
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("k");
+    grid(&out, &["--stop-after", "20", "--jobs", "1"]).code(3);
+    let runs = std::fs::read(out.join("runs.csv")).unwrap();
+    let cut = runs.len() - 25;
+    assert_ne!(runs[cut - 1], b'\n');
+    std::fs::write(out.join("runs.csv"), &runs[..cut]).unwrap();
+    grid(&out, &["--resume"]).success();
+    assert_same(reference(), &out);
+}
+
+#[test]
+fn resume_refuses_a_different_grid() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("d");
+    grid(&out, &["--stop-after", "3", "--jobs", "1"]).code(3);
+    argosim()
+        .arg("grid")
+        .arg(crate_path("scenarios/throttled-fanout.toml"))
+        .args([
+            "--axis",
+            GRID_AXIS,
+            "--replications",
+            "6",
+            "--resume",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot resume a different grid: replications",
+        ));
+}
+
+#[test]
+fn grid_errors_name_the_axis_and_line() {
+    let t = tempfile::tempdir().unwrap();
+    let path = t.path().join("bad.toml");
+    let text = std::fs::read_to_string(crate_path("scenarios/throttled-fanout.toml"))
+        .unwrap()
+        .replace(
+            "\"controller.qps\" = [20, 50, 100]",
+            "\"controller.qsp\" = [20, 50, 100]",
+        );
+    std::fs::write(&path, &text).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("controller.qsp"))
+        .unwrap()
+        + 1;
+    argosim()
+        .arg("grid")
+        .arg(&path)
+        .arg("--out")
+        .arg(t.path().join("o"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "bad.toml:{line}: grid.\"controller.qsp\": value 20: unknown field `qsp`"
+        )))
+        .stderr(predicate::str::contains("did you mean `qps`?"));
+    argosim()
+        .arg("grid")
+        .arg(crate_path("scenarios/throttled-fanout.toml"))
+        .args(["--axis", "cluster.pools[1].nodes=1,2", "--out"])
+        .arg(t.path().join("o"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--axis cluster.pools[1].nodes: value 1: index 1 is out of range: `cluster.pools` has 1 entry",
+        ));
+}
+
+fn check_scenario(dir: &Path, checks: &str) -> PathBuf {
+    let base = std::fs::read_to_string(crate_path("scenarios/throttled-fanout.toml")).unwrap();
+    let base = &base[..base.find("\n[[check]]").unwrap()];
+    let p = dir.join("c.toml");
+    std::fs::write(&p, format!("{base}\n{checks}")).unwrap();
+    p
+}
+
+#[test]
+fn check_exits_0_when_thresholds_hold_and_1_on_a_breach() {
+    let t = tempfile::tempdir().unwrap();
+    // The fan-out takes about 7 minutes at 20 qps.
+    let ok = check_scenario(
+        t.path(),
+        "[[check]]\nmetric = \"end_time_s\"\nstatistic = \"p95\"\noperator = \"<\"\nthreshold = \"30m\"\n\
+         [[check]]\nmetric = \"success_rate\"\nstatistic = \"probability\"\noperator = \">=\"\nthreshold = \"99%\"\nprobability = \"100%\"\n",
+    );
+    let junit = t.path().join("ok.xml");
+    argosim()
+        .arg("check")
+        .arg(&ok)
+        .arg("--junit")
+        .arg(&junit)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("2 of 2 checks hold."));
+    let x = std::fs::read_to_string(&junit).unwrap();
+    assert!(x.contains("tests=\"2\" failures=\"0\""), "{x}");
+
+    let t2 = tempfile::tempdir().unwrap();
+    let bad = check_scenario(
+        t2.path(),
+        "[[check]]\nname = \"fits in 3 minutes\"\nmetric = \"end_time_s\"\nstatistic = \"max\"\noperator = \"<=\"\nthreshold = \"3m\"\n\
+         [[check]]\nmetric = \"pods_created\"\noperator = \"==\"\nthreshold = 2000\n",
+    );
+    let md = t2.path().join("check.md");
+    let junit = t2.path().join("bad.xml");
+    argosim()
+        .arg("check")
+        .arg(&bad)
+        .arg("--markdown")
+        .arg(&md)
+        .arg("--junit")
+        .arg(&junit)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("FAIL"))
+        .stdout(predicate::str::contains("1 of 2 checks hold"));
+    let x = std::fs::read_to_string(&junit).unwrap();
+    assert!(x.contains("<failure message=\"max of end_time_s"), "{x}");
+    assert!(
+        std::fs::read_to_string(&md)
+            .unwrap()
+            .contains("| fits in 3 minutes |")
+    );
+}
+
+#[test]
+fn check_exits_2_on_bad_input_naming_key_and_line() {
+    let t = tempfile::tempdir().unwrap();
+    let p = check_scenario(
+        t.path(),
+        "[[check]]\nmetric = \"workflow_object_peak_bytes\"\noperator = \"<\"\nthreshold = \"2h\"\n",
+    );
+    let text = std::fs::read_to_string(&p).unwrap();
+    let line = text.lines().position(|l| l.contains("\"2h\"")).unwrap() + 1;
+    argosim()
+        .arg("check")
+        .arg(&p)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "c.toml:{line}: check[0].threshold: cannot read \"2h\": `workflow_object_peak_bytes` is in bytes"
+        )));
+    argosim()
+        .arg("check")
+        .arg(crate_path("scenarios/default.toml"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no [[check]] tables"));
+}
+
+#[test]
+fn compare_with_itself_under_other_seeds_finds_no_significant_change() {
+    let s = crate_path("scenarios/throttled-fanout.toml");
+    let out = argosim()
+        .arg("compare")
+        .arg(&s)
+        .arg(&s)
+        .args(["--candidate-seed", "99", "--replications", "10"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains("Verdict: no significant change in any of the 14 metrics."),
+        "{text}"
+    );
+    let end = text.lines().find(|l| l.starts_with("end_time_s")).unwrap();
+    assert!(end.ends_with("no significant change"), "{end}");
+}
+
+#[test]
+fn compare_reports_raising_controller_qps_as_significant() {
+    let t = tempfile::tempdir().unwrap();
+    let md = t.path().join("compare.md");
+    let out = argosim()
+        .arg("compare")
+        .arg(crate_path("scenarios/throttled-fanout.toml"))
+        .args([
+            "--set",
+            "controller.qps=100",
+            "--set",
+            "controller.burst=150",
+            "--markdown",
+        ])
+        .arg(&md)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("common random numbers"), "{text}");
+    let end = text.lines().find(|l| l.starts_with("end_time_s")).unwrap();
+    assert!(end.contains("faster by "), "{end}");
+    let cost = text
+        .lines()
+        .find(|l| l.starts_with("cost_total_usd"))
+        .unwrap();
+    assert!(cost.contains("cheaper by "), "{cost}");
+    let md = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        md.contains("| end_time_s |") && md.contains("faster by "),
+        "{md}"
+    );
+    // Two files work the same way, and a bad --set names the key.
+    argosim()
+        .arg("compare")
+        .arg(crate_path("scenarios/throttled-fanout.toml"))
+        .args(["--set", "controller.qsp=100"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--set controller.qsp: unknown field `qsp`",
+        ));
+}
+
+#[test]
+fn sensitivity_ranks_qps_first_for_run_length() {
+    let out = argosim()
+        .arg("sensitivity")
+        .arg(reference())
+        .args(["--format", "markdown"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    // Run length falls as qps rises (pod creation is bucket-bound); nodes barely matter.
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("| end_time_s |"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(row.contains("| 1 | controller.qps | -0."), "{row}");
+    // burst moves in lockstep with qps (zipped): no coefficient of its own.
+    assert!(
+        text.contains("moves in lockstep with `controller.qps`"),
+        "{text}"
+    );
+}
+
+// ------------------------------------------------------------------ Argo manifest vs schema
+
+/// Minimal JSON Schema check for the keywords Argo's schema uses ($ref, type, properties,
+/// required, items, additionalProperties, const, enum, oneOf). Unknown properties are
+/// reported too (a typo would otherwise pass, and the API server prunes or rejects them).
+fn validate(root: &Value, schema: &Value, v: &Value, at: &str, errs: &mut Vec<String>) {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let name = r.trim_start_matches("#/definitions/");
+        match root["definitions"].get(name) {
+            Some(s) => validate(root, s, v, at, errs),
+            None => errs.push(format!("{at}: unresolved $ref {r}")),
+        }
+        return;
+    }
+    if let Some(alts) = schema.get("oneOf").and_then(Value::as_array) {
+        let ok = alts
+            .iter()
+            .filter(|s| {
+                let mut e = Vec::new();
+                validate(root, s, v, at, &mut e);
+                e.is_empty()
+            })
+            .count();
+        if ok != 1 {
+            errs.push(format!("{at}: matches {ok} of the oneOf alternatives"));
+        }
+        return;
+    }
+    if let Some(c) = schema.get("const")
+        && c != v
+    {
+        errs.push(format!("{at}: expected {c}, got {v}"));
+    }
+    if let Some(e) = schema.get("enum").and_then(Value::as_array)
+        && !e.contains(v)
+    {
+        errs.push(format!("{at}: {v} not in {e:?}"));
+    }
+    let types: Vec<&str> = match schema.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    if !types.is_empty() {
+        let ok = types.iter().any(|t| match *t {
+            "object" => v.is_object(),
+            "array" => v.is_array(),
+            "string" => v.is_string(),
+            "integer" => v.is_i64() || v.is_u64(),
+            "number" => v.is_number(),
+            "boolean" => v.is_boolean(),
+            "null" => v.is_null(),
+            _ => true,
+        });
+        if !ok {
+            errs.push(format!("{at}: expected {types:?}, got {v}"));
+            return;
+        }
+    }
+    if let Some(obj) = v.as_object() {
+        if let Some(req) = schema.get("required").and_then(Value::as_array) {
+            for k in req.iter().filter_map(Value::as_str) {
+                if !obj.contains_key(k) {
+                    errs.push(format!("{at}: missing required `{k}`"));
+                }
+            }
+        }
+        let props = schema.get("properties").and_then(Value::as_object);
+        for (k, x) in obj {
+            let child = format!("{at}.{k}");
+            match (
+                props.and_then(|p| p.get(k)),
+                schema.get("additionalProperties"),
+            ) {
+                (Some(s), _) => validate(root, s, x, &child, errs),
+                (None, Some(s)) if s.is_object() => validate(root, s, x, &child, errs),
+                (None, _) if props.is_some() => errs.push(format!("{child}: unknown field")),
+                _ => {}
+            }
+        }
+    }
+    if let (Some(items), Some(arr)) = (schema.get("items"), v.as_array()) {
+        for (i, x) in arr.iter().enumerate() {
+            validate(root, items, x, &format!("{at}[{i}]"), errs);
+        }
+    }
+}
+
+#[test]
+fn argo_workflow_template_matches_the_schema() {
+    let schema_path = Path::new("/work/shared/reference/argo-workflows-schema.json");
+    let schema_path = std::env::var_os("ARGO_WORKFLOWS_SCHEMA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| schema_path.to_path_buf());
+    let Ok(schema_text) = std::fs::read_to_string(&schema_path) else {
+        eprintln!(
+            "skipped: {} is absent (set ARGO_WORKFLOWS_SCHEMA to Argo's api/jsonschema/schema.json)",
+            schema_path.display()
+        );
+        return;
+    };
+    let root: Value = serde_json::from_str(&schema_text).unwrap();
+    let yaml = std::fs::read_to_string(crate_path("deploy/argo/argosim-grid.yaml")).unwrap();
+    let doc: Value = serde_norway::from_str(&yaml).unwrap();
+    assert_eq!(doc["kind"], "WorkflowTemplate");
+    // Against the schema's root (oneOf the CRD kinds), and against WorkflowTemplate directly
+    // so that a failure says which field is wrong.
+    let wt =
+        serde_json::json!({"$ref": "#/definitions/io.argoproj.workflow.v1alpha1.WorkflowTemplate"});
+    let mut errs = Vec::new();
+    validate(&root, &root, &doc, "$", &mut errs);
+    validate(&root, &wt, &doc, "$", &mut errs);
+    assert!(errs.is_empty(), "schema errors:\n{}", errs.join("\n"));
+    // The steps really fan out and merge, with argosim's sharding flags.
+    let t = &doc["spec"]["templates"];
+    assert_eq!(
+        t[0]["steps"][0][0]["withSequence"]["end"],
+        "{{workflow.parameters.shards}}"
+    );
+    let args: Vec<&str> = t[1]["container"]["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(
+        args.contains(&"--shard")
+            && args.contains(&"{{inputs.parameters.index}}/{{workflow.parameters.shards}}")
+    );
+    assert!(
+        t[2]["container"]["args"][0]
+            .as_str()
+            .unwrap()
+            .contains("argosim merge")
+    );
+    // A deliberately broken copy is caught (the checker is not vacuous).
+    let mut broken = doc.clone();
+    broken["spec"]["templates"][1]["container"]["imagePullPolcy"] = Value::from("Always");
+    broken["spec"]["templates"][0]["steps"][0][0]["withSequence"]["end"] = Value::from(4.5);
+    let mut errs = Vec::new();
+    validate(&root, &wt, &broken, "$", &mut errs);
+    assert!(errs.len() == 2, "{errs:?}");
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("imagePullPolcy: unknown field")),
+        "{errs:?}"
+    );
+}
