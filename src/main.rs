@@ -43,7 +43,8 @@ enum Command {
         /// Output format on stdout.
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
-        /// Also write report.json and summary.txt into this directory.
+        /// Also write report.json, summary.txt, and per run timeseries.csv (the sampled
+        /// series) and metrics.prom (a Prometheus text snapshot) into this directory.
         #[arg(long)]
         out: Option<PathBuf>,
         /// Worker threads for replications (default: all cores).
@@ -251,6 +252,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if let Some(dir) = out {
                 write_atomic(&dir, "report.json", json.as_bytes())?;
                 write_atomic(&dir, "summary.txt", text.as_bytes())?;
+                for run in &report.runs {
+                    let suffix = if report.runs.len() == 1 {
+                        String::new()
+                    } else {
+                        format!("-r{}", run.replication)
+                    };
+                    write_atomic(
+                        &dir,
+                        &format!("timeseries{suffix}.csv"),
+                        output::timeseries_csv(run).as_bytes(),
+                    )?;
+                    write_atomic(
+                        &dir,
+                        &format!("metrics{suffix}.prom"),
+                        output::prometheus(run).as_bytes(),
+                    )?;
+                }
             }
             match format {
                 Format::Table => print!("{text}"),

@@ -105,7 +105,20 @@ fn out_dir_gets_the_same_json_and_table_as_stdout() {
         .collect();
     let mut sorted = names.clone();
     sorted.sort();
-    assert_eq!(sorted, ["report.json", "summary.txt"], "{names:?}");
+    assert_eq!(
+        sorted,
+        [
+            "metrics.prom",
+            "report.json",
+            "summary.txt",
+            "timeseries.csv"
+        ],
+        "{names:?}"
+    );
+    let csv = std::fs::read_to_string(out_dir.join("timeseries.csv")).unwrap();
+    assert!(csv.starts_with("t_s,"));
+    let prom = std::fs::read_to_string(out_dir.join("metrics.prom")).unwrap();
+    assert!(prom.contains("argo_workflows_gauge{status=\"Succeeded\"} 1"));
 }
 
 #[test]
