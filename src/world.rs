@@ -1182,22 +1182,7 @@ impl<'s> World<'s> {
                 self.throttled_wfs.push_back(wf);
                 self.parallelism_held += 1;
             }
-            if !self.wfs[wf].postponed {
-                // "Workflow processing has been postponed because too many workflows are
-                // already running": phase Pending is persisted (so /healthz stays happy).
-                self.wfs[wf].postponed = true;
-                let bytes = self.sc.workflows[self.wfs[wf].spec].spec_bytes;
-                self.issue(
-                    CTRL_WF,
-                    Verb::Update,
-                    "workflows",
-                    bytes,
-                    Origin::FireAndForget,
-                );
-            }
-            self.wq.done(wf);
-            self.idle_workers.push(worker);
-            return;
+            return self.postpone(worker, wf);
         }
         // Workflow-level synchronization: acquire before the workflow starts.
         if self.wfs[wf].phase == WfPhase::Pending
@@ -1205,20 +1190,7 @@ impl<'s> World<'s> {
             && !self.wfs[wf].holds_lock
         {
             if !self.try_acquire(l, wf) {
-                if !self.wfs[wf].postponed {
-                    self.wfs[wf].postponed = true;
-                    let bytes = self.sc.workflows[self.wfs[wf].spec].spec_bytes;
-                    self.issue(
-                        CTRL_WF,
-                        Verb::Update,
-                        "workflows",
-                        bytes,
-                        Origin::FireAndForget,
-                    );
-                }
-                self.wq.done(wf);
-                self.idle_workers.push(worker);
-                return;
+                return self.postpone(worker, wf);
             }
             self.wfs[wf].holds_lock = true;
         }
@@ -1340,6 +1312,25 @@ impl<'s> World<'s> {
         } else {
             self.start_reconcile_cpu(worker);
         }
+    }
+
+    /// A workflow that may not start yet (controller parallelism, workflow-level lock): the
+    /// first time, phase Pending is persisted with Argo's message, so /healthz stays happy;
+    /// the worker is released without reconciling.
+    fn postpone(&mut self, worker: usize, wf: usize) {
+        if !self.wfs[wf].postponed {
+            self.wfs[wf].postponed = true;
+            let bytes = self.sc.workflows[self.wfs[wf].spec].spec_bytes;
+            self.issue(
+                CTRL_WF,
+                Verb::Update,
+                "workflows",
+                bytes,
+                Origin::FireAndForget,
+            );
+        }
+        self.wq.done(wf);
+        self.idle_workers.push(worker);
     }
 
     fn start_reconcile_cpu(&mut self, worker: usize) {

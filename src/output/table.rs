@@ -164,13 +164,13 @@ fn run_table(o: &mut String, r: &RunReport) {
     );
     let _ = writeln!(
         o,
-        "  {:<32} {:<7} {:<14} {:>8} {:>6} {:>9} {:>9}",
+        "  {:<32} {:<7} {:<20} {:>8} {:>6} {:>9} {:>9}",
         "client", "verb", "resource", "count", "errors", "p50", "p95"
     );
     for row in &a.by_client {
         let _ = writeln!(
             o,
-            "  {:<32} {:<7} {:<14} {:>8} {:>6} {:>9} {:>9}",
+            "  {:<32} {:<7} {:<20} {:>8} {:>6} {:>9} {:>9}",
             row.client,
             row.verb,
             row.resource,
