@@ -72,6 +72,8 @@ pub enum Event {
     CpuTick { epoch: u32 },
     /// A worker's offload-database round trips are done.
     OffloadDone { worker: usize, epoch: u32 },
+    /// A worker's post-update sleep (INFORMER_WRITE_BACK=false) is over.
+    WorkerSleepDone { worker: usize, epoch: u32 },
     /// The controller process (re)starts after a crash and wins the leader election.
     ControllerStart { epoch: u32 },
     /// The kubelet probes the controller's /healthz.
@@ -331,6 +333,7 @@ pub struct World<'s> {
     idle_workers: Vec<usize>,
     throttled_wfs: VecDeque<usize>,
     running_wfs: u32,
+    running_by_ns: Vec<u32>,
     rrl: Option<TokenBucket>,
     cleanup_bucket: TokenBucket,
     cleanup_ready: VecDeque<usize>,
@@ -388,6 +391,7 @@ pub struct World<'s> {
     lock_waits: u64,
     lock_messages: IndexMap<String, u64>,
     semaphore_notify_delay: SimTime,
+    no_write_back_sleep: SimTime,
     pods_in_cluster: u64,
     etcd_peak: u64,
     arrivals_left: u64,
@@ -556,6 +560,7 @@ impl<'s> World<'s> {
             idle_workers: (0..workers).rev().collect(),
             throttled_wfs: VecDeque::new(),
             running_wfs: 0,
+            running_by_ns: vec![0; sc.namespaces.len()],
             rrl: c
                 .resource_rate_limit
                 .map(|r| TokenBucket::new(r.limit, r.burst)),
@@ -636,6 +641,7 @@ impl<'s> World<'s> {
             semaphore_notify_delay: SimTime(
                 parse_duration(d::SEMAPHORE_NOTIFY_DELAY).expect("constant"),
             ),
+            no_write_back_sleep: SimTime(parse_duration(d::NO_WRITE_BACK_SLEEP).expect("constant")),
             pods_in_cluster: 0,
             etcd_peak: 0,
             arrivals_left: 0,
@@ -743,6 +749,11 @@ impl<'s> World<'s> {
             Event::WorkerCpuDone { worker, epoch } => {
                 if epoch == self.epoch {
                     self.on_worker_cpu_done(worker);
+                }
+            }
+            Event::WorkerSleepDone { worker, epoch } => {
+                if epoch == self.epoch {
+                    self.finish_reconcile(worker);
                 }
             }
             Event::OffloadDone { worker, epoch } => {
@@ -1173,11 +1184,8 @@ impl<'s> World<'s> {
             self.idle_workers.push(worker);
             return;
         }
-        // Controller parallelism: a workflow that has not started waits for a slot.
-        if self.wfs[wf].phase == WfPhase::Pending
-            && ctl.parallelism > 0
-            && self.running_wfs >= ctl.parallelism
-        {
+        // Controller and namespace parallelism: a workflow that has not started waits for a slot.
+        if self.wfs[wf].phase == WfPhase::Pending && !self.admissible(wf) {
             if !self.throttled_wfs.contains(&wf) {
                 self.throttled_wfs.push_back(wf);
                 self.parallelism_held += 1;
@@ -1222,6 +1230,7 @@ impl<'s> World<'s> {
             w.virtual_nodes += 1; // the entrypoint DAG/Steps node
             rec.updated = true;
             self.running_wfs += 1;
+            self.running_by_ns[spec.namespace] += 1;
             // setExecWorkflow validates once, with direct GETs on the workflow clientset.
             rec.gets_left = validation_gets(spec);
             if rec.gets_left > 0 {
@@ -1314,6 +1323,14 @@ impl<'s> World<'s> {
         }
     }
 
+    /// Whether controller `parallelism` and `namespaceParallelism` let `wf` start now.
+    fn admissible(&self, wf: usize) -> bool {
+        let c = &self.sc.file.controller;
+        let ns = self.sc.workflows[self.wfs[wf].spec].namespace;
+        (c.parallelism == 0 || self.running_wfs < c.parallelism)
+            && (c.namespace_parallelism == 0 || self.running_by_ns[ns] < c.namespace_parallelism)
+    }
+
     /// A workflow that may not start yet (controller parallelism, workflow-level lock): the
     /// first time, phase Pending is persisted with Argo's message, so /healthz stays happy;
     /// the worker is released without reconciling.
@@ -1387,7 +1404,11 @@ impl<'s> World<'s> {
                 }
                 let width = spec.tasks[i].width;
                 if t.created < width && w.task_ready(spec, i) {
-                    let n = (width - t.created).min(budget);
+                    let task_cap = match spec.tasks[i].parallelism {
+                        0 => u32::MAX,
+                        p => p.saturating_sub(t.active),
+                    };
+                    let n = (width - t.created).min(budget).min(task_cap);
                     for _ in 0..n {
                         rec.plan.push_back(PlanItem {
                             task: i as u32,
@@ -1696,7 +1717,16 @@ impl<'s> World<'s> {
             self.finish_workflow(wf, phase, msg);
         }
         self.workers[worker] = Some(rec);
-        self.finish_reconcile(worker);
+        if self.sc.file.controller.informer_write_back {
+            self.finish_reconcile(worker);
+        } else {
+            // Without INFORMER_WRITE_BACK the controller sleeps 1 s after its update.
+            let epoch = self.epoch;
+            self.q.schedule_in(
+                self.no_write_back_sleep,
+                Event::WorkerSleepDone { worker, epoch },
+            );
+        }
     }
 
     fn finish_reconcile(&mut self, worker: usize) {
@@ -1754,7 +1784,13 @@ impl<'s> World<'s> {
         }
         if was_running {
             self.running_wfs -= 1;
-            if let Some(next) = self.throttled_wfs.pop_front() {
+            let ns = self.sc.workflows[self.wfs[wf].spec].namespace;
+            self.running_by_ns[ns] -= 1;
+            // The throttler admits the first waiting workflow that now fits (FIFO).
+            if let Some(i) =
+                (0..self.throttled_wfs.len()).find(|&i| self.admissible(self.throttled_wfs[i]))
+            {
+                let next = self.throttled_wfs.remove(i).expect("index in range");
                 let now = self.now();
                 self.wq.add(next, now);
                 self.start_workers();

@@ -396,3 +396,59 @@ fn offloaded_reconciles_pay_database_round_trips() {
     );
     assert!(slow.workflows.makespan_s.max > r.workflows.makespan_s.max);
 }
+
+#[test]
+fn namespace_and_task_parallelism() {
+    // 4 workflows in two namespaces, namespaceParallelism 1: two run at once (one per
+    // namespace), so the makespans come in two tiers.
+    let text = SMALL
+        .replace("width = 20", "width = 1")
+        .replace("duration = \"10m\"", "duration = \"5m\"")
+        + "[controller]\nnamespace_parallelism = 1\n[[workflows]]\nname = \"w2\"\nnamespace = \"team-b\"\n[[workflows.tasks]]\nname = \"t\"\ncpu = \"100m\"\nduration = \"5m\"\n[[submissions]]\nworkflow = \"w2\"\ncount = 2\n";
+    let text = text.replace("workflow = \"w\"\n", "workflow = \"w\"\ncount = 2\n");
+    let r = argosim::simulate(&scenario::parse("ns", &text).unwrap(), 1);
+    assert_eq!(r.workflows.succeeded, 4);
+    assert_eq!(r.controller.throttled_by_parallelism, 2);
+    let mut m: Vec<f64> = r
+        .workflows
+        .list
+        .iter()
+        .filter_map(|w| w.makespan_s)
+        .collect();
+    m.sort_by(f64::total_cmp);
+    assert!(m[1] < 400.0 && m[2] >= 600.0, "{m:?}");
+    // Task-level parallelism 5 over 20 items of 10 min: 4 waves.
+    let capped = SMALL.replace("width = 20", "width = 20\nparallelism = 5");
+    let r = argosim::simulate(&scenario::parse("task-par", &capped).unwrap(), 1);
+    assert!(
+        r.workflows.makespan_s.max >= 4.0 * 600.0,
+        "{:?}",
+        r.workflows.makespan_s
+    );
+    let free = argosim::simulate(&scenario::parse("free", SMALL).unwrap(), 1);
+    assert!(free.workflows.makespan_s.max < 2.0 * 600.0);
+}
+
+#[test]
+fn without_informer_write_back_each_update_costs_a_second() {
+    let base = argosim::simulate(&load("controller-throughput.toml"), 1);
+    let slow = argosim::simulate(
+        &load_with("controller-throughput.toml", |d| {
+            set(d, "controller", "informer_write_back", false.into())
+        }),
+        1,
+    );
+    // Every reconcile that wrote the workflow slept 1 s before finishing.
+    let updates = count(
+        &slow,
+        "workflow-controller (workflow)",
+        "update",
+        "workflows",
+    ) as f64;
+    let op = &slow.controller.operation_duration_s;
+    assert!(
+        op.mean * op.count as f64 >= updates * 1.0,
+        "{op:?} updates {updates}"
+    );
+    assert!(op.mean > base.controller.operation_duration_s.mean);
+}

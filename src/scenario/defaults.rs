@@ -231,3 +231,10 @@ pub const IMAGE_STREAMING_PULL: &str = "2s";
 /// status row, with its JSON). A reconcile of an offloaded workflow pays a read (hydrate) and
 /// a write (dehydrate).
 pub const OFFLOAD_LATENCY: &str = "15ms";
+/// `INFORMER_WRITE_BACK`: write the controller's own update back into the informer; when
+/// false the controller sleeps 1 s after each update instead (argo-facts §1.4).
+pub const INFORMER_WRITE_BACK: bool = true;
+/// The sleep after an update when `INFORMER_WRITE_BACK` is false (argo-facts §1.4).
+pub const NO_WRITE_BACK_SLEEP: &str = "1s";
+/// Namespace of a workflow when the scenario gives none (Argo's quick-start namespace).
+pub const DEFAULT_NAMESPACE: &str = "argo";

@@ -637,6 +637,12 @@ pub struct ControllerCfg {
     /// configmap `parallelism`: max running workflows (0 = unlimited).
     #[serde(default)]
     pub parallelism: u32,
+    /// configmap `namespaceParallelism`: max running workflows per namespace (0 = unlimited).
+    #[serde(default)]
+    pub namespace_parallelism: u32,
+    /// `INFORMER_WRITE_BACK` (false: sleep 1 s after each workflow update).
+    #[serde(default = "default_write_back")]
+    pub informer_write_back: bool,
     /// configmap `resourceRateLimit` (unset = unlimited).
     pub resource_rate_limit: Option<ResourceRateLimitCfg>,
     /// `MAX_WORKFLOW_SIZE`.
@@ -716,6 +722,9 @@ fn default_progress_tick() -> Dur {
 }
 fn default_gc_delay() -> Dur {
     dur(d::POD_GC_DELETE_DELAY)
+}
+fn default_write_back() -> bool {
+    d::INFORMER_WRITE_BACK
 }
 fn default_offload_latency() -> Dur {
     dur(d::OFFLOAD_LATENCY)
@@ -906,6 +915,9 @@ pub struct WorkflowCfg {
     /// `spec.parallelism`: max active pods of one workflow (0 = unlimited).
     #[serde(default)]
     pub parallelism: u32,
+    /// `metadata.namespace` (for `namespace_parallelism`).
+    #[serde(default = "default_namespace")]
+    pub namespace: String,
     /// Size of the spec and metadata in the Workflow object.
     #[serde(default = "default_spec_bytes")]
     pub spec_bytes: Bytes,
@@ -940,6 +952,9 @@ pub enum PodGcStrategy {
     /// Delete all pods when the workflow succeeds.
     OnWorkflowSuccess,
 }
+fn default_namespace() -> String {
+    d::DEFAULT_NAMESPACE.into()
+}
 fn default_spec_bytes() -> Bytes {
     Bytes(d::WORKFLOW_SPEC_BYTES)
 }
@@ -958,6 +973,10 @@ pub struct TaskCfg {
     /// Fan-out: number of items (`withItems` length); 1 = no loop.
     #[serde(default = "one_u32")]
     pub width: u32,
+    /// Template-level `parallelism` of the template running this fan-out: max active pods of
+    /// this task (0 = unlimited).
+    #[serde(default)]
+    pub parallelism: u32,
     /// CPU request of the main container.
     #[serde(default)]
     pub cpu: Cpu,

@@ -58,6 +58,8 @@ pub struct TaskSpec {
     pub group: u32,
     /// withItems width.
     pub width: u32,
+    /// Max active pods of this task (0 = unlimited).
+    pub parallelism: u32,
     /// CPU request, millicores.
     pub cpu: u64,
     /// Memory request, bytes.
@@ -97,6 +99,8 @@ pub struct WorkflowSpec {
     pub kind: WorkflowKind,
     /// spec.parallelism (0 = unlimited).
     pub parallelism: u32,
+    /// Index into [`Scenario::namespaces`].
+    pub namespace: usize,
     /// Spec + metadata bytes.
     pub spec_bytes: u64,
     /// Tasks in topological order of their declaration (deps always point backwards).
@@ -157,6 +161,8 @@ pub struct Scenario {
     pub warnings: Vec<Diagnostic>,
     /// Semaphores and mutexes referenced by workflows and tasks.
     pub locks: Vec<LockSpec>,
+    /// Namespaces of the workflows.
+    pub namespaces: Vec<String>,
 }
 
 struct Checker<'a> {
@@ -458,6 +464,7 @@ impl Scenario {
         // Workflows.
         let mut images: Vec<String> = Vec::new();
         let mut locks: Vec<LockSpec> = Vec::new();
+        let mut namespaces: Vec<String> = Vec::new();
         let semaphores = raw.controller.semaphores.clone();
         let mut resolve_lock = |c: &mut Checker,
                                 key: &str,
@@ -640,6 +647,7 @@ impl Scenario {
                     deps,
                     group: t.group.unwrap_or(0),
                     width: t.width,
+                    parallelism: t.parallelism,
                     cpu: t.cpu.0,
                     mem: t.memory.0,
                     image,
@@ -690,6 +698,13 @@ impl Scenario {
                 name: w.name.clone(),
                 kind: w.kind,
                 parallelism: w.parallelism,
+                namespace: match namespaces.iter().position(|n| *n == w.namespace) {
+                    Some(i) => i,
+                    None => {
+                        namespaces.push(w.namespace.clone());
+                        namespaces.len() - 1
+                    }
+                },
                 spec_bytes: w.spec_bytes.0,
                 tasks,
                 groups,
@@ -791,6 +806,7 @@ impl Scenario {
             images,
             warnings: c.warnings,
             locks,
+            namespaces,
         })
     }
 
