@@ -25,7 +25,7 @@ fi
 cargo build --release --quiet --bin argosim
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
-target/release/argosim grid scenarios/throttled-fanout.toml --replications 4 --jobs 2 \
+"${CARGO_TARGET_DIR:-target}/release/argosim" grid scenarios/throttled-fanout.toml --replications 4 --jobs 2 \
   --axis 'cluster.pools[0].nodes=20,30' --out "$OUT/grid" >/dev/null
 ARGOSIM_RESULTS="$OUT/grid" "$VENV/bin/python" - <<'PY'
 import nbformat
