@@ -14,6 +14,7 @@ pub mod argo;
 pub mod dist;
 pub mod engine;
 pub mod experiment;
+pub mod import;
 pub mod kube;
 pub mod metrics;
 pub mod output;

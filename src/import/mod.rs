@@ -1,0 +1,530 @@
+//! Real workloads: users' own Argo Workflows manifests (YAML) and WfCommons WfFormat traces
+//! (JSON) in, as argosim `[[workflows]]` and `[[submissions]]`; WfFormat traces of a run out.
+//!
+//! Entry points: [`import_manifests`] (files) and [`import_sources`] (text) return an
+//! [`Imported`] workload, [`to_toml`] prints it as a scenario fragment, [`import_into`] adds it
+//! to a parsed scenario file (the `manifests = [...]` key), and [`wfformat_export`] writes a
+//! run as a WfFormat instance.
+//!
+//! # What an Argo manifest becomes
+//!
+//! | Argo | argosim |
+//! |---|---|
+//! | `Workflow` | a workflow (name from `metadata.name`, else `generateName` without its `-`) and one submission (`via` hint, default `argo-cli`; none with `submit = false`) |
+//! | `CronWorkflow` | a workflow from `spec.workflowSpec`; each schedule a `via = "cron"` stream with the schedule's interval (mean interval if uneven; 24h if not understood) and `cron_window / interval` runs; a suspended one, or one without a schedule, is submitted once (warned) |
+//! | `WorkflowTemplate`, `ClusterWorkflowTemplate` | resolve `templateRef` / `workflowTemplateRef`; when the inputs hold no Workflow or CronWorkflow (or `workflow_templates = "submit"`), each one with an `entrypoint` is also a workflow submitted `--from` it (`workflow_template_ref`) |
+//! | `ConfigMap` | semaphore limits (`data.<key>`) |
+//! | WfFormat instance (JSON) | a workflow: tasks, parents → `depends`, runtime → constant `duration` |
+//! | other kinds | refused |
+//! | `container`, `script`, `resource`, `data` template | a task (one pod); `resource`/`data` run the argoexec image, the object they manage is not simulated |
+//! | `containerSet` | one task whose CPU/memory are the containers' sum; the first image is pulled |
+//! | `dag` (`dependencies`, `depends`) | flattened: tasks named by call path (`outer.inner`); `depends` expressions keep the task names and are approximated as "all succeeded" (warned unless they are only `&&` of names / `.Succeeded`); `target` keeps the targets and their ancestors |
+//! | `steps` | flattened the same way: each group waits for the previous group's leaves; a plain entrypoint steps template stays `kind = "steps"` with `group` |
+//! | `suspend`, `http`, `plugin` | **dropped** with a warning (no pod; the agent pod of HTTP/plugin templates is not simulated); their dependents wait for their dependencies instead |
+//! | `templateRef` | resolved across all given documents; the pod task gets `template_ref` = the WorkflowTemplate name, so validation GETs match Argo's; a reference to a dag/steps template charges its GETs to one of the tasks it expands to; an unresolved reference becomes one default pod (warned) |
+//! | `workflowTemplateRef` | the template's spec under the workflow's own fields; `workflow_template_ref` |
+//! | `withItems` / `withSequence` / `withParam` | `width` (product through nested calls, ≤ 1,000,000); `withParam` needs a literal JSON list after parameter substitution, else `[import.widths]`, else 1 (warned); an empty loop drops the task |
+//! | `when` | evaluated when it is one comparison of literals after substitution; else `[import.when]` probability (kept when ≥ 0.5), else kept (warned) |
+//! | recursion | unrolled to `recursion_depth` (default 3) calls of the same template, reported |
+//! | `parallelism` (spec / template) | workflow `parallelism` / task `parallelism` (template limit × enclosing loop width) |
+//! | `retryStrategy` (template, else a dag/steps parent's, else the spec's) | `retry`: `limit`, `retryPolicy`, `backoff.duration`/`factor`/`maxDuration` (bare numbers are seconds) |
+//! | `synchronization` (spec / template) | `semaphore` (configMapKeyRef key; limit from `[import.semaphores]`, a given ConfigMap, else 1) or `mutex`; only the first lock |
+//! | `podGC.strategy`, `ttlStrategy.secondsAfterCompletion` | `pod_gc`, `ttl_after_completion` |
+//! | `resources.requests` (limits when no request), sidecars (added), initContainers (max) | `cpu`, `memory` |
+//! | `nodeSelector` `kubernetes.io/arch`, `tolerations[].key` (template, else spec) | `arch`, `tolerations`; other selectors are warned |
+//! | output parameters (+1 for a script's result) | `output_parameter_bytes` = count × `output_parameter_bytes` hint (estimate 128 B) |
+//! | input / output artifacts | `read_bytes` / `write_bytes` = count × `artifact_bytes` hint (0 = not simulated, warned) |
+//! | `onExit` | tasks after all others (they run only when the workflow succeeds; warned) |
+//! | the document's JSON size (+ the referenced WorkflowTemplate's spec) | `spec_bytes` |
+//!
+//! Not simulated and warned with file and line: `activeDeadlineSeconds`, `timeout`,
+//! `continueOn`, lifecycle `hooks`, `memoize`, `daemon`, `podSpecPatch`, `affinity`,
+//! priorities, `volumeClaimTemplates`, `templateDefaults`, CronWorkflow `concurrencyPolicy`
+//! other than Allow, history limits. Keys with no effect on the control-plane model (command,
+//! args, env, volumes, labels, annotations, security contexts, service accounts, artifact
+//! repositories, metrics) are ignored silently; any other key is reported as not understood.
+//! Run times are not in manifests: `[import.durations]` (by template, `WorkflowTemplate/template`,
+//! task name or call path) or `default_duration` (estimate 30s, warned).
+//!
+//! Hostile input is refused in bounded time and memory: files above [`MAX_FILE_BYTES`]
+//! (10 MiB), nesting deeper than [`MAX_DEPTH`] (64), more than [`MAX_NODES`] (1,000,000) YAML
+//! nodes after alias expansion (a lexical pre-scan bounds what libyaml sees before it builds its
+//! event list), flattened workflows above [`MAX_TASKS`] (10,000) tasks or [`MAX_EDGES`]
+//! (1,000,000) dependencies, template calls nested deeper than [`MAX_CALL_DEPTH`] (64) or more
+//! than [`MAX_EXPANSIONS`] (100,000) template expansions.
+//! At most [`MAX_WARNINGS`] warnings are kept per workflow.
+
+mod argo;
+mod cron;
+mod emit;
+mod expr;
+mod locate;
+mod wfformat;
+mod yaml;
+
+pub use argo::{
+    ARGOEXEC_IMAGE, MAX_CALL_DEPTH, MAX_EDGES, MAX_EXPANSIONS, MAX_TASKS, MAX_WARNINGS, MAX_WIDTH,
+};
+pub use emit::to_toml;
+pub use wfformat::{WFFORMAT_SCHEMA_VERSION, wfformat_export, wfformat_export_workflow};
+pub use yaml::{MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, MAX_TOTAL_BYTES};
+
+use crate::dist::DurationDist;
+use crate::scenario::diag::Diagnostic;
+use crate::scenario::schema::{ScenarioFile, SubmissionCfg, SubmitVia, WorkflowCfg};
+use crate::units::{Bytes, Dur};
+use serde::{Deserialize, Serialize};
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// Whether WorkflowTemplates with an entrypoint become workflows of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum TemplateMode {
+    /// Submit them (`--from`) when the inputs hold no Workflow or CronWorkflow.
+    #[default]
+    Auto,
+    /// Always submit them.
+    Submit,
+    /// Never: they only resolve references.
+    Library,
+}
+
+/// What the manifests do not say: the `[import]` table of a scenario.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportHints {
+    /// Run time of a pod when `durations` has no entry for it (*estimate*).
+    #[serde(default = "default_duration")]
+    pub default_duration: DurationDist,
+    /// Run times by call path (`outer.inner`), task name, `WorkflowTemplate/template` or
+    /// template name (first match wins, in that order).
+    #[serde(default)]
+    pub durations: BTreeMap<String, DurationDist>,
+    /// Loop widths of `withParam` (or unresolvable `withSequence`) by call path or task name.
+    #[serde(default)]
+    pub widths: BTreeMap<String, u32>,
+    /// Probability that a task's `when` holds, by call path or task name (kept when ≥ 0.5).
+    #[serde(default)]
+    pub when: BTreeMap<String, f64>,
+    /// Calls of the same template a recursion is unrolled to.
+    #[serde(default = "default_recursion")]
+    pub recursion_depth: u32,
+    /// Semaphore limits by ConfigMap key (else a given ConfigMap, else 1).
+    #[serde(default)]
+    pub semaphores: BTreeMap<String, u32>,
+    /// Bytes one output parameter adds to the Workflow object (*estimate*).
+    #[serde(default = "default_param_bytes")]
+    pub output_parameter_bytes: Bytes,
+    /// Bytes per input/output artifact moved through `[storage]` (0: artifacts not simulated).
+    #[serde(default)]
+    pub artifact_bytes: Bytes,
+    /// Files read only to resolve `templateRef` / `workflowTemplateRef` (and ConfigMaps).
+    #[serde(default)]
+    pub library: Vec<PathBuf>,
+    /// Whether WorkflowTemplates become workflows (`auto`, `submit`, `library`).
+    #[serde(default)]
+    pub workflow_templates: TemplateMode,
+    /// Time a CronWorkflow's submissions cover: `count = cron_window / interval`.
+    #[serde(default = "default_cron_window")]
+    pub cron_window: Dur,
+    /// Add one submission (`via`) for each imported workflow that is not a CronWorkflow.
+    #[serde(default = "default_true")]
+    pub submit: bool,
+    /// Path of those submissions.
+    #[serde(default)]
+    pub via: SubmitVia,
+}
+
+fn default_duration() -> DurationDist {
+    DurationDist::Constant(Dur(30_000_000))
+}
+fn default_recursion() -> u32 {
+    3
+}
+fn default_param_bytes() -> Bytes {
+    Bytes(128)
+}
+fn default_cron_window() -> Dur {
+    Dur(24 * 3_600_000_000)
+}
+fn default_true() -> bool {
+    true
+}
+
+impl Default for ImportHints {
+    fn default() -> Self {
+        ImportHints {
+            default_duration: default_duration(),
+            durations: BTreeMap::new(),
+            widths: BTreeMap::new(),
+            when: BTreeMap::new(),
+            recursion_depth: default_recursion(),
+            semaphores: BTreeMap::new(),
+            output_parameter_bytes: default_param_bytes(),
+            artifact_bytes: Bytes(0),
+            library: Vec::new(),
+            workflow_templates: TemplateMode::Auto,
+            cron_window: default_cron_window(),
+            submit: true,
+            via: SubmitVia::ArgoCli,
+        }
+    }
+}
+
+/// One input: a name for diagnostics and its text.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// File name as shown in diagnostics.
+    pub name: String,
+    /// Contents.
+    pub text: String,
+}
+
+/// An imported workload.
+#[derive(Debug, Clone, Default)]
+pub struct Imported {
+    /// Workflows, in input order (names made unique).
+    pub workflows: Vec<WorkflowCfg>,
+    /// Where each workflow came from (`file:line: Kind name`), parallel to `workflows`.
+    pub origins: Vec<String>,
+    /// CronWorkflow schedules (`via = "cron"`) and, with `submit`, one stream per other workflow.
+    pub submissions: Vec<SubmissionCfg>,
+    /// Semaphores the workflows use, with their limits (for `[controller.semaphores]`).
+    pub semaphores: BTreeMap<String, u32>,
+    /// What was approximated or not understood, with file and line.
+    pub warnings: Vec<Diagnostic>,
+    /// Documents not imported, and why (the unsupported feature is named).
+    pub refused: Vec<Diagnostic>,
+}
+
+fn io_diag(path: &Path, message: String) -> Box<Diagnostic> {
+    Box::new(Diagnostic {
+        file: path.display().to_string(),
+        line: None,
+        column: None,
+        key: None,
+        message,
+        help: None,
+    })
+}
+
+/// Read one input file, refusing it before reading when it is above the size limit.
+pub fn read_source(path: &Path) -> Result<Source, Box<Diagnostic>> {
+    let meta = std::fs::metadata(path).map_err(|e| io_diag(path, format!("cannot read: {e}")))?;
+    if meta.len() > yaml::MAX_FILE_BYTES as u64 {
+        return Err(io_diag(
+            path,
+            format!(
+                "input is {} bytes, above the {} byte limit of the importer",
+                meta.len(),
+                yaml::MAX_FILE_BYTES
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| io_diag(path, format!("cannot read: {e}")))?;
+    let text =
+        String::from_utf8(bytes).map_err(|e| io_diag(path, format!("not UTF-8 text: {e}")))?;
+    Ok(Source {
+        name: path.display().to_string(),
+        text,
+    })
+}
+
+/// Import Argo manifests and WfFormat traces from files; `hints.library` files (paths as
+/// given, resolved by the caller) only resolve references. `Err` when a file cannot be read or
+/// parsed, is refused as hostile, or nothing at all could be imported.
+pub fn import_manifests(
+    paths: &[PathBuf],
+    hints: &ImportHints,
+) -> Result<Imported, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut read = |ps: &[PathBuf]| -> Vec<Source> {
+        ps.iter()
+            .filter_map(|p| read_source(p).map_err(|e| errors.push(*e)).ok())
+            .collect()
+    };
+    let inputs = read(paths);
+    let library = read(&hints.library);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    import_sources(&inputs, &library, hints)
+}
+
+/// Import from text; see [`import_manifests`].
+pub fn import_sources(
+    inputs: &[Source],
+    library: &[Source],
+    hints: &ImportHints,
+) -> Result<Imported, Vec<Diagnostic>> {
+    let total: usize = inputs.iter().chain(library).map(|s| s.text.len()).sum();
+    if total > yaml::MAX_TOTAL_BYTES {
+        return Err(vec![Diagnostic {
+            file: inputs.first().map_or_else(String::new, |s| s.name.clone()),
+            line: None,
+            column: None,
+            key: None,
+            message: format!(
+                "inputs total {total} bytes, above the importer's {} byte limit",
+                yaml::MAX_TOTAL_BYTES
+            ),
+            help: None,
+        }]);
+    }
+    let budget = Cell::new(yaml::MAX_NODES);
+    let mut docs = Vec::new();
+    let mut errors = Vec::new();
+    let names: Vec<String> = inputs
+        .iter()
+        .chain(library)
+        .map(|s| s.name.clone())
+        .collect();
+    for (i, s) in inputs.iter().chain(library).enumerate() {
+        match yaml::load_documents(i, &s.name, &s.text, &budget) {
+            Ok(d) => docs.extend(d),
+            Err(e) => errors.push(*e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let (corpus, mut warnings) = argo::Corpus::new(docs, names);
+    let n_inputs = inputs.len();
+    let mut out = Imported::default();
+    let submit_templates = match hints.workflow_templates {
+        TemplateMode::Submit => true,
+        TemplateMode::Library => false,
+        TemplateMode::Auto => !corpus.docs.iter().any(|d| {
+            d.source < n_inputs && matches!(argo::kind_of(&d.value), "Workflow" | "CronWorkflow")
+        }),
+    };
+    let mut used_names: BTreeSet<String> = BTreeSet::new();
+    for di in 0..corpus.docs.len() {
+        let d = &corpus.docs[di];
+        if d.source >= n_inputs {
+            continue;
+        }
+        let root = corpus.root(di);
+        let kind = argo::kind_of(&d.value).to_string();
+        let converted = if wfformat::is_instance(&d.value) {
+            Some(
+                wfformat::import_instance(&corpus, hints, di).map(|(cfg, w)| {
+                    let name = cfg["name"].as_str().unwrap_or("").to_string();
+                    argo::WorkflowOut {
+                        cfg,
+                        warnings: w,
+                        semaphores: BTreeMap::new(),
+                        origin: format!(
+                            "{}:{}: WfFormat {name}",
+                            corpus.names[d.source], d.first_line
+                        ),
+                    }
+                }),
+            )
+        } else {
+            match kind.as_str() {
+                "Workflow" => Some(argo::convert(&corpus, hints, di, &["spec"], None)),
+                "CronWorkflow" => Some(argo::convert(
+                    &corpus,
+                    hints,
+                    di,
+                    &["spec", "workflowSpec"],
+                    None,
+                )),
+                "WorkflowTemplate" | "ClusterWorkflowTemplate" => {
+                    let has_entry = d
+                        .value
+                        .get("spec")
+                        .and_then(|s| s.get("entrypoint"))
+                        .is_some();
+                    match (submit_templates, has_entry, argo::meta_name(&d.value)) {
+                        (true, true, Some(n)) => {
+                            Some(argo::convert(&corpus, hints, di, &["spec"], Some(n)))
+                        }
+                        (false, true, Some(n)) => {
+                            warnings.push(corpus.diag(
+                                &root,
+                                format!(
+                                    "{kind} {n:?} only resolves references, as the inputs hold Workflows (set [import] workflow_templates = \"submit\" to submit it too)"
+                                ),
+                                None,
+                            ));
+                            None
+                        }
+                        _ => None,
+                    }
+                }
+                "ConfigMap" => None,
+                "WorkflowEventBinding" => {
+                    out.refused.push(corpus.diag(&root, "WorkflowEventBinding (a workflow started by an API event) is not simulated: submit its WorkflowTemplate with via = \"argo-events\"".into(), None));
+                    None
+                }
+                "" => {
+                    out.refused.push(corpus.diag(
+                        &root,
+                        "not a Kubernetes object (no `kind`) nor a WfFormat instance".into(),
+                        None,
+                    ));
+                    None
+                }
+                other => {
+                    out.refused.push(corpus.diag(&root, format!("kind {other} is not an Argo workflow kind (Workflow, CronWorkflow, WorkflowTemplate, ClusterWorkflowTemplate)"), None));
+                    None
+                }
+            }
+        };
+        let Some(converted) = converted else { continue };
+        let w = match converted {
+            Ok(w) => w,
+            Err(e) => {
+                out.refused.push(*e);
+                continue;
+            }
+        };
+        let mut cfg: WorkflowCfg = match serde_json::from_value(w.cfg) {
+            Ok(c) => c,
+            Err(e) => {
+                out.refused.push(corpus.diag(
+                    &root,
+                    format!(
+                        "internal: the imported workflow does not fit the scenario schema: {e}"
+                    ),
+                    None,
+                ));
+                continue;
+            }
+        };
+        let base = cfg.name.clone();
+        let mut n = 2;
+        while used_names.contains(&cfg.name) {
+            cfg.name = format!("{base}-{n}");
+            n += 1;
+        }
+        used_names.insert(cfg.name.clone());
+        warnings.extend(w.warnings);
+        for (k, v) in w.semaphores {
+            out.semaphores.entry(k).or_insert(v);
+        }
+        let subs = if kind == "CronWorkflow" {
+            let (subs, ws) = argo::cron_submissions(&corpus, hints, di, &cfg.name);
+            warnings.extend(ws);
+            subs
+        } else if hints.submit {
+            vec![serde_json::json!({"workflow": cfg.name, "via": hints.via})]
+        } else {
+            Vec::new()
+        };
+        for s in subs {
+            if let Ok(s) = serde_json::from_value::<SubmissionCfg>(s) {
+                out.submissions.push(s);
+            }
+        }
+        out.origins.push(w.origin);
+        out.workflows.push(cfg);
+    }
+    out.warnings = warnings;
+    if out.workflows.is_empty() {
+        let mut errs = std::mem::take(&mut out.refused);
+        if errs.is_empty() {
+            errs.push(Diagnostic {
+                file: inputs.first().map_or_else(String::new, |s| s.name.clone()),
+                line: None,
+                column: None,
+                key: None,
+                message: "nothing to import: no Workflow, CronWorkflow, submittable WorkflowTemplate or WfFormat instance".into(),
+                help: None,
+            });
+        }
+        return Err(errs);
+    }
+    Ok(out)
+}
+
+/// Add an import to a parsed scenario file: workflows the file defines itself are kept (the
+/// imported one of the same name is skipped, with a warning), submissions are added for
+/// imported workflows the file does not submit itself, and semaphore limits for keys
+/// `[controller.semaphores]` lacks. Returns the warnings.
+pub fn apply_to_scenario(imported: &Imported, file: &mut ScenarioFile) -> Vec<Diagnostic> {
+    let mut warnings = Vec::new();
+    let own: BTreeSet<String> = file.workflows.iter().map(|w| w.name.clone()).collect();
+    let submitted: BTreeSet<String> = file
+        .submissions
+        .iter()
+        .map(|s| s.workflow.clone())
+        .collect();
+    for (i, w) in imported.workflows.iter().enumerate() {
+        if own.contains(&w.name) {
+            warnings.push(Diagnostic {
+                file: imported.origins.get(i).cloned().unwrap_or_default(),
+                line: None,
+                column: None,
+                key: None,
+                message: format!(
+                    "the scenario defines workflow {:?} itself: the imported one is not used",
+                    w.name
+                ),
+                help: None,
+            });
+            continue;
+        }
+        file.workflows.push(w.clone());
+    }
+    for s in &imported.submissions {
+        if !submitted.contains(&s.workflow) && !own.contains(&s.workflow) {
+            file.submissions.push(s.clone());
+        }
+    }
+    for (k, v) in &imported.semaphores {
+        file.controller.semaphores.entry(k.clone()).or_insert(*v);
+    }
+    warnings
+}
+
+/// The `manifests = [...]` key of a scenario: import `manifests` (and `hints.library`),
+/// paths relative to `base_dir`, and add the result to `file` ([`apply_to_scenario`]).
+/// Returns the import's warnings; `Err` lists why nothing could be imported.
+pub fn import_into(
+    file: &mut ScenarioFile,
+    manifests: &[PathBuf],
+    hints: &ImportHints,
+    base_dir: &Path,
+) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
+    let resolve = |p: &PathBuf| {
+        if p.is_absolute() {
+            p.clone()
+        } else {
+            base_dir.join(p)
+        }
+    };
+    let paths: Vec<PathBuf> = manifests.iter().map(resolve).collect();
+    let mut h = hints.clone();
+    h.library = hints.library.iter().map(resolve).collect();
+    let imported = import_manifests(&paths, &h)?;
+    let mut warnings = imported.warnings.clone();
+    warnings.extend(imported.refused.iter().cloned());
+    warnings.extend(apply_to_scenario(&imported, file));
+    Ok(warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hints_deserialize_from_toml() {
+        let h: ImportHints = toml::from_str(
+            "default_duration = \"1m\"\nrecursion_depth = 2\n[durations]\necho = { distribution = \"uniform\", min = \"1s\", max = \"3s\" }\n[widths]\nmap = 12\n[when]\n\"tails\" = 0.25\n",
+        )
+        .unwrap();
+        assert_eq!(h.recursion_depth, 2);
+        assert_eq!(h.widths["map"], 12);
+        assert_eq!(h.when["tails"], 0.25);
+        assert!(toml::from_str::<ImportHints>("nope = 1").is_err());
+        let d = ImportHints::default();
+        assert_eq!(d.recursion_depth, 3);
+        let back: ImportHints = toml::from_str(&toml::to_string(&d).unwrap()).unwrap();
+        assert_eq!(back.cron_window, d.cron_window);
+    }
+}
