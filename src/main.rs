@@ -58,6 +58,19 @@ enum Command {
     },
     /// Print the embedded default scenario (a starting point for your own).
     Example,
+    /// Import Argo manifests (Workflow, WorkflowTemplate, ClusterWorkflowTemplate,
+    /// CronWorkflow) or WfFormat traces and print the workload as scenario TOML.
+    Import {
+        /// Manifest or trace files to import.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Files read only to resolve templateRefs (WorkflowTemplates, ConfigMaps).
+        #[arg(long)]
+        library: Vec<PathBuf>,
+        /// A TOML file with `[import]`-style hints (durations, widths, when, ...).
+        #[arg(long)]
+        hints: Option<PathBuf>,
+    },
     /// Run a parameter grid (the scenario's [grid] table and --axis) with replications, and
     /// write runs.csv, points.csv, summary.md, plots and manifest.json into a results folder.
     Grid {
@@ -296,6 +309,46 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 pods
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            files,
+            library,
+            hints,
+        } => {
+            let mut h: argosim::import::ImportHints = match &hints {
+                Some(p) => {
+                    let text = std::fs::read_to_string(p)
+                        .with_context(|| format!("reading {}", p.display()))?;
+                    toml::from_str(&text).map_err(|e| {
+                        anyhow::anyhow!(
+                            "{}",
+                            argosim::scenario::diag::from_toml_error(
+                                &p.display().to_string(),
+                                &text,
+                                &e
+                            )
+                        )
+                    })?
+                }
+                None => Default::default(),
+            };
+            h.library.extend(library);
+            match argosim::import::import_manifests(&files, &h) {
+                Ok(imp) => {
+                    for d in &imp.warnings {
+                        eprintln!("warning: {d}");
+                    }
+                    for d in &imp.refused {
+                        eprintln!("refused: {d}");
+                    }
+                    print!("{}", argosim::import::to_toml(&imp));
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(diags) => {
+                    let msg: Vec<String> = diags.iter().map(|d| d.to_string()).collect();
+                    bail!("{}", msg.join("\n"))
+                }
+            }
         }
         Command::Example => {
             print!("{}", scenario::DEFAULT_SCENARIO);

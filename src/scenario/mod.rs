@@ -79,9 +79,23 @@ pub fn load(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
 
 /// Parse and validate scenario text; `file` names it in diagnostics.
 pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
-    let raw: schema::ScenarioFile = toml::from_str(text)
+    let mut raw: schema::ScenarioFile = toml::from_str(text)
         .map_err(|e| ScenarioError::Invalid(vec![diag::from_toml_error(file, text, &e)]))?;
-    Scenario::from_file(file, text, raw)
+    // Imported manifests are merged into the raw file (and removed from it, so a re-serialised
+    // scenario carries the workflows inline and never imports twice).
+    let mut import_warnings = Vec::new();
+    if !raw.manifests.is_empty() {
+        let base = std::path::Path::new(file)
+            .parent()
+            .unwrap_or(std::path::Path::new(""));
+        let hints = raw.import.take().unwrap_or_default();
+        let manifests = std::mem::take(&mut raw.manifests);
+        import_warnings = crate::import::import_into(&mut raw, &manifests, &hints, base)
+            .map_err(ScenarioError::Invalid)?;
+    }
+    let mut sc = Scenario::from_file(file, text, raw)?;
+    sc.warnings.splice(0..0, import_warnings);
+    Ok(sc)
 }
 
 /// The embedded default scenario, validated.

@@ -56,6 +56,12 @@ pub struct ScenarioFile {
     /// Registry pull limits.
     #[serde(default)]
     pub registries: Vec<RegistryCfg>,
+    /// Argo manifests / WfFormat traces to import, relative to the scenario file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub manifests: Vec<std::path::PathBuf>,
+    /// `[import]`: what the manifests do not say (durations, withParam widths, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import: Option<crate::import::ImportHints>,
     /// `[grid]`: parameter-sweep axes, validated by the experiment layer (`crate::experiment`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grid: Option<toml::Table>,
