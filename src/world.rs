@@ -1489,6 +1489,8 @@ impl<'s> World<'s> {
                     self.wfs[wf].started_at = None;
                     self.wfs[wf].virtual_nodes -= 1;
                     self.running_wfs -= 1;
+                    let ns = self.sc.workflows[self.wfs[wf].spec].namespace;
+                    self.running_by_ns[ns] -= 1;
                     return self.finish_reconcile(worker);
                 }
                 if rec.gets_left > 0 {

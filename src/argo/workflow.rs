@@ -190,11 +190,15 @@ impl WorkflowRun {
 
     /// Nothing runs and nothing more can start: the outcome is decided.
     pub fn is_complete(&self, spec: &WorkflowSpec) -> bool {
-        if self.active_pods() > 0 || !self.retry_queue.is_empty() {
+        if self.active_pods() > 0 {
             return false;
         }
+        // failFast: once a task has failed for good nothing new starts, pending retries included.
         if self.stop_new {
             return true;
+        }
+        if !self.retry_queue.is_empty() {
+            return false;
         }
         self.tasks
             .iter()
