@@ -2109,13 +2109,7 @@ impl<'s> World<'s> {
         self.set_pending_reason(pod, R_CONTAINER_CREATING);
         let sandbox_done = now.plus(SimTime(kl.sandbox_start.0));
         self.pods[pod].pull_requested_at = sandbox_done;
-        self.q.schedule_at(
-            sandbox_done,
-            Event::Kubelet {
-                pod,
-                stage: KubeletStage::PullCheck,
-            },
-        );
+        self.kubelet_at(sandbox_done, pod, KubeletStage::PullCheck);
     }
 
     /// kubelet `EnsureImageExists` with `IfNotPresent`: a present image needs no pull; a pull
@@ -2137,13 +2131,7 @@ impl<'s> World<'s> {
         }
         if kl.image_streaming {
             let t = now.plus(self.image_streaming_time);
-            self.q.schedule_at(
-                t,
-                Event::Kubelet {
-                    pod,
-                    stage: KubeletStage::InitStart,
-                },
-            );
+            self.kubelet_at(t, pod, KubeletStage::InitStart);
             self.pull_wait
                 .push(t.since(self.pods[pod].pull_requested_at).as_secs_f64());
             return;
@@ -2159,13 +2147,7 @@ impl<'s> World<'s> {
             // A pull of this image is in flight on the node.
             if kl.serialize_image_pulls {
                 self.pods[pod].pull_dispatch_pending = true;
-                self.q.schedule_at(
-                    t,
-                    Event::Kubelet {
-                        pod,
-                        stage: KubeletStage::PullCheck,
-                    },
-                );
+                self.kubelet_at(t, pod, KubeletStage::PullCheck);
                 return;
             }
             if !self.nodes.nodes[node].pull_bucket.try_accept(now) {
@@ -2173,13 +2155,7 @@ impl<'s> World<'s> {
             }
             self.pull_wait
                 .push(t.since(self.pods[pod].pull_requested_at).as_secs_f64());
-            self.q.schedule_at(
-                t,
-                Event::Kubelet {
-                    pod,
-                    stage: KubeletStage::InitStart,
-                },
-            );
+            self.kubelet_at(t, pod, KubeletStage::InitStart);
             return;
         }
         if !self.nodes.nodes[node].pull_bucket.try_accept(now) {
@@ -2205,13 +2181,17 @@ impl<'s> World<'s> {
         self.image_pulls += 1;
         self.pull_wait
             .push(done.since(self.pods[pod].pull_requested_at).as_secs_f64());
-        self.q.schedule_at(
-            done,
-            Event::Kubelet {
-                pod,
-                stage: KubeletStage::InitStart,
-            },
-        );
+        self.kubelet_at(done, pod, KubeletStage::InitStart);
+    }
+
+    /// Schedule kubelet stage `stage` of `pod` at `at`.
+    fn kubelet_at(&mut self, at: SimTime, pod: usize, stage: KubeletStage) {
+        self.q.schedule_at(at, Event::Kubelet { pod, stage });
+    }
+
+    /// Schedule kubelet stage `stage` of `pod` after `delay`.
+    fn kubelet_in(&mut self, delay: SimTime, pod: usize, stage: KubeletStage) {
+        self.q.schedule_in(delay, Event::Kubelet { pod, stage });
     }
 
     fn image_ready(&mut self, pod: usize) {
@@ -2230,13 +2210,7 @@ impl<'s> World<'s> {
         let exp = (p.pull_failures - 1).min(20);
         let backoff = (self.image_backoff.0 << exp).min(self.image_backoff_max.0);
         self.set_pending_reason(pod, R_IMAGE_PULL_BACKOFF);
-        self.q.schedule_at(
-            now.plus(SimTime(backoff)),
-            Event::Kubelet {
-                pod,
-                stage: KubeletStage::PullCheck,
-            },
-        );
+        self.kubelet_at(now.plus(SimTime(backoff)), pod, KubeletStage::PullCheck);
     }
 
     /// Move `bytes` through `[storage]`, then continue the pod at `next` after `then`.
@@ -2305,13 +2279,7 @@ impl<'s> World<'s> {
                 if read > 0 {
                     self.transfer(pod, read, KubeletStage::MainStart, init);
                 } else {
-                    self.q.schedule_in(
-                        init,
-                        Event::Kubelet {
-                            pod,
-                            stage: KubeletStage::MainStart,
-                        },
-                    );
+                    self.kubelet_in(init, pod, KubeletStage::MainStart);
                 }
             }
             KubeletStage::MainStart => {
@@ -2326,13 +2294,7 @@ impl<'s> World<'s> {
                 self.running_pods += 1;
                 self.startup.push(now.since(p.created_at).as_secs_f64());
                 let run = p.run_time;
-                self.q.schedule_in(
-                    run,
-                    Event::Kubelet {
-                        pod,
-                        stage: KubeletStage::MainExit,
-                    },
-                );
+                self.kubelet_in(run, pod, KubeletStage::MainExit);
                 let tick = SimTime(self.sc.file.controller.progress_patch_tick.0);
                 if tick < run {
                     self.q.schedule_in(tick, Event::ProgressTick { pod });
@@ -2376,13 +2338,7 @@ impl<'s> World<'s> {
                 if write > 0 {
                     self.transfer(pod, write, KubeletStage::Exit, wait);
                 } else {
-                    self.q.schedule_in(
-                        wait,
-                        Event::Kubelet {
-                            pod,
-                            stage: KubeletStage::Exit,
-                        },
-                    );
+                    self.kubelet_in(wait, pod, KubeletStage::Exit);
                 }
             }
             KubeletStage::Exit => {
