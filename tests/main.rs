@@ -6,5 +6,6 @@ mod common;
 mod bad_input;
 mod cli;
 mod determinism;
+mod golden;
 mod models;
 mod props;

@@ -25,12 +25,38 @@ pub fn invalid(toml: &str) -> ScenarioError {
 
 /// One run of `toml` with `seed`.
 pub fn run(toml: &str, seed: u64) -> RunReport {
-    argosim::simulate(&scenario(toml), seed)
+    let r = argosim::simulate(&scenario(toml), seed);
+    dump(toml, seed, 0, || {
+        serde_json::to_string(&r).expect("serialises")
+    });
+    r
 }
 
 /// `replications` runs of `toml` under master `seed` on the current rayon pool.
 pub fn report(toml: &str, seed: u64, replications: u32) -> Report {
-    argosim::run_replications(&scenario(toml), seed, replications)
+    let r = argosim::run_replications(&scenario(toml), seed, replications);
+    dump(toml, seed, replications, || argosim::output::json(&r));
+    r
+}
+
+/// With `ARGOSIM_DUMP_DIR` set, write each test scenario's report there, named by a digest of
+/// the scenario text, the seed and the replications: a pure restructuring can then be checked
+/// to leave every test scenario's output byte-identical (diff two dumps).
+fn dump(toml: &str, seed: u64, replications: u32, json: impl FnOnce() -> String) {
+    let Some(dir) = std::env::var_os("ARGOSIM_DUMP_DIR") else {
+        return;
+    };
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in toml.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let dir = std::path::PathBuf::from(dir);
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(
+        dir.join(format!("{h:016x}-{seed}-{replications}.json")),
+        json(),
+    );
 }
 
 /// The `argosim` binary built by cargo for this test run.
