@@ -1,0 +1,417 @@
+//! The API path, one component: every client's client-go token bucket, the requests in
+//! flight, the kube-apiserver's admission (APF levels or max-in-flight, 413, etcd limits) and
+//! client-go's Retry-After retries, plus what it measures (requests by client/verb/resource and
+//! status code, latencies, throttle waits with client-go's log line).
+//!
+//! Other components call [`Api::issue`] with an [`Origin`] naming who waits for the answer;
+//! when a request completes the API returns that origin and a [`Status`], and the world routes
+//! it. Left out: the apiserver's own CPU and etcd latency (service time is a constant per verb,
+//! see `kube::apiserver`), watch delivery (informers are instantaneous).
+
+use super::Event;
+use crate::engine::{EventQueue, SimTime};
+use crate::kube::apiserver::{Admission, ApiServer, ETCD_TOO_LARGE, Level, Verb};
+use crate::kube::ratelimit::TokenBucket;
+use crate::metrics::{ApiReport, ApiRow, Stats, ThrottleReport};
+use crate::scenario::defaults as d;
+use crate::scenario::schema::ApiServerCfg;
+use indexmap::IndexMap;
+use std::collections::BTreeMap;
+
+/// Events of the API path.
+#[derive(Debug, Clone, Copy)]
+pub enum ApiEvent {
+    /// A request leaves its client's bucket and reaches the apiserver.
+    Arrive {
+        /// Request id.
+        call: usize,
+    },
+    /// A request's service time is over.
+    Done {
+        /// Request id.
+        call: usize,
+    },
+    /// A 429'd request's Retry-After elapsed: it goes through its bucket again.
+    Retry {
+        /// Request id.
+        call: usize,
+    },
+    /// A request queued by API Priority and Fairness reached the queue-wait limit.
+    ApfTimeout {
+        /// Request id.
+        call: usize,
+    },
+}
+
+impl From<ApiEvent> for Event {
+    fn from(e: ApiEvent) -> Event {
+        Event::Api(e)
+    }
+}
+
+/// Who is waiting for an API response (the world routes the completion to it).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Origin {
+    /// A submitter's validation GET or Workflow CREATE.
+    Submit {
+        wf: usize,
+        stream: usize,
+        slot: usize,
+    },
+    /// A controller worker's request (validation GET, pod CREATE, workflow PUT).
+    Worker { worker: usize, epoch: u32 },
+    /// The new leader's informer LIST.
+    Relist { epoch: u32 },
+    /// A pod_cleanup_queue PATCH/DELETE.
+    Cleanup { pod: usize },
+    /// The scheduler's binding.
+    Bind { pod: usize, node: usize },
+    /// A kubelet pod status PATCH.
+    KubeletStatus { pod: usize },
+    /// An argoexec TaskResult write.
+    TaskResult { pod: usize, finalize: bool },
+    /// The TTL controller's workflow DELETE.
+    WorkflowDeleted { wf: usize },
+    /// Nobody waits (events, postponed-phase writes).
+    FireAndForget,
+}
+
+/// How a request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Status {
+    Ok,
+    TooMany,
+    TooLarge,
+    EtcdTooLarge,
+}
+
+#[derive(Debug, Clone)]
+struct ApiCall {
+    client: usize,
+    verb: Verb,
+    resource: &'static str,
+    bytes: u64,
+    origin: Origin,
+    attempts: u32,
+    first: SimTime,
+}
+
+#[derive(Debug, Clone)]
+struct Client {
+    name: &'static str,
+    level: Level,
+    bucket: TokenBucket,
+}
+
+#[derive(Debug, Default, Clone)]
+struct ThrottleAcc {
+    qps: f64,
+    burst: u32,
+    requests: u64,
+    throttled: u64,
+    logged: u64,
+    total: f64,
+    max: f64,
+    worst: String,
+}
+
+#[derive(Debug, Default, Clone)]
+struct ApiAcc {
+    count: u64,
+    errors: u64,
+    by_status: BTreeMap<u16, u64>,
+    latencies: Vec<f64>,
+}
+
+/// Clients, requests in flight, the apiserver, and the API metrics.
+pub(super) struct Api {
+    clients: Vec<Client>,
+    calls: Vec<Option<ApiCall>>,
+    free_calls: Vec<usize>,
+    server: ApiServer,
+    throttle: IndexMap<&'static str, ThrottleAcc>,
+    acc: BTreeMap<(&'static str, Verb, &'static str), ApiAcc>,
+    status_429: u64,
+    apf_timeouts: u64,
+    status_413: u64,
+    etcd_too_large: u64,
+}
+
+impl Api {
+    /// An apiserver with no clients yet.
+    pub(super) fn new(cfg: ApiServerCfg) -> Self {
+        Api {
+            clients: Vec::new(),
+            calls: Vec::new(),
+            free_calls: Vec::new(),
+            server: ApiServer::new(cfg),
+            throttle: IndexMap::new(),
+            acc: BTreeMap::new(),
+            status_429: 0,
+            apf_timeouts: 0,
+            status_413: 0,
+            etcd_too_large: 0,
+        }
+    }
+
+    /// Register a client with its own bucket; returns its id. Clients of one name share a
+    /// throttle row (the first one's qps/burst are reported).
+    pub(super) fn add_client(&mut self, name: &'static str, qps: f64, burst: u32) -> usize {
+        // API Priority and Fairness flow schemas (k8s-facts §1.2): service accounts land in
+        // workload-low, the scheduler in workload-high, kubelets (system:nodes) in system,
+        // human users (argo CLI, kubectl) in global-default.
+        let level = match name {
+            "kube-scheduler" => Level::WorkloadHigh,
+            "kubelet" => Level::System,
+            "argo-cli" | "kubectl" => Level::GlobalDefault,
+            _ => Level::WorkloadLow,
+        };
+        self.clients.push(Client {
+            name,
+            level,
+            bucket: TokenBucket::new(qps, burst),
+        });
+        self.throttle.entry(name).or_insert(ThrottleAcc {
+            qps,
+            burst,
+            ..Default::default()
+        });
+        self.clients.len() - 1
+    }
+
+    /// A new process (or new clientset) starts with a full bucket.
+    pub(super) fn reset_bucket(&mut self, client: usize, now: SimTime) {
+        self.clients[client].bucket.reset(now);
+    }
+
+    /// Send a request from `client`; `origin` gets the completion.
+    pub(super) fn issue(
+        &mut self,
+        q: &mut EventQueue<Event>,
+        client: usize,
+        verb: Verb,
+        resource: &'static str,
+        bytes: u64,
+        origin: Origin,
+    ) {
+        let call = ApiCall {
+            client,
+            verb,
+            resource,
+            bytes,
+            origin,
+            attempts: 0,
+            first: q.now(),
+        };
+        let id = match self.free_calls.pop() {
+            Some(i) => {
+                self.calls[i] = Some(call);
+                i
+            }
+            None => {
+                self.calls.push(Some(call));
+                self.calls.len() - 1
+            }
+        };
+        self.send(q, id);
+    }
+
+    /// Pass the client's bucket (client-go `Wait`), then arrive at the apiserver.
+    pub(super) fn send(&mut self, q: &mut EventQueue<Event>, id: usize) {
+        let now = q.now();
+        let Some(call) = self.calls[id].as_ref() else {
+            return;
+        };
+        let (client, verb, resource) = (call.client, call.verb, call.resource);
+        let cl = &mut self.clients[client];
+        let wait = cl.bucket.reserve(now);
+        let acc = self.throttle.get_mut(cl.name).expect("client registered");
+        acc.requests += 1;
+        if wait > SimTime::ZERO {
+            acc.throttled += 1;
+            let w = wait.as_secs_f64();
+            acc.total += w;
+            if wait.0 > d::EXTRA_LONG_THROTTLE_LATENCY_US {
+                acc.logged += 1;
+            }
+            if w > acc.max {
+                acc.max = w;
+                acc.worst = format!(
+                    "Waited for {:.2}s due to client-side throttling, not priority and fairness, request: {}:{}",
+                    w,
+                    verb.as_str().to_uppercase(),
+                    resource
+                );
+            }
+        }
+        q.schedule_in(wait, Event::Api(ApiEvent::Arrive { call: id }));
+    }
+
+    /// The request reaches the apiserver; returns a completion if it is refused at once.
+    pub(super) fn on_arrive(
+        &mut self,
+        q: &mut EventQueue<Event>,
+        id: usize,
+    ) -> Option<(Origin, Status)> {
+        let call = self.calls[id].as_ref()?;
+        let level = self.clients[call.client].level;
+        match self.server.admit(id, call.verb, call.bytes, level) {
+            Admission::Accepted(service) => {
+                q.schedule_in(service, Event::Api(ApiEvent::Done { call: id }));
+                None
+            }
+            Admission::Queued => {
+                let limit = self.server.queue_wait_limit();
+                q.schedule_in(limit, Event::Api(ApiEvent::ApfTimeout { call: id }));
+                None
+            }
+            Admission::EntityTooLarge => {
+                self.status_413 += 1;
+                self.complete(q.now(), id, Status::TooLarge)
+            }
+            Admission::TooManyRequests => self.on_429(q, id),
+        }
+    }
+
+    /// 429: client-go sleeps `Retry-After` and retries through its bucket, up to 10 times.
+    fn on_429(&mut self, q: &mut EventQueue<Event>, id: usize) -> Option<(Origin, Status)> {
+        self.status_429 += 1;
+        let call = self.calls[id].as_mut()?;
+        call.attempts += 1;
+        if call.attempts > d::CLIENT_GO_MAX_RETRIES {
+            self.complete(q.now(), id, Status::TooMany)
+        } else {
+            let retry = self.server.retry_after();
+            q.schedule_in(retry, Event::Api(ApiEvent::Retry { call: id }));
+            None
+        }
+    }
+
+    /// An APF-queued request waited too long: 429.
+    pub(super) fn on_apf_timeout(
+        &mut self,
+        q: &mut EventQueue<Event>,
+        id: usize,
+    ) -> Option<(Origin, Status)> {
+        let call = self.calls[id].as_ref()?;
+        let level = self.clients[call.client].level;
+        if self.server.time_out(id, level) {
+            self.apf_timeouts += 1;
+            self.on_429(q, id)
+        } else {
+            None
+        }
+    }
+
+    /// Service over: free the seat (admitting the next queued request) and complete.
+    pub(super) fn on_done(
+        &mut self,
+        q: &mut EventQueue<Event>,
+        id: usize,
+    ) -> Option<(Origin, Status)> {
+        let call = self.calls[id].as_ref()?;
+        let level = self.clients[call.client].level;
+        if let Some((next, service)) = self.server.release(call.verb, level) {
+            q.schedule_in(service, Event::Api(ApiEvent::Done { call: next.id }));
+        }
+        let status = if self.server.etcd_accepts(call.verb, call.bytes) {
+            Status::Ok
+        } else {
+            self.etcd_too_large += 1;
+            Status::EtcdTooLarge
+        };
+        self.complete(q.now(), id, status)
+    }
+
+    fn complete(&mut self, now: SimTime, id: usize, status: Status) -> Option<(Origin, Status)> {
+        let call = self.calls[id].take()?;
+        self.free_calls.push(id);
+        let acc = self
+            .acc
+            .entry((self.clients[call.client].name, call.verb, call.resource))
+            .or_default();
+        acc.count += 1;
+        if status != Status::Ok {
+            acc.errors += 1;
+        }
+        let code = match status {
+            Status::Ok if call.verb == Verb::Create => 201,
+            Status::Ok => 200,
+            Status::TooMany => 429,
+            Status::TooLarge => 413,
+            Status::EtcdTooLarge => 500,
+        };
+        *acc.by_status.entry(code).or_default() += 1;
+        acc.latencies.push(now.since(call.first).as_secs_f64());
+        Some((call.origin, status))
+    }
+
+    /// The error text a client sees for `status` (Argo copies it into workflow messages).
+    pub(super) fn error_text(&self, status: Status) -> String {
+        match status {
+            Status::Ok => String::new(),
+            Status::TooMany => {
+                "the server has received too many requests and has asked us to try again later"
+                    .into()
+            }
+            Status::TooLarge => self.server.entity_too_large_message(),
+            Status::EtcdTooLarge => ETCD_TOO_LARGE.into(),
+        }
+    }
+
+    /// Requests holding a seat now.
+    pub(super) fn inflight(&self) -> u32 {
+        self.server.inflight()
+    }
+
+    /// Requests waiting in APF queues now.
+    pub(super) fn queued(&self) -> u32 {
+        self.server.queued()
+    }
+
+    /// The API section and the throttle rows of the report.
+    pub(super) fn report(&mut self) -> (ApiReport, Vec<ThrottleReport>) {
+        let mut api = ApiReport {
+            status_429: self.status_429,
+            status_413: self.status_413,
+            etcd_too_large: self.etcd_too_large,
+            peak_inflight: self.server.peak_inflight,
+            peak_queued: self.server.peak_queued,
+            apf_queue_timeouts: self.apf_timeouts,
+            ..Default::default()
+        };
+        for ((client, verb, resource), mut acc) in std::mem::take(&mut self.acc) {
+            api.total_requests += acc.count;
+            api.by_client.push(ApiRow {
+                client: client.into(),
+                verb: verb.as_str().into(),
+                resource: resource.into(),
+                count: acc.count,
+                errors: acc.errors,
+                by_status: acc
+                    .by_status
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), *v))
+                    .collect(),
+                latency_s: Stats::of(&mut acc.latencies),
+            });
+        }
+        let throttling = self
+            .throttle
+            .iter()
+            .filter(|(_, a)| a.requests > 0)
+            .map(|(name, a)| ThrottleReport {
+                client: (*name).into(),
+                qps: if a.qps.is_finite() { a.qps } else { 0.0 },
+                burst: if a.qps.is_finite() { a.burst } else { 0 },
+                requests: a.requests,
+                throttled: a.throttled,
+                logged_waits: a.logged,
+                total_wait_s: a.total,
+                max_wait_s: a.max,
+                worst_message: a.worst.clone(),
+            })
+            .collect();
+        (api, throttling)
+    }
+}

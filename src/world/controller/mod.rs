@@ -1,0 +1,514 @@
+//! The workflow controller, one component: its `workflow_queue` (client-go delaying queue with
+//! the 10 s requeue and the resync), its workers and the reconcile loop (`reconcile.rs`),
+//! controller/namespace parallelism, synchronization locks (`locks.rs`), the
+//! `pod_cleanup_queue` (`cleanup.rs`), its CPU (processor sharing) and heap, crash and
+//! restart with leader election and relist (`process.rs`), the TTL controller, and the
+//! controller's metrics.
+//!
+//! Other components reach it through its informer handlers: [`Controller::on_workflow_added`]
+//! (a Workflow CREATE landed), [`Controller::on_pod_changed`] (a pod status change is
+//! visible), [`Controller::on_task_result`] (a TaskResult write landed), and through the
+//! completions of its own API requests. Left out: update conflicts (no second workflow writer),
+//! informer watch lag, the dynamic client except for the relist LIST.
+
+mod cleanup;
+mod locks;
+mod process;
+mod reconcile;
+
+use super::api::{Origin, Status};
+use super::pods::PodState;
+use super::scheduler::Scheduler;
+use super::{Ctx, Event};
+use crate::argo::cpu::ProcessorSharing;
+use crate::argo::workflow::WfPhase;
+use crate::argo::workqueue::WorkQueue;
+use crate::engine::{RngStream, SimTime, TimerId};
+use crate::kube::apiserver::Verb;
+use crate::kube::ratelimit::TokenBucket;
+use crate::metrics::ControllerReport;
+use crate::scenario::defaults as d;
+use crate::scenario::schema::PodGcStrategy;
+use crate::units::parse_duration;
+use cleanup::CleanupQueue;
+use locks::Locks;
+use process::Process;
+use reconcile::Reconcile;
+use std::collections::VecDeque;
+
+/// *Estimate*: size of a Kubernetes Event or a small PATCH body.
+pub(super) const SMALL_BODY_BYTES: u64 = 1024;
+
+/// Events of the workflow controller.
+#[derive(Debug, Clone, Copy)]
+pub enum CtrlEvent {
+    /// A delayed `workflow_queue` add matures.
+    QueueTimer {
+        /// Workflow.
+        wf: usize,
+        /// Time the add was due.
+        at: SimTime,
+    },
+    /// A worker's CPU time for the current reconcile is over.
+    WorkerCpuDone {
+        /// Worker.
+        worker: usize,
+        /// Controller process generation.
+        epoch: u32,
+    },
+    /// The next reconcile finishes on the controller's shared CPU.
+    CpuTick {
+        /// Controller process generation.
+        epoch: u32,
+    },
+    /// A worker's offload-database round trips are done.
+    OffloadDone {
+        /// Worker.
+        worker: usize,
+        /// Controller process generation.
+        epoch: u32,
+    },
+    /// A worker's post-update sleep (INFORMER_WRITE_BACK=false) is over.
+    WorkerSleepDone {
+        /// Worker.
+        worker: usize,
+        /// Controller process generation.
+        epoch: u32,
+    },
+    /// The controller process (re)starts after a crash and wins the leader election.
+    ControllerStart {
+        /// Controller process generation.
+        epoch: u32,
+    },
+    /// The kubelet probes the controller's /healthz.
+    Liveness,
+    /// A pod_cleanup_queue item passed the queue's rate limiter.
+    CleanupReady {
+        /// Pod.
+        pod: usize,
+    },
+    /// A completed workflow's TTL expired: the TTL controller deletes it.
+    WorkflowTtl {
+        /// Workflow.
+        wf: usize,
+    },
+}
+
+impl From<CtrlEvent> for Event {
+    fn from(e: CtrlEvent) -> Event {
+        Event::Ctrl(e)
+    }
+}
+
+/// Counters and samples the controller reports.
+#[derive(Debug, Default)]
+struct Metrics {
+    queue_latency: Vec<f64>,
+    op_durations: Vec<f64>,
+    deadline_exceeded: u64,
+    rrl_refused: u64,
+    reconciles: u64,
+    workers_busy_max: u64,
+    parallelism_held: u64,
+    workflows_deleted: u64,
+    pods_deleted: u64,
+    offload_round_trips: u64,
+    retries: u64,
+}
+
+/// The workflow controller's state.
+pub(super) struct Controller {
+    kube_client: usize,
+    wf_client: usize,
+    wq: WorkQueue,
+    workers: Vec<Option<Reconcile>>,
+    idle_workers: Vec<usize>,
+    throttled_wfs: VecDeque<usize>,
+    running_wfs: u32,
+    running_by_ns: Vec<u32>,
+    rrl: Option<TokenBucket>,
+    epoch: u32,
+    cpu: ProcessorSharing,
+    cpu_timer: Option<TimerId>,
+    cleanup: CleanupQueue,
+    locks: Locks,
+    process: Process,
+    rng_run: RngStream,
+    rng_fail: RngStream,
+    no_write_back_sleep: SimTime,
+    m: Metrics,
+}
+
+/// What the time-series sampler reads from the controller.
+pub(super) struct CtrlSample {
+    /// `workflow_queue` depth.
+    pub queue_depth: usize,
+    /// Busy workers.
+    pub busy_workers: usize,
+    /// Running workflows.
+    pub running_workflows: u32,
+    /// `pod_cleanup_queue` depth (items past the rate limiter).
+    pub cleanup_depth: usize,
+    /// Estimated heap.
+    pub memory: u64,
+}
+
+impl Controller {
+    /// The controller at time zero, with its kube and workflow clientsets registered.
+    pub(super) fn new(cx: &mut Ctx<'_>, seed: u64) -> Self {
+        let sc = cx.sc;
+        let c = &sc.file.controller;
+        let kube_client = cx
+            .api
+            .add_client("workflow-controller (kube)", c.qps, c.burst);
+        let wf_client = cx
+            .api
+            .add_client("workflow-controller (workflow)", c.qps, c.burst);
+        let workers = c.workflow_workers as usize;
+        Controller {
+            kube_client,
+            wf_client,
+            wq: WorkQueue::new(),
+            workers: vec![None; workers],
+            idle_workers: (0..workers).rev().collect(),
+            throttled_wfs: VecDeque::new(),
+            running_wfs: 0,
+            running_by_ns: vec![0; sc.namespaces.len()],
+            rrl: c
+                .resource_rate_limit
+                .map(|r| TokenBucket::new(r.limit, r.burst)),
+            epoch: 0,
+            cpu: ProcessorSharing::new(c.cpu.0 as f64 / 1000.0),
+            cpu_timer: None,
+            cleanup: CleanupQueue::new(c.pod_cleanup_workers),
+            locks: Locks::new(sc.locks.len()),
+            process: Process::new(),
+            rng_run: RngStream::new(seed, "pod-durations"),
+            rng_fail: RngStream::new(seed, "pod-failures"),
+            no_write_back_sleep: SimTime(parse_duration(d::NO_WRITE_BACK_SLEEP).expect("constant")),
+            m: Metrics::default(),
+        }
+    }
+
+    /// The workflow clientset's client id (cron submissions use it).
+    pub(super) fn wf_client(&self) -> usize {
+        self.wf_client
+    }
+
+    /// Schedule the first liveness probe (the shipped Deployment: initialDelaySeconds 90).
+    pub(super) fn start(&self, cx: &mut Ctx<'_>) {
+        cx.q.schedule_at(SimTime::from_secs(90), CtrlEvent::Liveness.into());
+    }
+
+    /// Route one controller event.
+    pub(super) fn handle(&mut self, cx: &mut Ctx<'_>, ev: CtrlEvent) {
+        match ev {
+            CtrlEvent::QueueTimer { wf, at } => {
+                let now = cx.now();
+                self.wq.timer_fired(wf, at, now);
+                self.start_workers(cx);
+            }
+            CtrlEvent::WorkerCpuDone { worker, epoch } => {
+                if epoch == self.epoch {
+                    self.on_worker_cpu_done(cx, worker);
+                }
+            }
+            CtrlEvent::WorkerSleepDone { worker, epoch } => {
+                if epoch == self.epoch {
+                    self.finish_reconcile(cx, worker);
+                }
+            }
+            CtrlEvent::OffloadDone { worker, epoch } => {
+                if epoch == self.epoch {
+                    self.put_workflow(cx, worker);
+                }
+            }
+            CtrlEvent::CpuTick { epoch } => {
+                if epoch == self.epoch {
+                    self.on_cpu_tick(cx);
+                }
+            }
+            CtrlEvent::ControllerStart { epoch } => {
+                if epoch == self.epoch {
+                    self.on_controller_start(cx);
+                }
+            }
+            CtrlEvent::Liveness => self.on_liveness(cx),
+            CtrlEvent::CleanupReady { pod } => {
+                self.cleanup.on_ready(pod);
+                self.cleanup_start(cx);
+            }
+            CtrlEvent::WorkflowTtl { wf } => {
+                cx.issue(
+                    self.wf_client,
+                    Verb::Delete,
+                    "workflows",
+                    SMALL_BODY_BYTES,
+                    Origin::WorkflowDeleted { wf },
+                );
+            }
+        }
+    }
+
+    /// A request of the controller completed (`origin` is one of its own).
+    pub(super) fn on_api_done(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        sched: &mut Scheduler,
+        origin: Origin,
+        status: Status,
+    ) {
+        match origin {
+            Origin::Worker { worker, epoch } => {
+                if epoch == self.epoch {
+                    self.on_worker_call_done(cx, sched, worker, status);
+                }
+            }
+            Origin::Cleanup { pod } => self.on_cleanup_done(cx, pod, status),
+            Origin::WorkflowDeleted { wf } => self.on_workflow_deleted(cx, wf, status),
+            Origin::Relist { epoch } => {
+                if epoch == self.epoch {
+                    self.on_relist_done(cx);
+                }
+            }
+            _ => unreachable!("not a controller request: {origin:?}"),
+        }
+    }
+
+    // ------------------------------------------------------------ workflow_queue
+
+    fn enqueue_after(&mut self, cx: &mut Ctx<'_>, wf: usize, delay: SimTime) {
+        let now = cx.now();
+        if let Some(at) = self.wq.add_after(wf, delay, now) {
+            cx.q.schedule_at(at, CtrlEvent::QueueTimer { wf, at }.into());
+        }
+        self.start_workers(cx);
+    }
+
+    fn requeue(&mut self, cx: &mut Ctx<'_>, wf: usize) {
+        self.enqueue_after(
+            cx,
+            wf,
+            SimTime(cx.sc.file.controller.default_requeue_time.0),
+        );
+    }
+
+    /// `AddAfter` without waking workers (timers of the reconcile itself).
+    fn add_after_quiet(&mut self, cx: &mut Ctx<'_>, wf: usize, delay: SimTime) {
+        let now = cx.now();
+        if let Some(at) = self.wq.add_after(wf, delay, now) {
+            cx.q.schedule_at(at, CtrlEvent::QueueTimer { wf, at }.into());
+        }
+    }
+
+    fn start_workers(&mut self, cx: &mut Ctx<'_>) {
+        if self.process.down() {
+            return;
+        }
+        while !self.wq.is_empty() {
+            let Some(&worker) = self.idle_workers.last() else {
+                return;
+            };
+            let now = cx.now();
+            let Some((wf, lat)) = self.wq.get(now) else {
+                return;
+            };
+            self.idle_workers.pop();
+            self.m.queue_latency.push(lat.as_secs_f64());
+            let busy = (self.workers.len() - self.idle_workers.len()) as u64;
+            self.m.workers_busy_max = self.m.workers_busy_max.max(busy);
+            self.begin_reconcile(cx, worker, wf);
+        }
+    }
+
+    // ------------------------------------------------------------ informer handlers
+
+    /// The workflow informer saw a new Workflow: it is queued after `initialDelay`.
+    pub(super) fn on_workflow_added(&mut self, cx: &mut Ctx<'_>, wf: usize) {
+        self.process.informer_wf_bytes += cx.wfs[wf].json_bytes;
+        self.check_memory(cx);
+        let delay = SimTime(cx.sc.file.controller.initial_delay.0);
+        self.enqueue_after(cx, wf, delay);
+    }
+
+    /// The pod informer saw a significant change of `pod`: AddRateLimited of its workflow.
+    pub(super) fn on_pod_changed(&mut self, cx: &mut Ctx<'_>, pod: usize) {
+        let wf = cx.pods[pod].wf;
+        if !cx.wfs[wf].phase.is_done() {
+            cx.wfs[wf].dirty_pods.push(pod);
+            self.requeue(cx, wf);
+        }
+    }
+
+    /// A TaskResult write landed: the taskresult informer requeues the workflow.
+    pub(super) fn on_task_result(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        pod: usize,
+        finalize: bool,
+        status: Status,
+    ) {
+        let wf = cx.pods[pod].wf;
+        if finalize && status == Status::Ok {
+            cx.pods[pod].task_result_done = true;
+            if matches!(
+                cx.pods[pod].observed,
+                PodState::Succeeded | PodState::Failed
+            ) && !cx.wfs[wf].phase.is_done()
+            {
+                cx.wfs[wf].dirty_pods.push(pod);
+            }
+        }
+        if !cx.wfs[wf].phase.is_done() {
+            self.requeue(cx, wf);
+        }
+    }
+
+    // ------------------------------------------------------------ workflow lifecycle
+
+    /// Whether controller `parallelism` and `namespaceParallelism` let `wf` start now.
+    fn admissible(&self, cx: &Ctx<'_>, wf: usize) -> bool {
+        let c = &cx.sc.file.controller;
+        let ns = cx.sc.workflows[cx.wfs[wf].spec].namespace;
+        (c.parallelism == 0 || self.running_wfs < c.parallelism)
+            && (c.namespace_parallelism == 0 || self.running_by_ns[ns] < c.namespace_parallelism)
+    }
+
+    /// The workflow reached a final phase (or its submission failed): release its slot and
+    /// lock, queue its pods' cleanup per podGC, start its TTL.
+    pub(super) fn finish_workflow(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        wf: usize,
+        phase: WfPhase,
+        message: String,
+    ) {
+        let now = cx.now();
+        let w = &mut cx.wfs[wf];
+        if w.finished_at.is_some() {
+            return;
+        }
+        let was_running = w.started_at.is_some();
+        w.phase = phase;
+        w.message = message;
+        w.finished_at = Some(now);
+        cx.unfinished_wfs -= 1;
+        cx.last_finish = cx.last_finish.max(now);
+        self.wq.forget(wf);
+        if w.holds_lock {
+            w.holds_lock = false;
+            if let Some(l) = cx.sc.workflows[w.spec].lock {
+                self.release_lock(cx, l);
+            }
+        }
+        let spec = &cx.sc.workflows[cx.wfs[wf].spec];
+        let delete_all = match spec.pod_gc {
+            PodGcStrategy::OnWorkflowCompletion => true,
+            PodGcStrategy::OnWorkflowSuccess => phase == WfPhase::Succeeded,
+            _ => false,
+        };
+        if let Some(ttl) = spec.ttl_after_completion {
+            cx.q.schedule_in(SimTime(ttl), CtrlEvent::WorkflowTtl { wf }.into());
+        }
+        if delete_all {
+            for i in 0..cx.wfs[wf].pods.len() {
+                let p = cx.wfs[wf].pods[i];
+                self.cleanup.queue(cx, p, true, now);
+            }
+        }
+        if was_running {
+            self.running_wfs -= 1;
+            let ns = cx.sc.workflows[cx.wfs[wf].spec].namespace;
+            self.running_by_ns[ns] -= 1;
+            // The throttler admits the first waiting workflow that now fits (FIFO).
+            if let Some(i) =
+                (0..self.throttled_wfs.len()).find(|&i| self.admissible(cx, self.throttled_wfs[i]))
+            {
+                let next = self.throttled_wfs.remove(i).expect("index in range");
+                let now = cx.now();
+                self.wq.add(next, now);
+                self.start_workers(cx);
+            }
+        }
+    }
+
+    /// The TTL controller's DELETE completed: the workflow and (by ownerReference garbage
+    /// collection) its pods leave etcd and the informers.
+    fn on_workflow_deleted(&mut self, cx: &mut Ctx<'_>, wf: usize, status: Status) {
+        if status != Status::Ok {
+            return;
+        }
+        cx.wfs[wf].deleted = true;
+        self.m.workflows_deleted += 1;
+        self.process.informer_wf_bytes -= cx.wfs[wf].json_bytes;
+        let stored = cx.wfs[wf].stored_bytes;
+        cx.objects.workflow_deleted(stored);
+        for i in 0..cx.wfs[wf].pods.len() {
+            let p = cx.wfs[wf].pods[i];
+            if !cx.pods[p].deleted {
+                cx.pods[p].deleted = true; // ownerReference garbage collection
+                cx.pods.deleted_from_cluster();
+            }
+            if !cx.pods[p].left_informer {
+                cx.pods[p].left_informer = true;
+                self.process.informer_pods -= 1;
+            }
+        }
+    }
+
+    /// The controller's section of the report at `end`.
+    pub(super) fn report(&mut self, cx: &Ctx<'_>, end: SimTime) -> ControllerReport {
+        let (cleanups, cleanup_max_depth, cleanup_latency_s) = self.cleanup.report();
+        ControllerReport {
+            reconciles: self.m.reconciles,
+            queue_adds: self.process.queue_adds_before + self.wq.adds,
+            queue_max_depth: self.process.queue_depth_before.max(self.wq.max_depth) as u64,
+            queue_latency_s: crate::metrics::Stats::of(&mut self.m.queue_latency),
+            operation_duration_s: crate::metrics::Stats::of(&mut self.m.op_durations),
+            deadline_exceeded: self.m.deadline_exceeded,
+            resource_rate_limited: self.m.rrl_refused,
+            workers_busy_max: self.m.workers_busy_max,
+            pods_created: cx.pods.created(),
+            pod_cleanups: cleanups,
+            cleanup_queue_max_depth: cleanup_max_depth,
+            cleanup_latency_s,
+            throttled_by_parallelism: self.m.parallelism_held,
+            pods_deleted: self.m.pods_deleted,
+            workflows_deleted: self.m.workflows_deleted,
+            lock_waits: self.locks.waits(),
+            lock_messages: self.locks.take_messages(),
+            restarts: self.process.restarts,
+            restart_causes: std::mem::take(&mut self.process.restart_causes),
+            downtime_s: self.process.downtime.as_secs_f64(),
+            aborted_reconciles: self.process.aborted_reconciles,
+            peak_memory_bytes: self.process.peak_memory,
+            memory_limit_bytes: cx.sc.file.controller.memory_limit.map(|b| b.0),
+            cpu_busy_cores_mean: if self.cpu.limited() {
+                self.cpu.busy_core_seconds / end.as_secs_f64().max(1e-9)
+            } else {
+                0.0
+            },
+        }
+    }
+
+    /// Offload-database round trips made (hydrate + dehydrate per offloaded update).
+    pub(super) fn offload_round_trips(&self) -> u64 {
+        self.m.offload_round_trips
+    }
+
+    /// Retries started by retryStrategy.
+    pub(super) fn retries(&self) -> u64 {
+        self.m.retries
+    }
+
+    /// What the time-series sampler reads now.
+    pub(super) fn sample(&self, cx: &Ctx<'_>) -> CtrlSample {
+        CtrlSample {
+            queue_depth: self.wq.len(),
+            busy_workers: self.workers.len() - self.idle_workers.len(),
+            running_workflows: self.running_wfs,
+            cleanup_depth: self.cleanup.depth(),
+            memory: self.memory(cx),
+        }
+    }
+}

@@ -1,0 +1,646 @@
+//! One reconcile of one workflow by one worker (`operator.go`'s `operate`): admission
+//! (parallelism, workflow-level locks), podReconciliation (fold the informer's pod and
+//! TaskResult state into node statuses, retryStrategy), first-reconcile validation GETs, the
+//! reconcile's CPU, the plan of pods to create (dependencies, parallelism, template locks,
+//! retry backoffs) cut by `MAX_OPERATION_TIME` and `resourceRateLimit`, the object size
+//! model, and the workflow PUT with node Events and pod cleanup after it.
+//!
+//! Simplified: the reconcile's CPU is one block before pod creation (base + per node, an
+//! *estimate*); node Events are sent all at once after the update.
+
+use super::super::api::{Origin, Status};
+use super::super::pods::{Pod, PodState};
+use super::super::scheduler::Scheduler;
+use super::super::{Ctx, Event};
+use super::{Controller, CtrlEvent, SMALL_BODY_BYTES};
+use crate::argo::templates::validation_gets;
+use crate::argo::workflow::{Storage, WfPhase};
+use crate::engine::SimTime;
+use crate::kube::apiserver::Verb;
+use crate::scenario::defaults as d;
+use crate::scenario::schema::{PodGcStrategy, RetryPolicy, WorkflowKind};
+use rand::RngExt;
+use std::collections::VecDeque;
+
+/// *Estimate*: size of an Argo pod object, as sent in the CREATE.
+use super::super::pods::POD_OBJECT_BYTES;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// First reconcile: validation GETs of WorkflowTemplates.
+    Validating,
+    /// Reconcile CPU.
+    Cpu,
+    /// Pod CREATEs.
+    Creating,
+    /// Workflow PUT.
+    Persisting,
+}
+
+/// A pod to create: task, retry attempt, and when the item's first attempt was created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PlanItem {
+    task: u32,
+    attempt: u32,
+    first_start: SimTime,
+}
+
+/// A worker's reconcile in progress.
+#[derive(Debug, Clone)]
+pub(super) struct Reconcile {
+    wf: usize,
+    started: SimTime,
+    deadline: SimTime,
+    plan: VecDeque<PlanItem>,
+    requeue: bool,
+    updated: bool,
+    body: u64,
+    stage: Stage,
+    gets_left: u32,
+    became_running: u32,
+    became_done: Vec<usize>,
+}
+
+impl Controller {
+    fn worker_origin(&self, worker: usize) -> Origin {
+        Origin::Worker {
+            worker,
+            epoch: self.epoch,
+        }
+    }
+
+    pub(super) fn begin_reconcile(&mut self, cx: &mut Ctx<'_>, worker: usize, wf: usize) {
+        let now = cx.now();
+        let sc = cx.sc;
+        let ctl = &sc.file.controller;
+        if cx.wfs[wf].phase.is_done() {
+            // Completed workflows are skipped (label workflows.argoproj.io/completed=true).
+            self.wq.done(wf);
+            self.idle_workers.push(worker);
+            return;
+        }
+        // Controller and namespace parallelism: a workflow that has not started waits for a slot.
+        if cx.wfs[wf].phase == WfPhase::Pending && !self.admissible(cx, wf) {
+            if !self.throttled_wfs.contains(&wf) {
+                self.throttled_wfs.push_back(wf);
+                self.m.parallelism_held += 1;
+            }
+            return self.postpone(cx, worker, wf);
+        }
+        // Workflow-level synchronization: acquire before the workflow starts.
+        if cx.wfs[wf].phase == WfPhase::Pending
+            && let Some(l) = sc.workflows[cx.wfs[wf].spec].lock
+            && !cx.wfs[wf].holds_lock
+        {
+            if !self.locks.try_acquire(sc, l, wf) {
+                return self.postpone(cx, worker, wf);
+            }
+            cx.wfs[wf].holds_lock = true;
+        }
+        // Safety resync: every processed workflow is re-added after workflowResyncPeriod.
+        let resync = SimTime(ctl.workflow_resync_period.0);
+        self.add_after_quiet(cx, wf, resync);
+        self.m.reconciles += 1;
+        let mut rec = Reconcile {
+            wf,
+            started: now,
+            deadline: now.plus(SimTime(ctl.max_operation_time.0)),
+            plan: VecDeque::new(),
+            requeue: false,
+            updated: false,
+            body: 0,
+            stage: Stage::Cpu,
+            gets_left: 0,
+            became_running: 0,
+            became_done: Vec::new(),
+        };
+        let spec = &sc.workflows[cx.wfs[wf].spec];
+        let w = &mut cx.wfs[wf];
+        w.reconciles += 1;
+        if w.phase == WfPhase::Pending {
+            w.phase = WfPhase::Running;
+            w.started_at = Some(now);
+            w.virtual_nodes += 1; // the entrypoint DAG/Steps node
+            rec.updated = true;
+            self.running_wfs += 1;
+            self.running_by_ns[spec.namespace] += 1;
+            // setExecWorkflow validates once, with direct GETs on the workflow clientset.
+            rec.gets_left = validation_gets(spec);
+            if rec.gets_left > 0 {
+                rec.stage = Stage::Validating;
+            }
+        }
+        // podReconciliation: fold informer changes into node statuses.
+        let mut released = Vec::new();
+        let mut retry_after: Option<SimTime> = None;
+        let dirty = std::mem::take(&mut w.dirty_pods);
+        for p in dirty {
+            let pod = &mut cx.pods[p];
+            if pod.observed == pod.recorded {
+                continue;
+            }
+            if matches!(pod.observed, PodState::Succeeded | PodState::Failed)
+                && !pod.task_result_done
+            {
+                // The TaskResult is incomplete: the node is not completed yet (taskresult.go).
+                continue;
+            }
+            let t = &mut w.tasks[pod.task as usize];
+            match pod.observed {
+                PodState::Running => rec.became_running += 1,
+                PodState::Succeeded | PodState::Failed => {
+                    t.active -= 1;
+                    if pod.observed == PodState::Succeeded {
+                        t.succeeded += 1;
+                    } else if let Some(backoff) =
+                        retry_backoff(&spec.tasks[pod.task as usize], pod, now)
+                    {
+                        // retryStrategy: a new attempt after the backoff.
+                        w.retry_queue.push((
+                            pod.task,
+                            pod.attempt + 1,
+                            pod.first_start,
+                            now.plus(backoff),
+                        ));
+                        retry_after =
+                            Some(retry_after.map_or(backoff, |r: SimTime| r.min(backoff)));
+                        self.m.retries += 1;
+                    } else {
+                        t.failed += 1;
+                        w.stop_new = true;
+                        if w.message.is_empty() {
+                            // Argo's DAG/steps message names the failed child and its node message.
+                            w.message = format!(
+                                "child of task {:?} failed: {}",
+                                spec.tasks[pod.task as usize].name, pod.fail_msg
+                            );
+                        }
+                    }
+                    if pod.recorded != PodState::Running {
+                        rec.became_running += 1;
+                    }
+                    rec.became_done.push(p);
+                    if let Some(l) = spec.tasks[pod.task as usize].lock {
+                        released.push(l);
+                    }
+                }
+                PodState::Pending(_) => {}
+            }
+            pod.recorded = pod.observed;
+            rec.updated = true;
+        }
+        if let Some(b) = retry_after {
+            // requeueAfter(backoff) for the next attempt.
+            self.add_after_quiet(cx, wf, b.max(SimTime(1)));
+        }
+        for l in released {
+            self.release_lock(cx, l);
+        }
+        let validating = rec.stage == Stage::Validating;
+        self.workers[worker] = Some(rec);
+        if validating {
+            let origin = self.worker_origin(worker);
+            cx.issue(
+                self.wf_client,
+                Verb::Get,
+                "workflowtemplates",
+                d::WORKFLOW_TEMPLATE_BYTES,
+                origin,
+            );
+        } else {
+            self.start_reconcile_cpu(cx, worker);
+        }
+    }
+
+    /// A workflow that may not start yet (controller parallelism, workflow-level lock): the
+    /// first time, phase Pending is persisted with Argo's message, so /healthz stays happy;
+    /// the worker is released without reconciling.
+    fn postpone(&mut self, cx: &mut Ctx<'_>, worker: usize, wf: usize) {
+        if !cx.wfs[wf].postponed {
+            cx.wfs[wf].postponed = true;
+            let bytes = cx.sc.workflows[cx.wfs[wf].spec].spec_bytes;
+            cx.issue(
+                self.wf_client,
+                Verb::Update,
+                "workflows",
+                bytes,
+                Origin::FireAndForget,
+            );
+        }
+        self.wq.done(wf);
+        self.idle_workers.push(worker);
+    }
+
+    fn start_reconcile_cpu(&mut self, cx: &mut Ctx<'_>, worker: usize) {
+        let Some(rec) = self.workers[worker].as_mut() else {
+            return;
+        };
+        rec.stage = Stage::Cpu;
+        let ctl = &cx.sc.file.controller;
+        let cpu = SimTime(
+            ctl.reconcile_base_cpu.0 + ctl.reconcile_per_node_cpu.0 * cx.wfs[rec.wf].nodes(),
+        );
+        if self.cpu.limited() {
+            let now = cx.now();
+            self.cpu.advance(now);
+            self.cpu.add(worker, cpu);
+            self.reschedule_cpu(cx);
+        } else {
+            let epoch = self.epoch;
+            cx.q.schedule_in(cpu, CtrlEvent::WorkerCpuDone { worker, epoch }.into());
+        }
+    }
+
+    pub(super) fn on_worker_cpu_done(&mut self, cx: &mut Ctx<'_>, worker: usize) {
+        let Some(rec) = self.workers[worker].as_mut() else {
+            return;
+        };
+        rec.stage = Stage::Creating;
+        let wf = rec.wf;
+        let spec = &cx.sc.workflows[cx.wfs[wf].spec];
+        let w = &cx.wfs[wf];
+        if !w.stop_new {
+            let mut budget = if spec.parallelism > 0 {
+                spec.parallelism.saturating_sub(w.active_pods())
+            } else {
+                u32::MAX
+            };
+            let now = cx.q.now();
+            // Retries whose backoff has elapsed go first.
+            for r in w.retry_queue.iter().filter(|r| r.3 <= now) {
+                if budget == 0 {
+                    break;
+                }
+                rec.plan.push_back(PlanItem {
+                    task: r.0,
+                    attempt: r.1,
+                    first_start: r.2,
+                });
+                budget -= 1;
+            }
+            for (i, t) in w.tasks.iter().enumerate() {
+                if budget == 0 {
+                    break;
+                }
+                let width = spec.tasks[i].width;
+                if t.created < width && w.task_ready(spec, i) {
+                    let task_cap = match spec.tasks[i].parallelism {
+                        0 => u32::MAX,
+                        p => p.saturating_sub(t.active),
+                    };
+                    let n = (width - t.created).min(budget).min(task_cap);
+                    for _ in 0..n {
+                        rec.plan.push_back(PlanItem {
+                            task: i as u32,
+                            attempt: 0,
+                            first_start: now,
+                        });
+                    }
+                    budget -= n;
+                }
+            }
+        }
+        self.continue_creating(cx, worker);
+    }
+
+    fn continue_creating(&mut self, cx: &mut Ctx<'_>, worker: usize) {
+        let now = cx.now();
+        let Some(rec) = self.workers[worker].as_mut() else {
+            return;
+        };
+        let Some(&PlanItem { task, .. }) = rec.plan.front() else {
+            return self.persist(cx, worker);
+        };
+        let wf = rec.wf;
+        if now > rec.deadline {
+            self.m.deadline_exceeded += 1;
+            rec.requeue = true;
+            rec.plan.clear();
+            return self.persist(cx, worker);
+        }
+        // Template-level synchronization: each pod of the task holds a permit.
+        let lock = cx.sc.workflows[cx.wfs[wf].spec].tasks[task as usize].lock;
+        if let Some(l) = lock
+            && !self.locks.try_acquire(cx.sc, l, wf)
+        {
+            if let Some(rec) = self.workers[worker].as_mut() {
+                rec.plan.retain(|it| it.task != task);
+            }
+            return self.continue_creating(cx, worker);
+        }
+        if let Some(rrl) = self.rrl.as_mut()
+            && !rrl.try_accept(now)
+        {
+            self.m.rrl_refused += 1;
+            if let Some(l) = lock {
+                self.release_lock(cx, l);
+            }
+            if let Some(rec) = self.workers[worker].as_mut() {
+                rec.requeue = true;
+                rec.plan.clear();
+            }
+            return self.persist(cx, worker);
+        }
+        let origin = self.worker_origin(worker);
+        cx.issue(
+            self.kube_client,
+            Verb::Create,
+            "pods",
+            POD_OBJECT_BYTES,
+            origin,
+        );
+    }
+
+    pub(super) fn on_worker_call_done(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        sched: &mut Scheduler,
+        worker: usize,
+        status: Status,
+    ) {
+        let Some(rec) = self.workers[worker].as_mut() else {
+            return;
+        };
+        match rec.stage {
+            Stage::Persisting => return self.on_persisted(cx, worker, status),
+            Stage::Validating => {
+                rec.gets_left -= 1;
+                if status != Status::Ok {
+                    // Transient validation failure: retry on the next reconcile.
+                    rec.requeue = true;
+                    let wf = rec.wf;
+                    cx.wfs[wf].phase = WfPhase::Pending;
+                    cx.wfs[wf].started_at = None;
+                    cx.wfs[wf].virtual_nodes -= 1;
+                    self.running_wfs -= 1;
+                    let ns = cx.sc.workflows[cx.wfs[wf].spec].namespace;
+                    self.running_by_ns[ns] -= 1;
+                    return self.finish_reconcile(cx, worker);
+                }
+                if rec.gets_left > 0 {
+                    let origin = self.worker_origin(worker);
+                    cx.issue(
+                        self.wf_client,
+                        Verb::Get,
+                        "workflowtemplates",
+                        d::WORKFLOW_TEMPLATE_BYTES,
+                        origin,
+                    );
+                } else {
+                    self.start_reconcile_cpu(cx, worker);
+                }
+                return;
+            }
+            Stage::Cpu | Stage::Creating => {}
+        }
+        let Some(PlanItem {
+            task,
+            attempt,
+            first_start,
+        }) = rec.plan.pop_front()
+        else {
+            return self.persist(cx, worker);
+        };
+        if status != Status::Ok {
+            // Transient: the node stays Pending and the workflow is requeued.
+            rec.requeue = true;
+            rec.plan.clear();
+            let wf = rec.wf;
+            if let Some(l) = cx.sc.workflows[cx.wfs[wf].spec].tasks[task as usize].lock {
+                self.release_lock(cx, l);
+            }
+            return self.persist(cx, worker);
+        }
+        rec.updated = true;
+        let wf = rec.wf;
+        let now = cx.now();
+        let spec_idx = cx.wfs[wf].spec;
+        let spec = &cx.sc.workflows[spec_idx];
+        let ts = &spec.tasks[task as usize];
+        let group = (spec.kind == WorkflowKind::Steps).then_some(ts.group as usize);
+        if attempt == 0 {
+            cx.wfs[wf].record_created(spec, task as usize, group);
+            if ts.retry.is_some() {
+                cx.wfs[wf].virtual_nodes += 1; // the item's Retry node
+            }
+        } else {
+            let w = &mut cx.wfs[wf];
+            if let Some(i) = w
+                .retry_queue
+                .iter()
+                .position(|r| r.0 == task && r.1 == attempt && r.2 == first_start)
+            {
+                w.retry_queue.swap_remove(i);
+            }
+            w.tasks[task as usize].active += 1;
+            w.pod_nodes += 1;
+        }
+        let fails =
+            ts.failure_probability > 0.0 && self.rng_fail.random::<f64>() < ts.failure_probability;
+        let run_time = SimTime::from_secs_f64_ceil(
+            ts.duration.sample(&mut *self.rng_run).as_secs_f64() / ts.speedup,
+        );
+        let pod = cx.pods.create(Pod::new(
+            wf,
+            task,
+            ts.cpu,
+            ts.mem,
+            ts.image,
+            now,
+            run_time,
+            fails,
+            attempt,
+            first_start,
+        ));
+        cx.wfs[wf].pods.push(pod);
+        self.process.informer_pods += 1;
+        self.check_memory(cx);
+        sched.enqueue(cx, pod);
+        self.continue_creating(cx, worker);
+    }
+
+    fn persist(&mut self, cx: &mut Ctx<'_>, worker: usize) {
+        let Some(rec) = self.workers[worker].as_mut() else {
+            return;
+        };
+        let wf = rec.wf;
+        let spec = &cx.sc.workflows[cx.wfs[wf].spec];
+        let w = &mut cx.wfs[wf];
+        if w.phase == WfPhase::Running && w.is_complete(spec) {
+            let failed = w.tasks.iter().any(|t| t.failed > 0);
+            w.phase = if failed {
+                WfPhase::Failed
+            } else {
+                WfPhase::Succeeded
+            };
+            if failed && w.message.is_empty() {
+                w.message = "child failed".into();
+            }
+            rec.updated = true;
+        }
+        if !rec.updated {
+            return self.finish_reconcile(cx, worker);
+        }
+        let sized = w.size(spec, &cx.sc.file.controller);
+        w.peak_uncompressed = w.peak_uncompressed.max(sized.uncompressed);
+        self.process.informer_wf_bytes =
+            self.process.informer_wf_bytes + sized.uncompressed - w.json_bytes;
+        w.json_bytes = sized.uncompressed;
+        let old_stored = w.stored_bytes;
+        w.stored_bytes = sized.body;
+        w.peak_body = w.peak_body.max(sized.body);
+        w.storage = sized.storage;
+        if let Some(msg) = sized.error {
+            // Dehydrate failed: Argo marks the workflow Error and writes it (compressed).
+            w.phase = WfPhase::Error;
+            w.message = msg;
+        }
+        rec.stage = Stage::Persisting;
+        rec.body = sized.body;
+        cx.objects.workflow_resized(old_stored, sized.body);
+        cx.note_etcd_peak();
+        self.check_memory(cx);
+        if sized.storage == Storage::Offloaded {
+            // Hydrate read + dehydrate write of the offload table before the PUT.
+            self.m.offload_round_trips += 2;
+            let db = SimTime(2 * cx.sc.file.controller.offload_latency.0);
+            let epoch = self.epoch;
+            cx.q.schedule_in(db, CtrlEvent::OffloadDone { worker, epoch }.into());
+        } else {
+            self.put_workflow(cx, worker);
+        }
+    }
+
+    pub(super) fn put_workflow(&mut self, cx: &mut Ctx<'_>, worker: usize) {
+        let Some(rec) = self.workers[worker].as_ref() else {
+            return;
+        };
+        let body = rec.body;
+        let origin = self.worker_origin(worker);
+        cx.issue(self.wf_client, Verb::Update, "workflows", body, origin);
+    }
+
+    fn on_persisted(&mut self, cx: &mut Ctx<'_>, worker: usize, status: Status) {
+        let Some(rec) = self.workers[worker].take() else {
+            return;
+        };
+        let wf = rec.wf;
+        if status != Status::Ok {
+            if matches!(status, Status::TooLarge | Status::EtcdTooLarge) {
+                // persistWorkflowSizeLimitErr: the workflow is marked Error with the API error.
+                let msg = cx.api.error_text(status);
+                self.finish_workflow(cx, wf, WfPhase::Error, msg);
+            } else {
+                // Not persisted: a later reconcile redoes the work.
+                self.requeue(cx, wf);
+            }
+            self.workers[worker] = Some(rec);
+            return self.finish_reconcile(cx, worker);
+        }
+        // Node events through the kube clientset (nodeEvents.enabled default true).
+        let events = if cx.sc.file.controller.node_events {
+            rec.became_running as usize + rec.became_done.len()
+        } else {
+            0
+        };
+        for _ in 0..events {
+            cx.issue(
+                self.kube_client,
+                Verb::Create,
+                "events",
+                SMALL_BODY_BYTES,
+                Origin::FireAndForget,
+            );
+        }
+        let now = cx.now();
+        let gc = cx.sc.workflows[cx.wfs[wf].spec].pod_gc;
+        for &p in &rec.became_done {
+            let delete = match gc {
+                PodGcStrategy::OnPodCompletion => true,
+                PodGcStrategy::OnPodSuccess => cx.pods[p].recorded == PodState::Succeeded,
+                _ => false,
+            };
+            self.cleanup.queue(cx, p, delete, now);
+        }
+        let phase = cx.wfs[wf].phase;
+        if phase.is_done() {
+            let msg = cx.wfs[wf].message.clone();
+            self.finish_workflow(cx, wf, phase, msg);
+        }
+        self.workers[worker] = Some(rec);
+        if cx.sc.file.controller.informer_write_back {
+            self.finish_reconcile(cx, worker);
+        } else {
+            // Without INFORMER_WRITE_BACK the controller sleeps 1 s after its update.
+            let epoch = self.epoch;
+            cx.q.schedule_in(
+                self.no_write_back_sleep,
+                CtrlEvent::WorkerSleepDone { worker, epoch }.into(),
+            );
+        }
+    }
+
+    pub(super) fn finish_reconcile(&mut self, cx: &mut Ctx<'_>, worker: usize) {
+        let Some(rec) = self.workers[worker].take() else {
+            return;
+        };
+        let now = cx.now();
+        self.m
+            .op_durations
+            .push(now.since(rec.started).as_secs_f64());
+        let wf = rec.wf;
+        if rec.requeue && !cx.wfs[wf].phase.is_done() {
+            let at = now.plus(SimTime(cx.sc.file.controller.default_requeue_time.0));
+            self.add_after_quiet(cx, wf, at.since(now));
+        }
+        self.wq.done(wf);
+        self.idle_workers.push(worker);
+        self.start_workers(cx);
+    }
+
+    pub(super) fn reschedule_cpu(&mut self, cx: &mut Ctx<'_>) {
+        if let Some(t) = self.cpu_timer.take() {
+            cx.q.cancel(t);
+        }
+        if let Some(delay) = self.cpu.next_completion() {
+            let epoch = self.epoch;
+            self.cpu_timer =
+                Some(cx.q.schedule_in(delay, Event::Ctrl(CtrlEvent::CpuTick { epoch })));
+        }
+    }
+
+    pub(super) fn on_cpu_tick(&mut self, cx: &mut Ctx<'_>) {
+        self.cpu_timer = None;
+        let now = cx.now();
+        self.cpu.advance(now);
+        let done = self.cpu.take_done();
+        self.reschedule_cpu(cx);
+        for w in done {
+            self.on_worker_cpu_done(cx, w);
+        }
+    }
+}
+
+/// Backoff before the next attempt of a failed pod's item, or `None` if its retryStrategy
+/// (policy, limit, maxDuration) does not allow one (argo-facts §7).
+fn retry_backoff(task: &crate::scenario::TaskSpec, pod: &Pod, now: SimTime) -> Option<SimTime> {
+    let r = task.retry.as_ref()?;
+    let policy_ok = match r.policy {
+        RetryPolicy::Always => true,
+        RetryPolicy::OnFailure => !pod.fail_error,
+        RetryPolicy::OnError => pod.fail_error,
+        // Neither "pod deleted" nor node shutdown nor an exit code is a transient error.
+        RetryPolicy::OnTransientError => false,
+    };
+    if !policy_ok || r.limit.is_some_and(|l| pod.attempt >= l) {
+        return None;
+    }
+    let backoff =
+        SimTime::from_secs_f64_ceil(r.backoff.as_secs_f64() * r.factor.powi(pod.attempt as i32));
+    if let Some(max) = r.max_duration
+        && now.plus(backoff).since(pod.first_start) > SimTime(max.0)
+    {
+        return None;
+    }
+    Some(backoff)
+}

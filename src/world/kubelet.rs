@@ -1,0 +1,438 @@
+//! The kubelets, one component: after binding, each pod's sandbox, image check and pull
+//! (`IfNotPresent`, registryPullQPS/registryBurst `TryAccept`, serialized pulls, ErrImagePull
+//! and ImagePullBackOff, registry pull limits, image streaming), the init container with its
+//! artifact read, the main container, the wait container with its write and the argoexec
+//! TaskResult writes (create, progress ticks, outputs, finalize), and the pod status PATCHes
+//! through each node's own kubelet client.
+//!
+//! Shared storage transfers (`[storage]`: NFS processor sharing, or a bucket's per-client
+//! bandwidth and request rate) are modelled here because only pods use them. Reports image
+//! pulls, pull waits and create-to-running startup. Simplified: argoexec is one unthrottled
+//! client (each pod's own 5/10 bucket is never the limit for a few writes a minute); image
+//! disk GC is not modelled.
+
+use super::api::Origin;
+use super::controller::SMALL_BODY_BYTES;
+use super::pods::{PodState, R_CONTAINER_CREATING, R_IMAGE_PULL_BACKOFF, R_POD_INITIALIZING};
+use super::{Ctx, Event};
+use crate::engine::{SimTime, TimerId};
+use crate::kube::apiserver::Verb;
+use crate::kube::ratelimit::TokenBucket;
+use crate::kube::storage::SharedLink;
+use crate::scenario::defaults as d;
+use crate::scenario::schema::StorageKind;
+use crate::units::parse_duration;
+use indexmap::IndexMap;
+
+/// Kubelet stages of a pod after binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KubeletStage {
+    /// Sandbox up: the kubelet checks/pulls the image.
+    PullCheck,
+    /// Image present: the init container starts.
+    InitStart,
+    /// Init done: main (and wait) start.
+    MainStart,
+    /// Main exited: the wait container saves outputs.
+    MainExit,
+    /// Main and wait exited.
+    Exit,
+}
+
+/// Events of the kubelets.
+#[derive(Debug, Clone, Copy)]
+pub enum KubeletEvent {
+    /// Kubelet progress of a pod.
+    Stage {
+        /// Pod.
+        pod: usize,
+        /// Stage reached.
+        stage: KubeletStage,
+    },
+    /// A running pod's wait container patches its TaskResult (progress tick).
+    ProgressTick {
+        /// Pod.
+        pod: usize,
+    },
+    /// A transfer through `[storage]` finishes.
+    StorageTick,
+}
+
+impl From<KubeletEvent> for Event {
+    fn from(e: KubeletEvent) -> Event {
+        Event::Kubelet(e)
+    }
+}
+
+/// Kubelet clients, image pull state, shared storage, and the kubelet metrics.
+pub(super) struct Kubelet {
+    argoexec_client: usize,
+    node_clients: Vec<usize>,
+    image_registry: Vec<Option<usize>>,
+    registry_buckets: Vec<TokenBucket>,
+    pull_errors: IndexMap<String, u64>,
+    image_backoff: SimTime,
+    image_backoff_max: SimTime,
+    image_streaming_time: SimTime,
+    storage: SharedLink,
+    storage_timer: Option<TimerId>,
+    bucket_requests: TokenBucket,
+    image_pulls: u64,
+    pull_wait: Vec<f64>,
+    startup: Vec<f64>,
+}
+
+impl Kubelet {
+    /// Register the argoexec client and one client per initial node.
+    pub(super) fn new(cx: &mut Ctx<'_>) -> Self {
+        let f = &cx.sc.file;
+        // Each pod's executor has its own client-go bucket (5 qps / 10 burst) that its ~3
+        // writes plus one per minute never exhaust: modelled as one unthrottled client.
+        let argoexec_client = cx.api.add_client("argoexec", f64::INFINITY, u32::MAX);
+        let node_clients = (0..cx.nodes.nodes.len())
+            .map(|_| {
+                cx.api
+                    .add_client("kubelet", f.kubelet.api_qps, f.kubelet.api_burst)
+            })
+            .collect();
+        Kubelet {
+            argoexec_client,
+            node_clients,
+            image_registry: cx
+                .sc
+                .images
+                .iter()
+                .map(|img| {
+                    let host = registry_host(img);
+                    f.registries.iter().position(|r| r.host == host)
+                })
+                .collect(),
+            registry_buckets: f
+                .registries
+                .iter()
+                .map(|r| TokenBucket::new(f64::from(r.pulls_per_hour) / 3600.0, r.pulls_per_hour))
+                .collect(),
+            pull_errors: IndexMap::new(),
+            image_backoff: SimTime(parse_duration(d::IMAGE_BACKOFF_INITIAL).expect("constant")),
+            image_backoff_max: SimTime(parse_duration(d::IMAGE_BACKOFF_MAX).expect("constant")),
+            image_streaming_time: SimTime(
+                parse_duration(d::IMAGE_STREAMING_PULL).expect("constant"),
+            ),
+            storage: SharedLink::new(
+                f.storage.bandwidth.0 as f64,
+                f.storage.per_client_bandwidth.0 as f64,
+            ),
+            storage_timer: None,
+            bucket_requests: TokenBucket::new(
+                f.storage.requests_per_sec,
+                f.storage.requests_per_sec.max(1.0) as u32,
+            ),
+            image_pulls: 0,
+            pull_wait: Vec::new(),
+            startup: Vec::new(),
+        }
+    }
+
+    /// Route one kubelet event.
+    pub(super) fn handle(&mut self, cx: &mut Ctx<'_>, ev: KubeletEvent) {
+        match ev {
+            KubeletEvent::Stage { pod, stage } => self.on_stage(cx, pod, stage),
+            KubeletEvent::ProgressTick { pod } => self.on_progress_tick(cx, pod),
+            KubeletEvent::StorageTick => self.on_storage_tick(cx),
+        }
+    }
+
+    /// The pod was bound to its node: the sandbox starts (ContainerCreating).
+    pub(super) fn on_pod_bound(&mut self, cx: &mut Ctx<'_>, pod: usize) {
+        let now = cx.now();
+        cx.pods.set_pending_reason(now, pod, R_CONTAINER_CREATING);
+        let sandbox_done = now.plus(SimTime(cx.sc.file.kubelet.sandbox_start.0));
+        cx.pods[pod].pull_requested_at = sandbox_done;
+        at(cx, sandbox_done, pod, KubeletStage::PullCheck);
+    }
+
+    /// kubelet `EnsureImageExists` with `IfNotPresent`: a present image needs no pull; a pull
+    /// is dispatched through the node's registryPullQPS/registryBurst bucket, which refuses
+    /// rather than waits ("pull QPS exceeded" → ErrImagePull, then ImagePullBackOff 10 s
+    /// doubling to 300 s); a request queued behind an in-flight pull of the same image
+    /// (serialized pulls) is dispatched when that pull ends and takes a token then.
+    fn pull_check(&mut self, cx: &mut Ctx<'_>, pod: usize) {
+        let now = cx.now();
+        let kl = &cx.sc.file.kubelet;
+        let Some(node) = cx.pods[pod].node else {
+            return;
+        };
+        let image = cx.pods[pod].image;
+        let present = cx.nodes.image_ready_at(node, image);
+        let queued = cx.pods[pod].pull_dispatch_pending;
+        if present.is_some_and(|t| t <= now) && !queued {
+            return self.image_ready(cx, pod);
+        }
+        if kl.image_streaming {
+            let t = now.plus(self.image_streaming_time);
+            at(cx, t, pod, KubeletStage::InitStart);
+            self.pull_wait
+                .push(t.since(cx.pods[pod].pull_requested_at).as_secs_f64());
+            return;
+        }
+        if queued {
+            cx.pods[pod].pull_dispatch_pending = false;
+            if !cx.nodes.nodes[node].pull_bucket.try_accept(now) {
+                return self.err_image_pull(cx, pod, "pull QPS exceeded");
+            }
+            return self.image_ready(cx, pod);
+        }
+        if let Some(t) = present {
+            // A pull of this image is in flight on the node.
+            if kl.serialize_image_pulls {
+                cx.pods[pod].pull_dispatch_pending = true;
+                at(cx, t, pod, KubeletStage::PullCheck);
+                return;
+            }
+            if !cx.nodes.nodes[node].pull_bucket.try_accept(now) {
+                return self.err_image_pull(cx, pod, "pull QPS exceeded");
+            }
+            self.pull_wait
+                .push(t.since(cx.pods[pod].pull_requested_at).as_secs_f64());
+            at(cx, t, pod, KubeletStage::InitStart);
+            return;
+        }
+        if !cx.nodes.nodes[node].pull_bucket.try_accept(now) {
+            return self.err_image_pull(cx, pod, "pull QPS exceeded");
+        }
+        if let Some(r) = self.image_registry[image]
+            && !self.registry_buckets[r].try_accept(now)
+        {
+            return self.err_image_pull(
+                cx,
+                pod,
+                "toomanyrequests: You have reached your pull rate limit",
+            );
+        }
+        let size = cx.sc.workflows[cx.wfs[cx.pods[pod].wf].spec].tasks[cx.pods[pod].task as usize]
+            .image_size;
+        let pull = SimTime(kl.image_pull_overhead.0).plus(SimTime::from_secs_f64_ceil(
+            size as f64 / kl.image_pull_bytes_per_sec.0 as f64,
+        ));
+        let (done, _) = cx
+            .nodes
+            .ensure_image(now, node, image, pull, kl.serialize_image_pulls);
+        self.image_pulls += 1;
+        self.pull_wait
+            .push(done.since(cx.pods[pod].pull_requested_at).as_secs_f64());
+        at(cx, done, pod, KubeletStage::InitStart);
+    }
+
+    fn image_ready(&mut self, cx: &mut Ctx<'_>, pod: usize) {
+        let now = cx.now();
+        self.pull_wait
+            .push(now.since(cx.pods[pod].pull_requested_at).as_secs_f64());
+        self.on_stage(cx, pod, KubeletStage::InitStart);
+    }
+
+    fn err_image_pull(&mut self, cx: &mut Ctx<'_>, pod: usize, msg: &str) {
+        let now = cx.now();
+        *self.pull_errors.entry(msg.to_string()).or_default() += 1;
+        cx.pods.count_err_image_pull();
+        let p = &mut cx.pods[pod];
+        p.pull_failures += 1;
+        let exp = (p.pull_failures - 1).min(20);
+        let backoff = (self.image_backoff.0 << exp).min(self.image_backoff_max.0);
+        cx.pods.set_pending_reason(now, pod, R_IMAGE_PULL_BACKOFF);
+        at(cx, now.plus(SimTime(backoff)), pod, KubeletStage::PullCheck);
+    }
+
+    /// Move `bytes` through `[storage]`, then continue the pod at `next` after `then`.
+    fn transfer(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        pod: usize,
+        bytes: u64,
+        next: KubeletStage,
+        then: SimTime,
+    ) {
+        cx.pods[pod].after_transfer = (next, then);
+        let st = &cx.sc.file.storage;
+        match st.kind {
+            StorageKind::Nfs => {
+                let now = cx.now();
+                self.storage.advance(now);
+                self.storage.add(pod, bytes);
+                self.reschedule_storage(cx);
+            }
+            StorageKind::Bucket => {
+                let now = cx.now();
+                let requests = bytes.div_ceil(st.object_size.0.max(1));
+                let mut wait = SimTime::ZERO;
+                for _ in 0..requests {
+                    wait = self.bucket_requests.reserve(now);
+                }
+                let t = wait.plus(SimTime::from_secs_f64_ceil(
+                    bytes as f64 / st.per_client_bandwidth.0 as f64,
+                ));
+                after(cx, t.plus(then), pod, next);
+            }
+        }
+    }
+
+    fn reschedule_storage(&mut self, cx: &mut Ctx<'_>) {
+        if let Some(t) = self.storage_timer.take() {
+            cx.q.cancel(t);
+        }
+        if let Some(d) = self.storage.next_completion() {
+            self.storage_timer = Some(cx.q.schedule_in(d, KubeletEvent::StorageTick.into()));
+        }
+    }
+
+    fn on_storage_tick(&mut self, cx: &mut Ctx<'_>) {
+        self.storage_timer = None;
+        let now = cx.now();
+        self.storage.advance(now);
+        let done = self.storage.take_done();
+        self.reschedule_storage(cx);
+        for pod in done {
+            let (next, then) = cx.pods[pod].after_transfer;
+            after(cx, then, pod, next);
+        }
+    }
+
+    fn on_stage(&mut self, cx: &mut Ctx<'_>, pod: usize, stage: KubeletStage) {
+        if cx.pods[pod].killed {
+            return;
+        }
+        let now = cx.now();
+        let kl = &cx.sc.file.kubelet;
+        let ts = &cx.sc.workflows[cx.wfs[cx.pods[pod].wf].spec].tasks[cx.pods[pod].task as usize];
+        let (read, write, out) = (ts.read_bytes, ts.write_bytes, ts.output_parameter_bytes);
+        match stage {
+            KubeletStage::PullCheck => self.pull_check(cx, pod),
+            KubeletStage::InitStart => {
+                cx.pods.set_pending_reason(now, pod, R_POD_INITIALIZING);
+                let init = SimTime(kl.init_container_time.0);
+                if read > 0 {
+                    self.transfer(cx, pod, read, KubeletStage::MainStart, init);
+                } else {
+                    after(cx, init, pod, KubeletStage::MainStart);
+                }
+            }
+            KubeletStage::MainStart => {
+                cx.pods.start_running(now, pod);
+                let p = &cx.pods[pod];
+                self.startup.push(now.since(p.created_at).as_secs_f64());
+                let run = p.run_time;
+                after(cx, run, pod, KubeletStage::MainExit);
+                let tick = SimTime(cx.sc.file.controller.progress_patch_tick.0);
+                if tick < run {
+                    cx.q.schedule_in(tick, KubeletEvent::ProgressTick { pod }.into());
+                }
+                self.status(cx, pod);
+                // wait container: InitializeOutput creates the WorkflowTaskResult.
+                self.task_result(cx, pod, Verb::Create, SMALL_BODY_BYTES, false);
+            }
+            KubeletStage::MainExit => {
+                // wait container: ReportOutputs, then FinalizeOutput (label report-outputs-completed).
+                self.task_result(cx, pod, Verb::Patch, SMALL_BODY_BYTES + out, false);
+                self.task_result(cx, pod, Verb::Patch, SMALL_BODY_BYTES, true);
+                let wait = SimTime(kl.wait_container_time.0);
+                if write > 0 {
+                    self.transfer(cx, pod, write, KubeletStage::Exit, wait);
+                } else {
+                    after(cx, wait, pod, KubeletStage::Exit);
+                }
+            }
+            KubeletStage::Exit => {
+                cx.last_pod_exit = cx.last_pod_exit.max(now);
+                let p = &mut cx.pods[pod];
+                p.state = PodState::Failed;
+                if !p.fails {
+                    p.state = PodState::Succeeded;
+                } else {
+                    p.fail_msg = "Error (exit code 1)";
+                }
+                cx.pods.stop_running();
+                self.status(cx, pod);
+            }
+        }
+    }
+
+    fn task_result(&self, cx: &mut Ctx<'_>, pod: usize, verb: Verb, bytes: u64, finalize: bool) {
+        cx.issue(
+            self.argoexec_client,
+            verb,
+            "workflowtaskresults",
+            bytes,
+            Origin::TaskResult { pod, finalize },
+        );
+    }
+
+    /// The kubelet client of `node` (each kubelet has its own kubeAPIQPS bucket).
+    fn client(&mut self, cx: &mut Ctx<'_>, node: usize) -> usize {
+        while self.node_clients.len() <= node {
+            let f = &cx.sc.file.kubelet;
+            let c = cx.api.add_client("kubelet", f.api_qps, f.api_burst);
+            self.node_clients.push(c);
+        }
+        self.node_clients[node]
+    }
+
+    fn on_progress_tick(&mut self, cx: &mut Ctx<'_>, pod: usize) {
+        if cx.pods[pod].state != PodState::Running {
+            return;
+        }
+        self.task_result(cx, pod, Verb::Patch, SMALL_BODY_BYTES, false);
+        let tick = SimTime(cx.sc.file.controller.progress_patch_tick.0);
+        let p = &cx.pods[pod];
+        if cx.now().plus(tick) < p.main_start.plus(p.run_time) {
+            cx.q.schedule_in(tick, KubeletEvent::ProgressTick { pod }.into());
+        }
+    }
+
+    /// The pod's kubelet PATCHes its status (the pod informers see it when it lands).
+    pub(super) fn status(&mut self, cx: &mut Ctx<'_>, pod: usize) {
+        let node = cx.pods[pod].node.unwrap_or(0);
+        let client = self.client(cx, node);
+        cx.issue(
+            client,
+            Verb::Patch,
+            "pods/status",
+            SMALL_BODY_BYTES,
+            Origin::KubeletStatus { pod },
+        );
+    }
+
+    /// (image pulls, pull-wait samples, startup samples, pull errors) for the report.
+    pub(super) fn report(&mut self) -> KubeletReport {
+        KubeletReport {
+            image_pulls: self.image_pulls,
+            pull_wait: crate::metrics::Stats::of(&mut self.pull_wait),
+            startup: crate::metrics::Stats::of(&mut self.startup),
+            pull_errors: std::mem::take(&mut self.pull_errors),
+        }
+    }
+}
+
+/// The kubelets' part of the report.
+pub(super) struct KubeletReport {
+    pub image_pulls: u64,
+    pub pull_wait: crate::metrics::Stats,
+    pub startup: crate::metrics::Stats,
+    pub pull_errors: IndexMap<String, u64>,
+}
+
+/// Schedule kubelet stage `stage` of `pod` at `t`.
+fn at(cx: &mut Ctx<'_>, t: SimTime, pod: usize, stage: KubeletStage) {
+    cx.q.schedule_at(t, KubeletEvent::Stage { pod, stage }.into());
+}
+
+/// Schedule kubelet stage `stage` of `pod` after `delay`.
+fn after(cx: &mut Ctx<'_>, delay: SimTime, pod: usize, stage: KubeletStage) {
+    cx.q.schedule_in(delay, KubeletEvent::Stage { pod, stage }.into());
+}
+
+/// Registry host of an image reference (`docker.io` when it has none).
+fn registry_host(image: &str) -> &str {
+    match image.split_once('/') {
+        Some((host, _)) if host.contains('.') || host.contains(':') || host == "localhost" => host,
+        _ => "docker.io",
+    }
+}

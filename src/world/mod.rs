@@ -1,0 +1,329 @@
+//! The simulated world: the shared cluster state ([`Ctx`]: clock and event queue, the API
+//! path, the Workflow, Pod and Node objects), the components that act on it, and the one
+//! dispatch that routes each [`Event`] to its component. One [`World`] is one run; it is a
+//! pure function of the scenario and the seed.
+//!
+//! Components (each owns its state; the others call a few of its methods):
+//! [`submit`] (submitters and arrivals), [`api`] (client buckets, apiserver admission,
+//! retries), [`controller`] (workflow queue, workers, reconcile, locks, pod cleanup queue,
+//! process), [`scheduler`], [`kubelet`] (pod start-up, image pulls, storage, TaskResults),
+//! [`autoscaler`] (cluster-autoscaler, Karpenter), [`spot`] (preemption). [`pods`] holds the
+//! pod objects and their lifecycle accounting; `report.rs` assembles the [`RunReport`] from
+//! each component's section; `sample.rs` takes the time series.
+//!
+//! Event flow of one workflow: `Submit` → client bucket → `Api::Arrive`/`Api::Done` (CREATE
+//! Workflow) → informer add → `workflow_queue` → a worker reconciles: pod statuses are read
+//! from the informer, ready tasks get pods (CREATE through the controller's kube bucket,
+//! bounded by `MAX_OPERATION_TIME` and `resourceRateLimit`), the whole object is written back
+//! (PUT through the workflow bucket). Pods go to the scheduler (cycle, bind), then the kubelet
+//! (sandbox, image pull, init, main, wait), whose status PATCHes make the pod informer requeue
+//! the workflow after `DEFAULT_REQUEUE_TIME`. Completed pods are labelled through the
+//! `pod_cleanup_queue`.
+//!
+//! Simplified: informers are instantaneous (no watch lag); the controller's three clientsets
+//! are modelled as two buckets (kube, workflow; the dynamic client only LISTs on relist);
+//! update conflicts are not modelled (only the controller writes workflows here).
+
+pub mod api;
+pub mod autoscaler;
+pub mod controller;
+pub mod kubelet;
+mod pods;
+mod report;
+mod sample;
+pub mod scheduler;
+pub mod spot;
+pub mod submit;
+
+use crate::argo::workflow::WorkflowRun;
+use crate::engine::{EventQueue, RngStream, SimTime};
+use crate::kube::apiserver::Verb;
+use crate::kube::nodes::Nodes;
+use crate::metrics::{RunReport, TimeSeries};
+use crate::scenario::Scenario;
+use api::{Api, ApiEvent, Origin, Status};
+use autoscaler::{Autoscaler, ScalerEvent};
+use controller::{Controller, CtrlEvent};
+use kubelet::{Kubelet, KubeletEvent};
+use pods::{POD_OBJECT_BYTES, PodState, Pods};
+use scheduler::{SchedEvent, Scheduler};
+use spot::{Spot, SpotEvent};
+use submit::{Submission, SubmitEvent};
+
+pub use sample::SERIES;
+
+/// Every event of the simulation: one enum per component, wrapped. Fields are indices into
+/// the world's tables or the time a timer was set for.
+#[derive(Debug, Clone, Copy)]
+pub enum Event {
+    /// Submission path.
+    Submit(SubmitEvent),
+    /// API path.
+    Api(ApiEvent),
+    /// Workflow controller.
+    Ctrl(CtrlEvent),
+    /// kube-scheduler.
+    Sched(SchedEvent),
+    /// Kubelets.
+    Kubelet(KubeletEvent),
+    /// Autoscaler and node readiness.
+    Scaler(ScalerEvent),
+    /// Spot preemption.
+    Spot(SpotEvent),
+    /// Time-series sample.
+    Sample,
+}
+
+/// Cluster object accounting: Workflow objects in etcd (as stored: compressed or offloaded
+/// bodies) and the peaks the report shows.
+#[derive(Debug, Default)]
+pub(crate) struct Objects {
+    etcd_wf_bytes: u64,
+    wfs_in_cluster: u64,
+    wfs_in_cluster_peak: u64,
+    etcd_peak: u64,
+}
+
+impl Objects {
+    /// A Workflow object of `stored` bytes was created.
+    fn workflow_stored(&mut self, stored: u64) {
+        self.etcd_wf_bytes += stored;
+        self.wfs_in_cluster += 1;
+        self.wfs_in_cluster_peak = self.wfs_in_cluster_peak.max(self.wfs_in_cluster);
+    }
+
+    /// A Workflow object changed from `old` to `new` stored bytes.
+    fn workflow_resized(&mut self, old: u64, new: u64) {
+        self.etcd_wf_bytes = self.etcd_wf_bytes + new - old;
+    }
+
+    /// A Workflow object of `stored` bytes was deleted.
+    fn workflow_deleted(&mut self, stored: u64) {
+        self.etcd_wf_bytes -= stored;
+        self.wfs_in_cluster -= 1;
+    }
+}
+
+/// The shared state every component works on: the scenario, the clock and event queue, the
+/// API path, and the objects (Workflows, Pods, Nodes) as etcd and the informers hold them.
+pub(crate) struct Ctx<'s> {
+    sc: &'s Scenario,
+    q: EventQueue<Event>,
+    /// The `cluster` random stream (spot clocks, provisioning delays, random expander).
+    rng_cluster: RngStream,
+    api: Api,
+    wfs: Vec<WorkflowRun>,
+    pods: Pods,
+    nodes: Nodes,
+    objects: Objects,
+    arrivals_left: u64,
+    unfinished_wfs: u64,
+    last_finish: SimTime,
+    last_pod_exit: SimTime,
+}
+
+impl Ctx<'_> {
+    fn now(&self) -> SimTime {
+        self.q.now()
+    }
+
+    /// Send a request (see [`Api::issue`]).
+    fn issue(
+        &mut self,
+        client: usize,
+        verb: Verb,
+        resource: &'static str,
+        bytes: u64,
+        origin: Origin,
+    ) {
+        self.api
+            .issue(&mut self.q, client, verb, resource, bytes, origin);
+    }
+
+    /// Whether arrivals or unfinished workflows remain (periodic loops keep going).
+    fn work_left(&self) -> bool {
+        self.arrivals_left > 0 || self.unfinished_wfs > 0
+    }
+
+    /// Live bytes in etcd: Workflow objects as stored (compressed/offloaded bodies) and pods.
+    fn etcd_live_bytes(&self) -> u64 {
+        self.objects.etcd_wf_bytes + self.pods.in_cluster() * POD_OBJECT_BYTES
+    }
+
+    /// Record the etcd live-bytes peak.
+    fn note_etcd_peak(&mut self) {
+        self.objects.etcd_peak = self.objects.etcd_peak.max(self.etcd_live_bytes());
+    }
+}
+
+/// The whole simulated system during one run.
+pub struct World<'s> {
+    cx: Ctx<'s>,
+    submit: Submission,
+    ctrl: Controller,
+    sched: Scheduler,
+    kubelet: Kubelet,
+    scaler: Autoscaler,
+    spot: Spot,
+    ts: TimeSeries,
+}
+
+impl<'s> World<'s> {
+    /// Build the world at time zero for `seed`.
+    pub fn new(sc: &'s Scenario, seed: u64) -> Self {
+        let f = &sc.file;
+        let mut cx = Ctx {
+            sc,
+            q: EventQueue::new(),
+            rng_cluster: RngStream::new(seed, "cluster"),
+            api: Api::new(f.apiserver.clone()),
+            wfs: Vec::new(),
+            pods: Pods::default(),
+            nodes: Nodes::new(
+                &sc.pools,
+                sc.images.len(),
+                f.scheduler.scoring,
+                f.kubelet.registry_pull_qps,
+                f.kubelet.registry_burst,
+            ),
+            objects: Objects::default(),
+            arrivals_left: 0,
+            unfinished_wfs: 0,
+            last_finish: SimTime::ZERO,
+            last_pod_exit: SimTime::ZERO,
+        };
+        // Client registration order is the throttle table's row order.
+        let ctrl = Controller::new(&mut cx, seed);
+        let sched = Scheduler::new(&mut cx);
+        let submit = Submission::new(&mut cx, ctrl.wf_client());
+        let kubelet = Kubelet::new(&mut cx);
+        let scaler = Autoscaler::new(&cx);
+        let mut w = World {
+            ts: sample::new_series(f.experiment.sample_interval.as_secs_f64()),
+            cx,
+            submit,
+            ctrl,
+            sched,
+            kubelet,
+            scaler,
+            spot: Spot::default(),
+        };
+        w.submit.schedule_arrivals(&mut w.cx, seed);
+        w.cx.q.schedule_at(SimTime::ZERO, Event::Sample);
+        // Spot preemption clocks of the initial nodes; the autoscaler's scan loop.
+        for n in 0..w.cx.nodes.nodes.len() {
+            w.spot.schedule(&mut w.cx, n);
+        }
+        w.scaler.start(&mut w.cx);
+        w.ctrl.start(&mut w.cx);
+        w
+    }
+
+    /// Run to completion or the horizon and build the report.
+    pub fn run(mut self, replication: u32, seed: u64) -> RunReport {
+        let horizon = SimTime(self.cx.sc.file.experiment.horizon.0);
+        while let Some((_, ev)) = self.cx.q.pop_until(horizon) {
+            self.handle(ev);
+        }
+        let horizon_reached = self.cx.work_left();
+        // The run ends when the last workflow finished and the last pod exited (pods of a
+        // workflow that errored keep running and keep their nodes busy).
+        let end = if horizon_reached {
+            horizon
+        } else {
+            self.cx.last_finish.max(self.cx.last_pod_exit)
+        };
+        self.report(replication, seed, end, horizon_reached)
+    }
+
+    fn handle(&mut self, ev: Event) {
+        let cx = &mut self.cx;
+        match ev {
+            Event::Submit(e) => self.submit.handle(cx, &mut self.ctrl, e),
+            Event::Api(e) => {
+                let done = match e {
+                    ApiEvent::Arrive { call } => cx.api.on_arrive(&mut cx.q, call),
+                    ApiEvent::Done { call } => cx.api.on_done(&mut cx.q, call),
+                    ApiEvent::Retry { call } => {
+                        cx.api.send(&mut cx.q, call);
+                        None
+                    }
+                    ApiEvent::ApfTimeout { call } => cx.api.on_apf_timeout(&mut cx.q, call),
+                };
+                if let Some((origin, status)) = done {
+                    self.on_api_done(origin, status);
+                }
+            }
+            Event::Ctrl(e) => self.ctrl.handle(cx, e),
+            Event::Sched(e) => self.sched.handle(cx, &mut self.scaler, e),
+            Event::Kubelet(e) => self.kubelet.handle(cx, e),
+            Event::Scaler(ScalerEvent::NodeReady { node }) => self.on_node_ready(node),
+            Event::Scaler(e) => self.scaler.handle(cx, &self.sched, e),
+            Event::Spot(SpotEvent::Notice { node }) => self.spot.on_notice(cx, node),
+            Event::Spot(SpotEvent::Gone { node }) => {
+                self.spot
+                    .on_gone(cx, &mut self.kubelet, &mut self.sched, node)
+            }
+            Event::Spot(SpotEvent::PodGone { pod }) => self.on_pod_status_visible(pod),
+            Event::Sample => self.on_sample(),
+        }
+    }
+
+    /// Route a completed request to whoever waits for it.
+    fn on_api_done(&mut self, origin: Origin, status: Status) {
+        let cx = &mut self.cx;
+        match origin {
+            Origin::Submit { wf, stream, slot } => {
+                self.submit
+                    .on_call_done(cx, &mut self.ctrl, wf, stream, slot, status)
+            }
+            Origin::Worker { .. }
+            | Origin::Cleanup { .. }
+            | Origin::WorkflowDeleted { .. }
+            | Origin::Relist { .. } => self.ctrl.on_api_done(cx, &mut self.sched, origin, status),
+            Origin::Bind { pod, node } => {
+                if self.sched.on_bound(cx, pod, node, status) {
+                    self.kubelet.on_pod_bound(cx, pod);
+                }
+            }
+            Origin::KubeletStatus { pod } => self.on_pod_status_visible(pod),
+            Origin::TaskResult { pod, finalize } => {
+                self.ctrl.on_task_result(cx, pod, finalize, status)
+            }
+            Origin::FireAndForget => {}
+        }
+    }
+
+    /// The pod informers see a status change (or the pod's removal): a finished pod frees
+    /// its node's room for the scheduler, and the controller requeues its workflow.
+    fn on_pod_status_visible(&mut self, pod: usize) {
+        let cx = &mut self.cx;
+        let now = cx.now();
+        let p = &mut cx.pods[pod];
+        let state = p.state;
+        if p.observed == state {
+            return;
+        }
+        p.observed = state;
+        if matches!(state, PodState::Succeeded | PodState::Failed)
+            && let Some(n) = p.node
+            && !p.killed
+        {
+            let (cpu, mem) = (p.cpu, p.mem);
+            cx.nodes.release(now, n, cpu, mem);
+            self.sched.requeue_unschedulable(cx);
+        }
+        self.ctrl.on_pod_changed(cx, pod);
+    }
+
+    /// A requested node is Ready: its spot clock starts and pending pods are reconsidered.
+    fn on_node_ready(&mut self, node: usize) {
+        let cx = &mut self.cx;
+        if cx.nodes.nodes[node].state != crate::kube::nodes::NodeState::Provisioning {
+            return;
+        }
+        cx.nodes.set_ready(node);
+        self.spot.schedule(cx, node);
+        self.sched.requeue_unschedulable(cx);
+    }
+}

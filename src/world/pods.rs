@@ -1,0 +1,299 @@
+//! The pod objects of the run (what etcd and the informers hold) and the pod-lifecycle
+//! accounting every component shares: the pending reason a pod shows now (as `kubectl get
+//! pods` would), pod-seconds and pods per reason, running pods, pods in the cluster.
+//!
+//! Components own their own pod-related state elsewhere (the scheduler's queues, the
+//! kubelet's pull state is on the pod because it is per pod). Left out: pod objects' real
+//! fields (labels, volumes); a pod is a request, an image and a run time.
+
+use super::kubelet::KubeletStage;
+use crate::engine::SimTime;
+use crate::metrics::{PodsReport, Stats};
+use std::ops::{Index, IndexMut};
+
+/// *Estimate*: size of an Argo pod object (main + init + wait containers, volumes, labels).
+pub(super) const POD_OBJECT_BYTES: u64 = 6 * 1024;
+
+/// Pending reasons, in the order the report lists them.
+const REASONS: [&str; 6] = [
+    "Pending",
+    "Unschedulable",
+    "ContainerCreating",
+    "PodInitializing",
+    "ErrImagePull",
+    "ImagePullBackOff",
+];
+pub(super) const R_UNSCHEDULABLE: u8 = 1;
+pub(super) const R_CONTAINER_CREATING: u8 = 2;
+pub(super) const R_POD_INITIALIZING: u8 = 3;
+pub(super) const R_ERR_IMAGE_PULL: u8 = 4;
+pub(super) const R_IMAGE_PULL_BACKOFF: u8 = 5;
+
+/// Phase of a pod (with its pending reason).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum PodState {
+    Pending(u8),
+    Running,
+    Succeeded,
+    Failed,
+}
+
+/// One pod object.
+#[derive(Debug, Clone)]
+pub(super) struct Pod {
+    pub wf: usize,
+    pub task: u32,
+    pub cpu: u64,
+    pub mem: u64,
+    pub image: usize,
+    pub state: PodState,
+    /// What the controller has recorded in the workflow status.
+    pub recorded: PodState,
+    /// What the informer shows.
+    pub observed: PodState,
+    pub since: SimTime,
+    pub node: Option<usize>,
+    pub created_at: SimTime,
+    pub main_start: SimTime,
+    pub run_time: SimTime,
+    pub fails: bool,
+    pub sched_attempts: u32,
+    pub backoff_until: SimTime,
+    pub unsched_msg: String,
+    pub cleanup_enqueued: SimTime,
+    pub cleanup_delete: bool,
+    pub deleted: bool,
+    pub task_result_done: bool,
+    pub left_informer: bool,
+    pub killed: bool,
+    pub fail_error: bool,
+    pub fail_msg: &'static str,
+    pub attempt: u32,
+    pub first_start: SimTime,
+    pub pull_requested_at: SimTime,
+    pub pull_dispatch_pending: bool,
+    pub pull_failures: u32,
+    pub after_transfer: (KubeletStage, SimTime),
+}
+
+impl Pod {
+    /// A new Pending pod of item `attempt` of `task`, created at `now`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn new(
+        wf: usize,
+        task: u32,
+        cpu: u64,
+        mem: u64,
+        image: usize,
+        now: SimTime,
+        run_time: SimTime,
+        fails: bool,
+        attempt: u32,
+        first_start: SimTime,
+    ) -> Self {
+        Pod {
+            wf,
+            task,
+            cpu,
+            mem,
+            image,
+            state: PodState::Pending(0),
+            recorded: PodState::Pending(0),
+            observed: PodState::Pending(0),
+            since: now,
+            node: None,
+            created_at: now,
+            main_start: SimTime::ZERO,
+            run_time,
+            fails,
+            sched_attempts: 0,
+            backoff_until: SimTime::ZERO,
+            unsched_msg: String::new(),
+            cleanup_enqueued: SimTime::ZERO,
+            cleanup_delete: false,
+            deleted: false,
+            task_result_done: false,
+            left_informer: false,
+            killed: false,
+            fail_error: false,
+            fail_msg: "",
+            attempt,
+            first_start,
+            pull_requested_at: SimTime::ZERO,
+            pull_dispatch_pending: false,
+            pull_failures: 0,
+            after_transfer: (KubeletStage::Exit, SimTime::ZERO),
+        }
+    }
+}
+
+/// All pods of the run and their lifecycle accounting.
+#[derive(Default)]
+pub(super) struct Pods {
+    list: Vec<Pod>,
+    reason_seconds: [f64; 6],
+    reason_pods: [u64; 6],
+    reason_now: [u64; 6],
+    running: u64,
+    in_cluster: u64,
+    created: u64,
+}
+
+impl Index<usize> for Pods {
+    type Output = Pod;
+    fn index(&self, i: usize) -> &Pod {
+        &self.list[i]
+    }
+}
+
+impl IndexMut<usize> for Pods {
+    fn index_mut(&mut self, i: usize) -> &mut Pod {
+        &mut self.list[i]
+    }
+}
+
+impl Pods {
+    /// Number of pods ever created.
+    pub(super) fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// All pods, in creation order.
+    pub(super) fn iter(&self) -> std::slice::Iter<'_, Pod> {
+        self.list.iter()
+    }
+
+    /// Add a just-created (Pending) pod; returns its id.
+    pub(super) fn create(&mut self, pod: Pod) -> usize {
+        self.list.push(pod);
+        self.created += 1;
+        self.in_cluster += 1;
+        self.reason_pods[0] += 1;
+        self.reason_now[0] += 1;
+        self.list.len() - 1
+    }
+
+    /// Pods objects stored in etcd now.
+    pub(super) fn in_cluster(&self) -> u64 {
+        self.in_cluster
+    }
+
+    /// A pod object was deleted from etcd.
+    pub(super) fn deleted_from_cluster(&mut self) {
+        self.in_cluster -= 1;
+    }
+
+    /// Pods created so far.
+    pub(super) fn created(&self) -> u64 {
+        self.created
+    }
+
+    /// Pods whose main container runs now.
+    pub(super) fn running(&self) -> u64 {
+        self.running
+    }
+
+    /// Pods pending for any reason now.
+    pub(super) fn pending_now(&self) -> u64 {
+        self.reason_now.iter().sum()
+    }
+
+    /// Pods pending with `reason` now.
+    pub(super) fn pending_with(&self, reason: u8) -> u64 {
+        self.reason_now[reason as usize]
+    }
+
+    /// A pending pod now shows `reason` (a no-op if it already does or is not pending).
+    pub(super) fn set_pending_reason(&mut self, now: SimTime, pod: usize, reason: u8) {
+        let p = &mut self.list[pod];
+        if let PodState::Pending(r) = p.state {
+            if r == reason {
+                return;
+            }
+            self.reason_seconds[r as usize] += now.since(p.since).as_secs_f64();
+            self.reason_now[r as usize] -= 1;
+            self.reason_now[reason as usize] += 1;
+            self.reason_pods[reason as usize] += 1;
+            p.state = PodState::Pending(reason);
+            p.since = now;
+        }
+    }
+
+    /// Count one more pod that hit ErrImagePull (before it shows ImagePullBackOff).
+    pub(super) fn count_err_image_pull(&mut self) {
+        self.reason_pods[R_ERR_IMAGE_PULL as usize] += 1;
+    }
+
+    /// Leave the pending state (main started, or the pod was killed while pending).
+    pub(super) fn end_pending(&mut self, now: SimTime, pod: usize) {
+        let p = &mut self.list[pod];
+        if let PodState::Pending(r) = p.state {
+            self.reason_seconds[r as usize] += now.since(p.since).as_secs_f64();
+            self.reason_now[r as usize] -= 1;
+        }
+    }
+
+    /// The main container started.
+    pub(super) fn start_running(&mut self, now: SimTime, pod: usize) {
+        self.end_pending(now, pod);
+        let p = &mut self.list[pod];
+        p.state = PodState::Running;
+        p.since = now;
+        p.main_start = now;
+        self.running += 1;
+    }
+
+    /// A running pod's containers stopped (exit or kill).
+    pub(super) fn stop_running(&mut self) {
+        self.running -= 1;
+    }
+
+    /// Close the pending-reason accounting of pods still pending at `end`.
+    pub(super) fn close(&mut self, end: SimTime) {
+        for p in &self.list {
+            if let PodState::Pending(r) = p.state {
+                self.reason_seconds[r as usize] += end.since(p.since).as_secs_f64();
+            }
+        }
+    }
+
+    /// The pod section of the report, without the kubelet's and scheduler's latencies.
+    pub(super) fn report(&self) -> PodsReport {
+        let mut pods = PodsReport {
+            created: self.created,
+            ..Default::default()
+        };
+        for name in ["Succeeded", "Failed", "Running", "Pending"] {
+            pods.by_phase.insert(name.into(), 0);
+        }
+        let mut runs = Vec::new();
+        for p in &self.list {
+            let key = match p.state {
+                PodState::Succeeded => "Succeeded",
+                PodState::Failed => "Failed",
+                PodState::Running => "Running",
+                PodState::Pending(r) => {
+                    if r == R_UNSCHEDULABLE {
+                        *pods
+                            .unschedulable_messages
+                            .entry(p.unsched_msg.clone())
+                            .or_default() += 1;
+                    }
+                    "Pending"
+                }
+            };
+            *pods.by_phase.entry(key.into()).or_default() += 1;
+            if matches!(p.state, PodState::Succeeded | PodState::Failed) {
+                runs.push(p.run_time.as_secs_f64());
+            }
+        }
+        for (i, r) in REASONS.iter().enumerate() {
+            pods.pending_seconds_by_reason
+                .insert((*r).into(), self.reason_seconds[i]);
+            pods.pods_by_pending_reason
+                .insert((*r).into(), self.reason_pods[i]);
+        }
+        pods.run_s = Stats::of(&mut runs);
+        pods
+    }
+}

@@ -1,0 +1,218 @@
+//! kube-scheduler, one component: the active queue, the unschedulable pods with their
+//! exponential backoff, one scheduling cycle at a time (filter pools, fit, score via
+//! `kube::nodes`), the binding through its own client bucket, and the queueing hint that moves
+//! unschedulable pods back when capacity frees up.
+//!
+//! Reached through [`Scheduler::enqueue`] (a pod was created), [`Scheduler::on_bound`] (the
+//! binding completed), [`Scheduler::requeue_unschedulable`] (capacity changed) and
+//! [`Scheduler::unschedulable`] (the autoscalers read the pending pods). Reports the
+//! create-to-bound wait. Simplified: one pod per cycle with a constant cycle latency;
+//! preemption and pod priority are not modelled.
+
+use super::api::{Origin, Status};
+use super::autoscaler::Autoscaler;
+use super::controller::SMALL_BODY_BYTES;
+use super::pods::R_UNSCHEDULABLE;
+use super::{Ctx, Event};
+use crate::engine::SimTime;
+use crate::kube::apiserver::Verb;
+use crate::kube::nodes::NodeState;
+use crate::metrics::Stats;
+use std::collections::VecDeque;
+
+/// Events of the scheduler.
+#[derive(Debug, Clone, Copy)]
+pub enum SchedEvent {
+    /// The scheduler finishes one cycle.
+    Cycle,
+    /// An unschedulable pod's backoff expired.
+    BackoffDone {
+        /// Pod.
+        pod: usize,
+    },
+}
+
+impl From<SchedEvent> for Event {
+    fn from(e: SchedEvent) -> Event {
+        Event::Sched(e)
+    }
+}
+
+/// The scheduler's queues and metrics.
+pub(super) struct Scheduler {
+    client: usize,
+    active: VecDeque<usize>,
+    unsched: VecDeque<usize>,
+    busy: bool,
+    wait: Vec<f64>,
+}
+
+impl Scheduler {
+    /// The scheduler with its client registered.
+    pub(super) fn new(cx: &mut Ctx<'_>) -> Self {
+        let s = &cx.sc.file.scheduler;
+        Scheduler {
+            client: cx.api.add_client("kube-scheduler", s.qps, s.burst),
+            active: VecDeque::new(),
+            unsched: VecDeque::new(),
+            busy: false,
+            wait: Vec::new(),
+        }
+    }
+
+    /// Route one scheduler event.
+    pub(super) fn handle(&mut self, cx: &mut Ctx<'_>, scaler: &mut Autoscaler, ev: SchedEvent) {
+        match ev {
+            SchedEvent::Cycle => self.on_cycle(cx, scaler),
+            SchedEvent::BackoffDone { pod } => {
+                self.active.push_back(pod);
+                self.kick(cx);
+            }
+        }
+    }
+
+    /// A new pod enters the active queue.
+    pub(super) fn enqueue(&mut self, cx: &mut Ctx<'_>, pod: usize) {
+        self.active.push_back(pod);
+        self.kick(cx);
+    }
+
+    /// Unschedulable pods, oldest first.
+    pub(super) fn unschedulable(&self) -> &VecDeque<usize> {
+        &self.unsched
+    }
+
+    /// Create → bound wait statistics.
+    pub(super) fn wait_stats(&mut self) -> Stats {
+        Stats::of(&mut self.wait)
+    }
+
+    fn kick(&mut self, cx: &mut Ctx<'_>) {
+        if !self.busy && !self.active.is_empty() {
+            self.busy = true;
+            cx.q.schedule_in(
+                SimTime(cx.sc.file.scheduler.schedule_latency.0),
+                SchedEvent::Cycle.into(),
+            );
+        }
+    }
+
+    fn on_cycle(&mut self, cx: &mut Ctx<'_>, scaler: &mut Autoscaler) {
+        self.busy = false;
+        let Some(pod) = self.active.pop_front() else {
+            return;
+        };
+        let (cpu, mem) = (cx.pods[pod].cpu, cx.pods[pod].mem);
+        let allowed = &cx.sc.workflows[cx.wfs[cx.pods[pod].wf].spec].tasks
+            [cx.pods[pod].task as usize]
+            .allowed_pools;
+        match cx.nodes.pick(cpu, mem, allowed) {
+            Ok(n) => {
+                let now = cx.now();
+                cx.nodes.bind(now, n, cpu, mem);
+                cx.issue(
+                    self.client,
+                    Verb::Create,
+                    "pods/binding",
+                    SMALL_BODY_BYTES,
+                    Origin::Bind { pod, node: n },
+                );
+            }
+            Err(fail) => {
+                let sc = &cx.sc.file.scheduler;
+                let now = cx.now();
+                let p = &mut cx.pods[pod];
+                p.sched_attempts += 1;
+                let exp = (p.sched_attempts - 1).min(20);
+                let backoff = (sc.pod_initial_backoff.0 << exp).min(sc.pod_max_backoff.0);
+                p.backoff_until = now.plus(SimTime(backoff));
+                p.unsched_msg = fail.message();
+                cx.pods.set_pending_reason(now, pod, R_UNSCHEDULABLE);
+                self.unsched.push_back(pod);
+                scaler.on_unschedulable(cx);
+            }
+        }
+        self.kick(cx);
+    }
+
+    /// The binding completed; returns whether the pod is now bound (the kubelet takes over).
+    /// A failed binding, a vanished node or a killed pod gives the node's room back.
+    pub(super) fn on_bound(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        pod: usize,
+        node: usize,
+        status: Status,
+    ) -> bool {
+        let now = cx.now();
+        let (cpu, mem) = (cx.pods[pod].cpu, cx.pods[pod].mem);
+        if status != Status::Ok
+            || cx.nodes.nodes[node].state == NodeState::Gone
+            || cx.pods[pod].killed
+        {
+            cx.nodes.release(now, node, cpu, mem);
+            if !cx.pods[pod].killed {
+                self.active.push_back(pod);
+            }
+            self.kick(cx);
+            return false;
+        }
+        cx.pods[pod].node = Some(node);
+        self.wait
+            .push(now.since(cx.pods[pod].created_at).as_secs_f64());
+        true
+    }
+
+    /// Move unschedulable pods that could now fit back to the active queue (as kube-scheduler's
+    /// queueing hints do), honouring each pod's backoff. The scan stops after a run of pods
+    /// that fit nowhere, so a long homogeneous backlog costs O(freed slots), not O(backlog).
+    pub(super) fn requeue_unschedulable(&mut self, cx: &mut Ctx<'_>) {
+        if self.unsched.is_empty() {
+            return;
+        }
+        let now = cx.now();
+        let mut free: Vec<(u64, u64, u32, usize)> = cx
+            .nodes
+            .nodes
+            .iter()
+            .filter(|n| n.state == NodeState::Ready)
+            .map(|n| {
+                (
+                    n.alloc_cpu.saturating_sub(n.used_cpu),
+                    n.alloc_mem.saturating_sub(n.used_mem),
+                    n.max_pods.saturating_sub(n.pods),
+                    n.pool,
+                )
+            })
+            .collect();
+        let mut misses = 0;
+        let mut i = 0;
+        while i < self.unsched.len() && misses < 32 {
+            let pod = self.unsched[i];
+            let (cpu, mem) = (cx.pods[pod].cpu, cx.pods[pod].mem);
+            let allowed = &cx.sc.workflows[cx.wfs[cx.pods[pod].wf].spec].tasks
+                [cx.pods[pod].task as usize]
+                .allowed_pools;
+            if let Some(slot) = free
+                .iter_mut()
+                .find(|f| f.0 >= cpu && f.1 >= mem && f.2 > 0 && allowed[f.3])
+            {
+                slot.0 -= cpu;
+                slot.1 -= mem;
+                slot.2 -= 1;
+                self.unsched.remove(i);
+                let until = cx.pods[pod].backoff_until;
+                if until > now {
+                    cx.q.schedule_at(until, SchedEvent::BackoffDone { pod }.into());
+                } else {
+                    self.active.push_back(pod);
+                }
+                misses = 0;
+            } else {
+                misses += 1;
+                i += 1;
+            }
+        }
+        self.kick(cx);
+    }
+}

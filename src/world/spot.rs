@@ -1,0 +1,135 @@
+//! Spot preemption, one component: a Poisson preemption clock per spot node (rate per
+//! node-hour), the notice (the node is cordoned), and the stop. With graceful node shutdown
+//! the node's pods end Failed ("Pod was terminated in response to imminent node shutdown.");
+//! without, they vanish and PodGC removes them after its 40 s quarantine, which Argo reports as
+//! Error "pod deleted". Argo's retryStrategy then decides recovery (in the controller).
+//!
+//! Reports preemptions, pods killed, and the nodes they removed. Simplified: the preemption
+//! rate is constant over the run.
+
+use super::kubelet::Kubelet;
+use super::pods::PodState;
+use super::scheduler::Scheduler;
+use super::{Ctx, Event};
+use crate::engine::SimTime;
+use crate::kube::nodes::NodeState;
+use crate::scenario::schema::SpotShutdown;
+use rand_distr::{Distribution, Exp};
+
+/// Events of spot preemption.
+#[derive(Debug, Clone, Copy)]
+pub enum SpotEvent {
+    /// A spot node receives its preemption notice.
+    Notice {
+        /// Node.
+        node: usize,
+    },
+    /// A preempted spot node stops.
+    Gone {
+        /// Node.
+        node: usize,
+    },
+    /// A pod on a vanished node is removed by PodGC (Argo then sees "pod deleted").
+    PodGone {
+        /// Pod.
+        pod: usize,
+    },
+}
+
+impl From<SpotEvent> for Event {
+    fn from(e: SpotEvent) -> Event {
+        Event::Spot(e)
+    }
+}
+
+/// Spot metrics.
+#[derive(Default)]
+pub(super) struct Spot {
+    preemptions: u64,
+    pods_killed: u64,
+    nodes_removed: u64,
+}
+
+impl Spot {
+    /// Draw the preemption time of a new (or initial) node of a spot pool.
+    pub(super) fn schedule(&mut self, cx: &mut Ctx<'_>, node: usize) {
+        let rate = cx.sc.pools[cx.nodes.nodes[node].pool].spot_rate_per_hour;
+        if rate > 0.0 {
+            let hours: f64 = Exp::new(rate)
+                .map(|e| e.sample(&mut *cx.rng_cluster))
+                .unwrap_or(f64::INFINITY);
+            let t = SimTime::from_secs_f64_ceil(hours * 3600.0);
+            if t < SimTime(cx.sc.file.experiment.horizon.0) {
+                cx.q.schedule_in(t, SpotEvent::Notice { node }.into());
+            }
+        }
+    }
+
+    /// Spot notice: the node is cordoned; it stops after the notice period.
+    pub(super) fn on_notice(&mut self, cx: &mut Ctx<'_>, node: usize) {
+        if matches!(cx.nodes.nodes[node].state, NodeState::Gone) {
+            return;
+        }
+        self.preemptions += 1;
+        cx.nodes.cordon(node);
+        let notice = SimTime(cx.sc.pools[cx.nodes.nodes[node].pool].spot_notice);
+        cx.q.schedule_in(notice, SpotEvent::Gone { node }.into());
+    }
+
+    /// The preempted VM stops: its pods are killed (see the module doc), the node is removed
+    /// and unschedulable pods are reconsidered.
+    pub(super) fn on_gone(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        kubelet: &mut Kubelet,
+        sched: &mut Scheduler,
+        node: usize,
+    ) {
+        let now = cx.now();
+        let pool = cx.nodes.nodes[node].pool;
+        let mode = cx.sc.pools[pool].spot_shutdown;
+        let victims: Vec<usize> = (0..cx.pods.len())
+            .filter(|&p| {
+                let x = &cx.pods[p];
+                x.node == Some(node)
+                    && !x.killed
+                    && matches!(x.state, PodState::Pending(_) | PodState::Running)
+            })
+            .collect();
+        for p in victims {
+            self.pods_killed += 1;
+            let (cpu, mem) = (cx.pods[p].cpu, cx.pods[p].mem);
+            cx.nodes.release(now, node, cpu, mem);
+            if cx.pods[p].state == PodState::Running {
+                cx.pods.stop_running();
+            } else {
+                cx.pods.end_pending(now, p);
+            }
+            cx.last_pod_exit = cx.last_pod_exit.max(now);
+            let x = &mut cx.pods[p];
+            x.killed = true;
+            x.state = PodState::Failed;
+            x.task_result_done = true;
+            match mode {
+                SpotShutdown::Graceful => {
+                    x.fail_msg = "Pod was terminated in response to imminent node shutdown.";
+                    kubelet.status(cx, p);
+                }
+                SpotShutdown::PodDeleted => {
+                    x.fail_error = true;
+                    x.fail_msg = "pod deleted";
+                    x.deleted = true;
+                    cx.q.schedule_in(SimTime::from_secs(40), SpotEvent::PodGone { pod: p }.into());
+                }
+            }
+        }
+        cx.nodes.remove(node, now);
+        self.nodes_removed += 1;
+        sched.requeue_unschedulable(cx);
+    }
+
+    /// (preemptions, pods killed, nodes removed).
+    pub(super) fn report(&self) -> (u64, u64, u64) {
+        (self.preemptions, self.pods_killed, self.nodes_removed)
+    }
+}
