@@ -9,7 +9,8 @@
 //!  --replications 250 --jobs 2 --out results/bench`.
 
 use argosim::experiment::progress::Quiet;
-use argosim::experiment::{GridOptions, Plan, PlanInput, run_grid, run_in_memory};
+use argosim::experiment::{Plan, PlanInput, run_in_memory};
+use argosim::results_folder::{GridOptions, run_grid};
 
 fn main() {
     divan::main();

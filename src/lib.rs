@@ -6,7 +6,9 @@
 //! returns them in order, so the result does not depend on the thread count.
 //!
 //! Layers (see ARCHITECTURE.md): `engine` (generic DES kernel) ← `kube`, `argo` (models) ←
-//! `world` (state + event dispatch) ← `metrics` (report structs) ← `output` (bytes) ← `main`.
+//! `world` (state + event dispatch) ← `metrics` (report structs) ← `experiment` (grids and
+//! statistics over runs, as plain data) ← `output` (bytes) ← `results_folder` (a grid's files)
+//! ← `main`. `output` never simulates and never touches files.
 
 #![warn(missing_docs)]
 
@@ -18,6 +20,7 @@ pub mod import;
 pub mod kube;
 pub mod metrics;
 pub mod output;
+pub mod results_folder;
 pub mod scenario;
 pub mod units;
 pub mod world;

@@ -4,6 +4,7 @@ use anyhow::{Context, Result, bail};
 use argosim::experiment::{self, compare, progress, results};
 use argosim::output;
 use argosim::output::markdown::Style;
+use argosim::results_folder;
 use argosim::scenario::{self, Scenario};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
@@ -214,7 +215,7 @@ fn write_file(path: &Path, text: &str) -> Result<()> {
         .with_context(|| format!("{}: not a file name", path.display()))?
         .to_string_lossy()
         .into_owned();
-    results::write_atomic(dir, &name, text.as_bytes())?;
+    results_folder::write_atomic(dir, &name, text.as_bytes())?;
     Ok(())
 }
 
@@ -378,7 +379,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             .map_err(experiment::ExperimentError::Invalid)?;
             let out = out
                 .unwrap_or_else(|| PathBuf::from("results").join(output::plot::slug(&plan.name)));
-            let opts = experiment::GridOptions {
+            let opts = results_folder::GridOptions {
                 out: out.clone(),
                 jobs,
                 shard,
@@ -388,10 +389,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 command: command_line(),
             };
             let bar = progress::for_stderr(&plan.name);
-            let outcome = experiment::run_grid(&plan, &opts, bar.as_ref())?;
+            let outcome = results_folder::run_grid(&plan, &opts, bar.as_ref())?;
             let secs = started.elapsed().as_secs_f64();
             match outcome {
-                experiment::GridOutcome::Complete { ran, reused, .. } => {
+                results_folder::GridOutcome::Complete { ran, reused, .. } => {
                     let what = match shard {
                         Some(s) => format!("shard {}/{} of ", s.index, s.count),
                         None => String::new(),
@@ -413,7 +414,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                     Ok(ExitCode::SUCCESS)
                 }
-                experiment::GridOutcome::Stopped { done, remaining } => {
+                results_folder::GridOutcome::Stopped { done, remaining } => {
                     eprintln!(
                         "{}: stopped after {done} run(s) with {remaining} to go; continue with --resume",
                         out.display()
@@ -423,7 +424,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Merge { dirs, out, force } => {
-            let (n, _) = experiment::merge(&dirs, &out, force, &command_line())?;
+            let (n, _) = results_folder::merge(&dirs, &out, force, &command_line())?;
             println!(
                 "{}: merged {} shard folder(s), {n} runs; wrote runs.csv, points.csv, sensitivity.csv, summary.md, plots/, manifest.json",
                 out.display(),
@@ -498,8 +499,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
         Command::Sensitivity { dir, format } => {
-            let (plan, _) = results::plan_from_folder(&dir)?;
-            let rows = results::read_runs(&plan, &dir.join(results::files::RUNS))?;
+            let (plan, _) = results_folder::plan_from_folder(&dir)?;
+            let rows = results_folder::read_runs(&plan, &dir.join(results::files::RUNS))?;
             if rows.len() != plan.run_count() {
                 bail!(
                     "{}: holds {} of the grid's {} runs; finish it with `argosim grid --resume` first",

@@ -1,7 +1,9 @@
 //! Experiments over many runs: parameter grids with replications ([`grid`], [`runner`]),
 //! statistics over replications ([`stats`]), what-if comparisons ([`compare`]), CI threshold
-//! checks ([`check`]) and sensitivity rankings ([`sensitivity`]), with a results folder that
-//! is byte-identical for any thread count, interruption or sharding ([`results`]).
+//! checks ([`check`]) and sensitivity rankings ([`sensitivity`]), and a grid's results as
+//! plain data, the same for any thread count, interruption or sharding ([`results`]).
+//! Exporters in [`crate::output`] turn those results into bytes, and
+//! [`crate::results_folder`] writes and reads a grid's folder; this layer calls neither.
 //!
 //! The layer only calls [`crate::simulate`]: one run is a pure function of (scenario, seed),
 //! so a grid point's run is reproduced exactly from its seed. Each run's report is reduced to
@@ -25,4 +27,4 @@ pub mod stats;
 pub use error::ExperimentError;
 pub use grid::{Grid, Plan, PlanInput};
 pub use results::{GridResults, Row, Shard};
-pub use runner::{GridOptions, GridOutcome, merge, run_grid, run_in_memory};
+pub use runner::{run_in_memory, run_jobs};

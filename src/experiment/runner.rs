@@ -1,66 +1,24 @@
 //! Running a plan: every (point, replication) job on a rayon pool of `--jobs` threads, each
 //! run's `RunReport` reduced to one row of headline metrics and dropped at once (memory grows
-//! with rows, not with time series). Grid runs append each row to `runs.csv` and flush it, so
-//! `--resume` can reload finished runs after a kill; the final files are written from the rows
-//! sorted by (point, replication), so bytes do not depend on threads, order, interruptions or
-//! sharding. `merge` joins shard folders into the files of an unsharded run.
+//! with rows, not with time series). [`run_in_memory`] returns the rows in job order;
+//! [`run_jobs`] hands each row to a sink as soon as it is done (`crate::results_folder`
+//! appends it to `runs.csv` there, so `--resume` can reload finished runs after a kill) and can
+//! stop early. Callers sort rows by (point, replication), so results do not depend on
+//! threads, order, interruptions or sharding.
 //!
 //! Left out: retrying failed runs (a run cannot fail: it is a pure function), distributed
-//! locking, and cancelling runs already started when `--stop-after` trips.
+//! locking, and cancelling runs already started when a stop trips.
 
-use super::error::{ExperimentError, io};
+use super::error::ExperimentError;
 use super::grid::{Plan, metric_values};
 use super::progress::Progress;
-use super::results::{self, Row, Shard, files};
-use crate::output;
+use super::results::Row;
 use rayon::prelude::*;
-use serde_json::json;
-use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-/// Options of `argosim grid`.
-#[derive(Debug, Clone, Default)]
-pub struct GridOptions {
-    /// Results folder.
-    pub out: PathBuf,
-    /// Worker threads (None: all cores).
-    pub jobs: Option<usize>,
-    /// Run only this slice.
-    pub shard: Option<Shard>,
-    /// Continue a run interrupted in `out`.
-    pub resume: bool,
-    /// Replace what is in `out`.
-    pub force: bool,
-    /// Stop after this many runs (test hook that simulates a kill).
-    pub stop_after: Option<u64>,
-    /// The command line, recorded in the manifest.
-    pub command: Vec<String>,
-}
-
-/// How a grid run ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GridOutcome {
-    /// All runs of the grid (or shard) are done and every file is written.
-    Complete {
-        /// Runs simulated by this invocation.
-        ran: usize,
-        /// Runs reloaded from an earlier, interrupted invocation.
-        reused: usize,
-        /// Files written, relative to the folder.
-        files: Vec<String>,
-    },
-    /// `--stop-after` tripped; `runs.csv` holds the finished runs.
-    Stopped {
-        /// Runs finished so far (all invocations).
-        done: usize,
-        /// Runs still to do.
-        remaining: usize,
-    },
-}
-
-fn pool(jobs: Option<usize>) -> Result<rayon::ThreadPool, ExperimentError> {
+/// A rayon pool of `jobs` threads (None: all cores); `Some(0)` is a usage error.
+pub fn pool(jobs: Option<usize>) -> Result<rayon::ThreadPool, ExperimentError> {
     if jobs == Some(0) {
         return Err(ExperimentError::Usage("--jobs must be at least 1".into()));
     }
@@ -108,271 +66,39 @@ pub fn run_in_memory(
     Ok(rows)
 }
 
-fn invocation(command: &[String], extra: serde_json::Value) -> serde_json::Value {
-    let mut v = json!({ "command": command });
-    if let (Some(o), serde_json::Value::Object(e)) = (v.as_object_mut(), extra) {
-        o.extend(e);
-    }
-    v
-}
-
-/// Run a grid (or one shard of it) into `opts.out`, resuming if asked.
-pub fn run_grid(
+/// Run the `todo` jobs of `plan` on `pool`, handing each finished row to `sink` at once (in
+/// completion order, one call at a time per row, from the worker that ran it), and returning
+/// the rows in completion order. Once `stop_after` rows are done no new job starts, so fewer
+/// rows than jobs come back. The first error of `sink` stops the run and is returned.
+pub fn run_jobs(
     plan: &Plan,
-    opts: &GridOptions,
+    pool: &rayon::ThreadPool,
+    todo: &[(usize, u32)],
+    stop_after: Option<u64>,
     progress: &dyn Progress,
-) -> Result<GridOutcome, ExperimentError> {
-    let dir = opts.out.as_path();
-    let pool = pool(opts.jobs)?;
-    let runs_path = dir.join(files::RUNS);
-    let manifest_path = dir.join(files::MANIFEST);
-    let has_previous = runs_path.exists() || manifest_path.exists();
-    if has_previous && !opts.resume && !opts.force {
-        return Err(ExperimentError::Results {
-            path: dir.to_path_buf(),
-            message: "already holds grid results; pass --resume to continue them or --force to \
-                      replace them"
-                .into(),
-        });
-    }
-    if opts.force && !opts.resume {
-        results::clear(dir)?;
-    }
-    let mut done: Vec<Row> = Vec::new();
-    if opts.resume && manifest_path.exists() {
-        let m = results::read_manifest(dir)?;
-        results::same_grid(&m, plan).map_err(|e| ExperimentError::Results {
-            path: dir.to_path_buf(),
-            message: format!("cannot resume a different grid: {e}"),
-        })?;
-        let shard_here = match &m["shard"] {
-            serde_json::Value::Null => None,
-            s => Some(Shard {
-                index: s["index"].as_u64().unwrap_or(0) as u32,
-                count: s["count"].as_u64().unwrap_or(0) as u32,
-            }),
-        };
-        if shard_here != opts.shard {
-            return Err(ExperimentError::Results {
-                path: dir.to_path_buf(),
-                message: format!(
-                    "cannot resume: the folder holds shard {:?}, this run asks for {:?}",
-                    shard_here, opts.shard
-                ),
-            });
-        }
-        if runs_path.exists() {
-            done = results::read_runs(plan, &runs_path)?;
-        }
-    } else if opts.resume && runs_path.exists() {
-        return Err(ExperimentError::Results {
-            path: dir.to_path_buf(),
-            message: "has runs.csv but no manifest.json, so it cannot be checked; use --force"
-                .into(),
-        });
-    }
-    let owns = |p: usize, r: u32| {
-        opts.shard
-            .is_none_or(|s| s.owns(p * plan.replications as usize + r as usize))
-    };
-    if let Some(r) = done.iter().find(|r| !owns(r.point, r.replication)) {
-        return Err(ExperimentError::Results {
-            path: runs_path.clone(),
-            message: format!(
-                "point {} replication {} does not belong to this shard",
-                r.point, r.replication
-            ),
-        });
-    }
-
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let cmd_info = invocation(&opts.command, json!({}));
-    // The in-progress manifest identifies the grid for a later --resume.
-    let hashes = Vec::new();
-    let m = results::manifest(
-        plan,
-        opts.shard,
-        false,
-        done.len(),
-        None,
-        &hashes,
-        cmd_info.clone(),
-    );
-    results::write_atomic(dir, files::MANIFEST, m.as_bytes())?;
-    results::write_atomic(dir, files::SCENARIO, plan.input.text.as_bytes())?;
-    // Start runs.csv again from the rows kept (drops a torn last line).
-    let mut start = output::csv::runs_header_bytes(plan);
-    for r in &done {
-        start.extend(output::csv::run_line(plan, r));
-    }
-    results::write_atomic(dir, files::RUNS, &start)?;
-
-    let finished: std::collections::BTreeSet<(usize, u32)> =
-        done.iter().map(|r| (r.point, r.replication)).collect();
-    let todo: Vec<(usize, u32)> = (0..plan.points.len())
-        .flat_map(|p| (0..plan.replications).map(move |r| (p, r)))
-        .filter(|&(p, r)| owns(p, r) && !finished.contains(&(p, r)))
-        .collect();
-    let reused = done.len();
-    let file = std::fs::OpenOptions::new()
-        .append(true)
-        .open(&runs_path)
-        .map_err(io(&runs_path))?;
-    let file = Mutex::new(file);
-    let new_rows = Mutex::new(Vec::with_capacity(todo.len()));
+    sink: &(dyn Fn(&Row) -> Result<(), ExperimentError> + Sync),
+) -> Result<Vec<Row>, ExperimentError> {
+    let rows = Mutex::new(Vec::with_capacity(todo.len()));
     let stop = AtomicBool::new(false);
     let count = AtomicU64::new(0);
     progress.start(todo.len() as u64);
-    let written: Result<(), ExperimentError> = pool.install(|| {
+    let done: Result<(), ExperimentError> = pool.install(|| {
         todo.par_iter().try_for_each(|&(p, r)| {
             if stop.load(Ordering::SeqCst) {
                 return Ok(());
             }
             let row = simulate_row(plan, p, r);
-            let line = output::csv::run_line(plan, &row);
-            {
-                let mut f = file.lock().unwrap_or_else(|e| e.into_inner());
-                f.write_all(&line)
-                    .and_then(|()| f.flush())
-                    .map_err(io(&runs_path))?;
-            }
-            new_rows.lock().unwrap_or_else(|e| e.into_inner()).push(row);
+            sink(&row)?;
+            rows.lock().unwrap_or_else(|e| e.into_inner()).push(row);
             progress.inc();
             let n = count.fetch_add(1, Ordering::SeqCst) + 1;
-            if opts.stop_after.is_some_and(|limit| n >= limit) {
+            if stop_after.is_some_and(|limit| n >= limit) {
                 stop.store(true, Ordering::SeqCst);
             }
             Ok(())
         })
     });
     progress.finish();
-    written?;
-    drop(file);
-    let new_rows = new_rows.into_inner().unwrap_or_else(|e| e.into_inner());
-    let ran = new_rows.len();
-    done.extend(new_rows);
-    if ran < todo.len() {
-        return Ok(GridOutcome::Stopped {
-            done: done.len(),
-            remaining: todo.len() - ran,
-        });
-    }
-    let files = results::finalize(plan, done, dir, opts.shard, cmd_info)?;
-    Ok(GridOutcome::Complete { ran, reused, files })
-}
-
-/// Join shard folders (from `grid --shard K/N`, all N of them) into `out`, writing the same
-/// files an unsharded run writes.
-pub fn merge(
-    dirs: &[PathBuf],
-    out: &Path,
-    force: bool,
-    command: &[String],
-) -> Result<(usize, Vec<String>), ExperimentError> {
-    if dirs.is_empty() {
-        return Err(ExperimentError::Usage(
-            "merge needs at least one shard folder".into(),
-        ));
-    }
-    let (plan, first) = results::plan_from_folder(&dirs[0])?;
-    let mut seen: Vec<Option<PathBuf>> = Vec::new();
-    let mut count = None;
-    let mut rows = Vec::new();
-    for d in dirs {
-        let m = results::read_manifest(d)?;
-        let fail = |message: String| ExperimentError::Results {
-            path: d.clone(),
-            message,
-        };
-        results::same_grid(&m, &plan).map_err(|e| {
-            fail(format!(
-                "is not a shard of the same grid as {}: {e}",
-                dirs[0].display()
-            ))
-        })?;
-        if m["scenario"]["fnv1a64"] != first["scenario"]["fnv1a64"] {
-            return Err(fail("has a different scenario".into()));
-        }
-        if m["complete"] != json!(true) {
-            return Err(fail(
-                "is not complete; finish it with `argosim grid ... --shard K/N --resume`".into(),
-            ));
-        }
-        let (k, n) = match (&m["shard"]["index"], &m["shard"]["count"]) {
-            (serde_json::Value::Number(k), serde_json::Value::Number(n)) => (
-                k.as_u64().unwrap_or(0) as usize,
-                n.as_u64().unwrap_or(0) as usize,
-            ),
-            _ => (1, 1),
-        };
-        if k == 0 || k > n {
-            return Err(fail(format!("bad shard {k}/{n} in its manifest")));
-        }
-        match count {
-            None => {
-                count = Some(n);
-                seen = vec![None; n];
-            }
-            Some(c) if c != n => {
-                return Err(fail(format!(
-                    "is shard {k}/{n}, but other folders are of {c} shards"
-                )));
-            }
-            _ => {}
-        }
-        if let Some(prev) = &seen[k - 1] {
-            return Err(fail(format!(
-                "is shard {k}/{n}, and so is {}",
-                prev.display()
-            )));
-        }
-        seen[k - 1] = Some(d.clone());
-        let text = std::fs::read(d.join(files::SCENARIO)).map_err(io(d.join(files::SCENARIO)))?;
-        if super::grid::fnv1a64(&text) != plan.hash {
-            return Err(fail("scenario.toml does not match its manifest".into()));
-        }
-        rows.extend(results::read_runs(&plan, &d.join(files::RUNS))?);
-    }
-    let missing: Vec<String> = seen
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.is_none())
-        .map(|(i, _)| format!("{}/{}", i + 1, seen.len()))
-        .collect();
-    if !missing.is_empty() {
-        return Err(ExperimentError::Usage(format!(
-            "missing shard folder(s) for {}",
-            missing.join(", ")
-        )));
-    }
-    rows.sort_by_key(|r| (r.point, r.replication));
-    let before = rows.len();
-    rows.dedup_by_key(|r| (r.point, r.replication));
-    if rows.len() != before || rows.len() != plan.run_count() {
-        return Err(ExperimentError::Usage(format!(
-            "the shards hold {before} runs ({} distinct) but the grid has {}",
-            rows.len(),
-            plan.run_count()
-        )));
-    }
-    let has_previous = out.join(files::RUNS).exists() || out.join(files::MANIFEST).exists();
-    if has_previous {
-        if !force {
-            return Err(ExperimentError::Results {
-                path: out.to_path_buf(),
-                message: "already holds grid results; pass --force to replace them".into(),
-            });
-        }
-        results::clear(out)?;
-    }
-    let n = rows.len();
-    let merged_from: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
-    let files = results::finalize(
-        &plan,
-        rows,
-        out,
-        None,
-        invocation(command, json!({ "merged_from": merged_from })),
-    )?;
-    Ok((n, files))
+    done?;
+    Ok(rows.into_inner().unwrap_or_else(|e| e.into_inner()))
 }

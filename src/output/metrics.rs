@@ -169,26 +169,3 @@ pub fn prometheus(r: &RunReport) -> String {
     }
     o
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn exports_default_run() {
-        let sc = crate::scenario::default_scenario();
-        let r = crate::simulate(&sc, 1);
-        let csv = timeseries_csv(&r);
-        let mut lines = csv.lines();
-        let header = lines.next().unwrap();
-        assert!(header.starts_with(
-            "t_s,\"argo_workflows_queue_depth_gauge{queue_name=\"\"workflow_queue\"\"}\""
-        ));
-        assert_eq!(lines.count(), r.timeseries.t_s.len());
-        let prom = prometheus(&r);
-        assert!(prom.contains("argo_workflows_gauge{status=\"Succeeded\"} 1"));
-        let created: u64 = r.pods.created;
-        assert!(prom.contains(&format!("argo_workflows_k8s_request_total{{kind=\"Pod\",status_code=\"201\",verb=\"CREATE\"}} {created}")));
-        assert!(!prom.contains("reason=\"PodInitializing\""));
-    }
-}

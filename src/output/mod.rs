@@ -1,4 +1,7 @@
-//! Exporters: turn a [`crate::metrics::Report`] into bytes. They never touch files or models.
+//! Exporters: turn plain result data into bytes: a run's [`crate::metrics::Report`] (table,
+//! JSON, time-series CSV, Prometheus text) and the experiment layer's results (grid CSVs,
+//! Markdown documents, plots). They never run simulations, touch files or read models;
+//! [`crate::results_folder`] writes a grid's files.
 
 pub mod csv;
 pub mod markdown;

@@ -181,3 +181,22 @@ fn unknown_subcommand_is_a_usage_error() {
         .failure()
         .stderr(predicate::str::contains("simulate"));
 }
+
+#[test]
+fn run_exporters_of_the_default_run() {
+    // What `run --out` writes per run: timeseries.csv and metrics.prom.
+    let sc = argosim::scenario::default_scenario();
+    let r = argosim::simulate(&sc, 1);
+    let csv = argosim::output::timeseries_csv(&r);
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with(
+        "t_s,\"argo_workflows_queue_depth_gauge{queue_name=\"\"workflow_queue\"\"}\""
+    ));
+    assert_eq!(lines.count(), r.timeseries.t_s.len());
+    let prom = argosim::output::prometheus(&r);
+    assert!(prom.contains("argo_workflows_gauge{status=\"Succeeded\"} 1"));
+    let created: u64 = r.pods.created;
+    assert!(prom.contains(&format!("argo_workflows_k8s_request_total{{kind=\"Pod\",status_code=\"201\",verb=\"CREATE\"}} {created}")));
+    assert!(!prom.contains("reason=\"PodInitializing\""));
+}

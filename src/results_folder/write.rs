@@ -1,0 +1,139 @@
+//! Writing a results folder: the exporters' bytes of a finished grid ([`render`]), atomic
+//! writes, clearing what an earlier grid left, and [`finalize`], which writes every file and
+//! the manifest last. The bytes written depend only on the plan and the sorted rows.
+
+use super::manifest::manifest;
+use crate::experiment::error::{ExperimentError, io};
+use crate::experiment::grid::{Plan, fnv1a64};
+use crate::experiment::results::{GridResults, Row, Shard, files};
+use crate::output;
+use std::path::{Path, PathBuf};
+
+/// Write `bytes` to `dir/name` atomically: a temporary file in the same folder, then rename.
+pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), ExperimentError> {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    let file_name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| name.to_string());
+    let tmp = path.with_file_name(format!(".{file_name}.tmp"));
+    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
+    std::fs::rename(&tmp, &path).map_err(io(&path))?;
+    Ok(())
+}
+
+/// The exporters' files of a finished grid: (relative name, bytes), sorted by name.
+pub fn render(results: &GridResults) -> Result<Vec<(String, Vec<u8>)>, ExperimentError> {
+    let plan = results.plan;
+    let mut out: Vec<(String, Vec<u8>)> = vec![
+        (
+            files::RUNS.into(),
+            output::csv::runs_csv(plan, &results.rows),
+        ),
+        (
+            files::POINTS.into(),
+            output::csv::points_csv(plan, &results.points, &results.pareto),
+        ),
+        (
+            files::SENSITIVITY.into(),
+            output::csv::sensitivity_csv(plan, &results.sensitivity),
+        ),
+        (files::SCENARIO.into(), plan.input.text.as_bytes().to_vec()),
+    ];
+    let figures = output::plot::figures(results)
+        .map_err(|(name, message)| ExperimentError::Plot { name, message })?;
+    let mut plot_names = Vec::new();
+    for f in figures {
+        plot_names.push((f.stem.clone(), f.title.clone()));
+        out.push((format!("{}/{}.png", files::PLOTS, f.stem), f.png));
+        out.push((
+            format!("{}/{}.svg", files::PLOTS, f.stem),
+            f.svg.into_bytes(),
+        ));
+    }
+    out.push((
+        files::SUMMARY.into(),
+        output::markdown::grid_summary(results, &plot_names).into_bytes(),
+    ));
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// Remove what a previous grid left in `dir` (only files this layer writes).
+pub fn clear(dir: &Path) -> Result<(), ExperimentError> {
+    for f in [
+        files::RUNS,
+        files::POINTS,
+        files::SENSITIVITY,
+        files::SUMMARY,
+        files::MANIFEST,
+        files::SCENARIO,
+    ] {
+        let p = dir.join(f);
+        if p.exists() {
+            std::fs::remove_file(&p).map_err(io(&p))?;
+        }
+    }
+    let plots = dir.join(files::PLOTS);
+    if plots.is_dir() {
+        for e in std::fs::read_dir(&plots).map_err(io(&plots))? {
+            let p = e.map_err(io(&plots))?.path();
+            if matches!(
+                p.extension().and_then(|x| x.to_str()),
+                Some("png" | "svg" | "tmp")
+            ) {
+                std::fs::remove_file(&p).map_err(io(&p))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Write every file of a finished grid (or of one shard, which gets only runs.csv, the
+/// scenario and the manifest), manifest last. Returns the names written.
+pub fn finalize(
+    plan: &Plan,
+    rows: Vec<Row>,
+    dir: &Path,
+    shard: Option<Shard>,
+    invocation: serde_json::Value,
+) -> Result<Vec<String>, ExperimentError> {
+    let n = rows.len();
+    let (written, chosen) = if shard.is_some() {
+        let mut rows = rows;
+        rows.sort_by_key(|r| (r.point, r.replication));
+        let w = vec![
+            (files::RUNS.to_string(), output::csv::runs_csv(plan, &rows)),
+            (
+                files::SCENARIO.to_string(),
+                plan.input.text.as_bytes().to_vec(),
+            ),
+        ];
+        (w, None)
+    } else {
+        let results = GridResults::new(plan, rows);
+        (render(&results)?, results.chosen.clone())
+    };
+    let plots = dir.join(files::PLOTS);
+    if shard.is_none() {
+        std::fs::create_dir_all(&plots).map_err(io(&plots))?;
+    }
+    let mut hashes = Vec::new();
+    for (name, bytes) in &written {
+        write_atomic(dir, name, bytes)?;
+        hashes.push((name.clone(), fnv1a64(bytes)));
+    }
+    let m = manifest(plan, shard, true, n, chosen.as_ref(), &hashes, invocation);
+    write_atomic(dir, files::MANIFEST, m.as_bytes())?;
+    let mut names: Vec<String> = written.into_iter().map(|(n, _)| n).collect();
+    names.push(files::MANIFEST.into());
+    Ok(names)
+}
+
+/// Paths of the folder's plots, for messages.
+pub fn plot_dir(dir: &Path) -> PathBuf {
+    dir.join(files::PLOTS)
+}
