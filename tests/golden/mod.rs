@@ -63,7 +63,7 @@ fn golden_reports_are_unchanged() {
     let mut actual = String::new();
     let out_dir = crate_path("target/golden-actual");
     for rel in scenarios() {
-        let sc = argosim::scenario::load(&crate_path(&rel))
+        let sc = argosim::load_scenario(&crate_path(&rel))
             .unwrap_or_else(|e| panic!("{rel} should load: {e}"));
         for seed in [1u64, 2] {
             let report = argosim::run_replications(&sc, seed, 3);

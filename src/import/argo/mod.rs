@@ -17,7 +17,7 @@
 //! | module | handles |
 //! |---|---|
 //! | [`corpus`] | the documents, indexed by kind and name; positions ([`At`]) and diagnostics |
-//! | [`convert`] | one Workflow / CronWorkflow / WorkflowTemplate: spec fields, entrypoint, `onExit`, the `[[workflows]]` table |
+//! | [`convert`](mod@convert) | one Workflow / CronWorkflow / WorkflowTemplate: spec fields, entrypoint, `onExit`, the `[[workflows]]` table |
 //! | [`templates`] | finding templates by name, `templateRef`, `workflowTemplateRef` |
 //! | [`expand`] | `dag` and `steps` expansion, task calls |
 //! | [`loops`] | `withItems` / `withParam` / `withSequence`, `when`, parameter passing |
