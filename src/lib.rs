@@ -9,6 +9,9 @@
 //! `world` (state + event dispatch) ← `metrics` (report structs) ← `experiment` (grids and
 //! statistics over runs, as plain data) ← `output` (bytes) ← `results_folder` (a grid's files)
 //! ← `main`. `output` never simulates and never touches files.
+//! Input: `scenario` (schema, validation) ← `import` (Argo manifests, WfFormat traces);
+//! [`load_scenario`] and [`parse_scenario`] compose the two: read the file, import its
+//! `manifests = [...]`, then validate.
 
 #![warn(missing_docs)]
 
@@ -27,7 +30,26 @@ pub mod world;
 
 use metrics::{Report, RunReport, Summary};
 use rayon::prelude::*;
-use scenario::Scenario;
+use scenario::{Scenario, ScenarioError};
+
+/// Read and validate a scenario file, importing the Argo manifests / WfFormat traces its
+/// `manifests = [...]` key lists (paths relative to the file).
+pub fn load_scenario(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
+    let text = scenario::read(path)?;
+    parse_scenario(&path.display().to_string(), &text)
+}
+
+/// Parse and validate scenario text, importing its `manifests` (relative to `file`'s
+/// directory) with its `[import]` hints; `file` names it in diagnostics. The import's
+/// warnings come first among the scenario's warnings.
+pub fn parse_scenario(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    let mut raw = scenario::parse_file(file, text)?;
+    let import_warnings =
+        import::resolve_manifests(&mut raw, file).map_err(ScenarioError::Invalid)?;
+    let mut sc = Scenario::from_file(file, text, raw)?;
+    sc.warnings.splice(0..0, import_warnings);
+    Ok(sc)
+}
 
 /// Seed of replication `r` under master seed `seed`.
 pub fn replication_seed(seed: u64, r: u32) -> u64 {

@@ -221,7 +221,7 @@ fn write_file(path: &Path, text: &str) -> Result<()> {
 
 fn load(path: Option<&Path>) -> Result<Scenario> {
     match path {
-        Some(p) => scenario::load(p).map_err(|e| anyhow::anyhow!("{e}")),
+        Some(p) => argosim::load_scenario(p).map_err(|e| anyhow::anyhow!("{e}")),
         None => Ok(scenario::default_scenario()),
     }
 }

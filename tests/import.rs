@@ -1068,7 +1068,7 @@ fn cli_import_prints_a_scenario_fragment_and_run_accepts_manifests() {
         "{text}"
     );
     // A scenario that points at manifests validates and runs through the normal loader.
-    let sc = argosim::scenario::load(&dir.join("etl.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let sc = argosim::load_scenario(&dir.join("etl.toml")).unwrap_or_else(|e| panic!("{e}"));
     let r = argosim::simulate(&sc, 1);
     assert!(r.workflows.submitted > 0);
 }

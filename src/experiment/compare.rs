@@ -190,7 +190,7 @@ pub fn apply_sets(side: &Side, sets: &[String]) -> Result<String, ExperimentErro
         path.set(&mut doc, values[0].clone())
             .map_err(|e| ExperimentError::Invalid(vec![d(&key, e, None)]))?;
         let text = toml::to_string(&doc).map_err(|e| ExperimentError::Usage(e.to_string()))?;
-        if let Err(e) = crate::scenario::parse(file, &text) {
+        if let Err(e) = crate::parse_scenario(file, &text) {
             let first = e.diagnostics().first().cloned();
             let (msg, help) = match first {
                 Some(x) => (

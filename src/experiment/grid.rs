@@ -15,7 +15,7 @@
 //! a `zip` group counts as one factor whose axes advance together. Values are written in the
 //! scenario's own units (`"10s"`, `"2Gi"`, `"500m"`). A point's scenario is the original TOML
 //! document with each axis key set, serialized and validated again by
-//! [`crate::scenario::parse`]; any problem is reported against the axis (its `[grid]` line) and
+//! [`crate::parse_scenario`]; any problem is reported against the axis (its `[grid]` line) and
 //! value. Left out: ranges (`{ from, to, step }`), random or Latin-hypercube sampling, and
 //! conditional axes.
 
@@ -658,7 +658,7 @@ impl Plan {
     /// as diagnostics naming the file, the axis and its line.
     pub fn new(input: PlanInput) -> Result<Plan, Vec<Diagnostic>> {
         let file = input.source.as_str();
-        let base = scenario::parse(file, &input.text).map_err(|e| match e {
+        let base = crate::parse_scenario(file, &input.text).map_err(|e| match e {
             scenario::ScenarioError::Invalid(d) => d,
             other => vec![diag(file, None, None, other.to_string())],
         })?;
@@ -697,7 +697,7 @@ impl Plan {
                     .map_err(|e| (None, e, None))
                     .and_then(|()| {
                         let text = toml::to_string(&d).map_err(|e| (None, e.to_string(), None))?;
-                        scenario::parse(file, &text).map_err(|e| first_line(&e))
+                        crate::parse_scenario(file, &text).map_err(|e| first_line(&e))
                     });
                 match sc {
                     Ok(sc) => {
@@ -764,7 +764,7 @@ impl Plan {
                 }
                 let text = toml::to_string(&d)
                     .map_err(|e| vec![diag(file, None, Some("grid".into()), e.to_string())])?;
-                match scenario::parse(file, &text) {
+                match crate::parse_scenario(file, &text) {
                     Ok(sc) => sc,
                     Err(e) => {
                         let (key, msg, help) = first_line(&e);

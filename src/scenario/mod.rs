@@ -2,12 +2,19 @@
 //! ([`diag`]) and validation into a resolved [`Scenario`] the simulator can run.
 //!
 //! Two layers, as in ripgrep's low/high args: serde reads the file into [`schema::ScenarioFile`]
-//! (types, units and unknown keys are checked there), then [`Scenario::from_file`] checks ranges
-//! and cross-references and resolves names to indices. Every problem becomes a
-//! [`diag::Diagnostic`] naming the file, the dotted key and the line.
+//! ([`parse_file`]; types, units and unknown keys are checked there), then
+//! [`Scenario::from_file`] checks ranges and cross-references and resolves names to indices.
+//! Every problem becomes a [`diag::Diagnostic`] naming the file, the dotted key and the line.
+//!
+//! This module knows nothing of Argo manifests: a file's `manifests = [...]` key (and its
+//! `[import]` table, [`schema::ImportHints`]) is resolved by the importer between the two
+//! layers, which [`crate::parse_scenario`] and [`crate::load_scenario`] do. [`parse`] and
+//! [`load`] here are the two layers alone, for scenarios that carry their workflows inline;
+//! they refuse a file with `manifests`.
 
 pub mod defaults;
 pub mod diag;
+mod import_hints;
 pub mod schema;
 mod validate;
 
@@ -68,37 +75,65 @@ impl ScenarioError {
     }
 }
 
-/// Read and validate a scenario file.
-pub fn load(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+/// Read a scenario file's text.
+pub fn read(path: &std::path::Path) -> Result<String, ScenarioError> {
+    std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
         path: path.display().to_string(),
         source,
-    })?;
+    })
+}
+
+/// Parse scenario text into the raw schema (the first layer; `manifests` are not resolved);
+/// `file` names it in diagnostics.
+pub fn parse_file(file: &str, text: &str) -> Result<schema::ScenarioFile, ScenarioError> {
+    toml::from_str(text)
+        .map_err(|e| ScenarioError::Invalid(vec![diag::from_toml_error(file, text, &e)]))
+}
+
+/// Read and validate a scenario file that carries its workflows inline (see [`parse`]).
+pub fn load(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
+    let text = read(path)?;
     parse(&path.display().to_string(), &text)
 }
 
-/// Parse and validate scenario text; `file` names it in diagnostics.
+/// Parse and validate scenario text that carries its workflows inline; `file` names it in
+/// diagnostics. A file with `manifests = [...]` is refused: those need the importer
+/// ([`crate::parse_scenario`]).
 pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
-    let mut raw: schema::ScenarioFile = toml::from_str(text)
-        .map_err(|e| ScenarioError::Invalid(vec![diag::from_toml_error(file, text, &e)]))?;
-    // Imported manifests are merged into the raw file (and removed from it, so a re-serialised
-    // scenario carries the workflows inline and never imports twice).
-    let mut import_warnings = Vec::new();
+    let raw = parse_file(file, text)?;
     if !raw.manifests.is_empty() {
-        let base = std::path::Path::new(file)
-            .parent()
-            .unwrap_or(std::path::Path::new(""));
-        let hints = raw.import.take().unwrap_or_default();
-        let manifests = std::mem::take(&mut raw.manifests);
-        import_warnings = crate::import::import_into(&mut raw, &manifests, &hints, base)
-            .map_err(ScenarioError::Invalid)?;
+        return Err(ScenarioError::Invalid(vec![Diagnostic {
+            file: file.to_string(),
+            line: diag::locate_key(text, "manifests"),
+            column: None,
+            key: Some("manifests".into()),
+            message: "manifests are imported only when the scenario is loaded with the importer"
+                .into(),
+            help: Some(
+                "load it with argosim::load_scenario / argosim::parse_scenario (as the CLI does)"
+                    .into(),
+            ),
+        }]));
     }
-    let mut sc = Scenario::from_file(file, text, raw)?;
-    sc.warnings.splice(0..0, import_warnings);
-    Ok(sc)
+    Scenario::from_file(file, text, raw)
 }
 
 /// The embedded default scenario, validated.
 pub fn default_scenario() -> Scenario {
     parse(DEFAULT_SCENARIO_NAME, DEFAULT_SCENARIO).expect("embedded default scenario is valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_refuses_manifests_it_cannot_import() {
+        let text = format!("manifests = [\"wf.yaml\"]\n{DEFAULT_SCENARIO}");
+        let e = parse("s.toml", &text).unwrap_err();
+        let d = &e.diagnostics()[0];
+        assert_eq!(d.key.as_deref(), Some("manifests"));
+        assert_eq!(d.line, Some(1));
+        assert!(parse("s.toml", DEFAULT_SCENARIO).is_ok());
+    }
 }

@@ -3,6 +3,8 @@
 //! units, but cross-references (task dependencies, workflow names) are checked later by
 //! [`super::validate`].
 
+pub use super::import_hints::{ImportHints, TemplateMode};
+
 use super::defaults as d;
 use crate::units::{Bytes, Cpu, Dur, parse_duration};
 use serde::{Deserialize, Serialize};
@@ -61,7 +63,7 @@ pub struct ScenarioFile {
     pub manifests: Vec<std::path::PathBuf>,
     /// `[import]`: what the manifests do not say (durations, withParam widths, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub import: Option<crate::import::ImportHints>,
+    pub import: Option<ImportHints>,
     /// `[grid]`: parameter-sweep axes, validated by the experiment layer (`crate::experiment`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grid: Option<toml::Table>,

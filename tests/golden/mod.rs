@@ -66,7 +66,7 @@ fn golden_reports_are_unchanged() {
         // Loaded by its path relative to the crate root (the tests' working directory), so
         // the report's `source` and the digests do not depend on where the clone lives.
         let text = std::fs::read_to_string(crate_path(&rel)).expect("scenario readable");
-        let sc = argosim::scenario::parse(&rel, &text)
+        let sc = argosim::parse_scenario(&rel, &text)
             .unwrap_or_else(|e| panic!("{rel} should load: {e}"));
         for seed in [1u64, 2] {
             let report = argosim::run_replications(&sc, seed, 3);
