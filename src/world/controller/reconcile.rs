@@ -69,6 +69,19 @@ impl Controller {
         }
     }
 
+    /// `setExecWorkflow` validation: one direct GET of a WorkflowTemplate on the workflow
+    /// clientset.
+    fn validation_get(&self, cx: &mut Ctx<'_>, worker: usize) {
+        let origin = self.worker_origin(worker);
+        cx.issue(
+            self.wf_client,
+            Verb::Get,
+            "workflowtemplates",
+            d::WORKFLOW_TEMPLATE_BYTES,
+            origin,
+        );
+    }
+
     pub(super) fn begin_reconcile(&mut self, cx: &mut Ctx<'_>, worker: usize, wf: usize) {
         let now = cx.now();
         let sc = cx.sc;
@@ -199,14 +212,7 @@ impl Controller {
         let validating = rec.stage == Stage::Validating;
         self.workers[worker] = Some(rec);
         if validating {
-            let origin = self.worker_origin(worker);
-            cx.issue(
-                self.wf_client,
-                Verb::Get,
-                "workflowtemplates",
-                d::WORKFLOW_TEMPLATE_BYTES,
-                origin,
-            );
+            self.validation_get(cx, worker);
         } else {
             self.start_reconcile_cpu(cx, worker);
         }
@@ -378,14 +384,7 @@ impl Controller {
                     return self.finish_reconcile(cx, worker);
                 }
                 if rec.gets_left > 0 {
-                    let origin = self.worker_origin(worker);
-                    cx.issue(
-                        self.wf_client,
-                        Verb::Get,
-                        "workflowtemplates",
-                        d::WORKFLOW_TEMPLATE_BYTES,
-                        origin,
-                    );
+                    self.validation_get(cx, worker);
                 } else {
                     self.start_reconcile_cpu(cx, worker);
                 }
