@@ -7,6 +7,7 @@ mod architecture;
 mod bad_input;
 mod cli;
 mod determinism;
+mod fidelity;
 mod golden;
 mod models;
 mod props;

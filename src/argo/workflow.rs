@@ -306,6 +306,7 @@ mod tests {
             name: "w".into(),
             kind: WorkflowKind::Dag,
             parallelism: 0,
+            priority: 0,
             namespace: 0,
             spec_bytes: 5 * 1024,
             tasks: vec![TaskSpec {
@@ -328,6 +329,7 @@ mod tests {
                 speedup: 1.0,
                 read_bytes: 0,
                 write_bytes: 0,
+                progress: false,
             }],
             groups: 0,
             workflow_template_ref: None,

@@ -40,6 +40,8 @@ pub enum Verb {
     Patch,
     /// DELETE.
     Delete,
+    /// DELETE of a collection (by label selector).
+    DeleteCollection,
 }
 
 impl Verb {
@@ -56,6 +58,7 @@ impl Verb {
             Verb::Update => "update",
             Verb::Patch => "patch",
             Verb::Delete => "delete",
+            Verb::DeleteCollection => "deletecollection",
         }
     }
 }

@@ -244,6 +244,12 @@ pub struct ControllerReport {
     pub pods_deleted: u64,
     /// Workflows deleted by the TTL controller.
     pub workflows_deleted: u64,
+    /// Kubernetes Events written by the controller's per-namespace sinks.
+    pub events_sent: u64,
+    /// Events dropped: the sink's 1,000-entry buffer was full, or the write failed.
+    pub events_dropped: u64,
+    /// Events refused by the recorder's spam filter (burst 10,000 per workflow, 1 per 300 s).
+    pub events_spam_filtered: u64,
     /// Refused semaphore/mutex acquisitions.
     pub lock_waits: u64,
     /// Argo's pending message ("Waiting for <lock> lock. Lock status: free/limit") → count.

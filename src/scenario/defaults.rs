@@ -132,8 +132,8 @@ pub const REQUEST_TIMEOUT: &str = "60s";
 pub const TEMPLATE_REF_FIRST_GETS: u32 = 3;
 /// GETs of each later step/task using an already-seen templateRef (argo-facts §5.2).
 pub const TEMPLATE_REF_LATER_GETS: u32 = 2;
-/// GETs added by a top-level workflowTemplateRef (argo-facts §5.2).
-pub const WORKFLOW_TEMPLATE_REF_GETS: u32 = 3;
+/// GETs added by a top-level workflowTemplateRef at submission: 4 + 2N + k in all (argo-facts §11.2, `ValidateWorkflow`).
+pub const WORKFLOW_TEMPLATE_REF_GETS: u32 = 4;
 /// *Estimate*: size of a WorkflowTemplate object returned by a GET.
 pub const WORKFLOW_TEMPLATE_BYTES: u64 = 8 * 1024;
 /// Shares of the API Priority and Fairness levels (k8s-facts §1.2): NominalConcurrencyShares.
@@ -156,9 +156,6 @@ pub const APF_QUEUE_CAPACITY: [(&str, u32); 7] = [
     ("global-default", 128 * 50),
     ("catch-all", 0),
 ];
-/// `LEADER_ELECTION_LEASE_DURATION`: a restarted controller waits this long for the old lease
-/// (argo-facts §1.8).
-pub const LEADER_ELECTION_LEASE_DURATION: &str = "15s";
 /// `HEALTHZ_AGE`: /healthz fails if a workflow has stayed unreconciled this long (argo-facts §1.7).
 pub const HEALTHZ_AGE: &str = "5m";
 /// Liveness probe `periodSeconds` of the shipped controller Deployment (argo-facts §1.7).
@@ -238,3 +235,12 @@ pub const INFORMER_WRITE_BACK: bool = true;
 pub const NO_WRITE_BACK_SLEEP: &str = "1s";
 /// Namespace of a workflow when the scenario gives none (Argo's quick-start namespace).
 pub const DEFAULT_NAMESPACE: &str = "argo";
+
+/// client-go `record` broadcaster: incoming buffer length (`maxQueuedEvents`), dropped when
+/// full (`watch.DropIfChannelFull`; argo-facts §11.1).
+pub const EVENT_BROADCASTER_BUFFER: u32 = 1000;
+/// Argo's `EventCorrelator` spam filter burst per involved object (`defaultSpamBurst`,
+/// `workflow/events/event_recorder_manager.go`).
+pub const EVENT_SPAM_BURST: f64 = 10_000.0;
+/// client-go `defaultSpamQPS`: the spam filter refills 1 token per 300 s.
+pub const EVENT_SPAM_QPS: f64 = 1.0 / 300.0;

@@ -700,9 +700,6 @@ pub struct ControllerCfg {
     /// Heap bytes per pod in the pod informer (estimate).
     #[serde(default = "default_mem_per_pod")]
     pub memory_per_pod: Bytes,
-    /// `LEADER_ELECTION_LEASE_DURATION`.
-    #[serde(default = "default_lease")]
-    pub leader_election_lease_duration: Dur,
     /// `HEALTHZ_AGE`.
     #[serde(default = "default_healthz_age")]
     pub healthz_age: Dur,
@@ -718,9 +715,6 @@ fn default_mem_per_wf_byte() -> f64 {
 }
 fn default_mem_per_pod() -> Bytes {
     Bytes(d::CONTROLLER_MEMORY_PER_POD)
-}
-fn default_lease() -> Dur {
-    dur(d::LEADER_ELECTION_LEASE_DURATION)
 }
 fn default_healthz_age() -> Dur {
     dur(d::HEALTHZ_AGE)
@@ -923,6 +917,10 @@ pub struct WorkflowCfg {
     /// `spec.parallelism`: max active pods of one workflow (0 = unlimited).
     #[serde(default)]
     pub parallelism: u32,
+    /// `spec.priority`: among workflows waiting for a parallelism slot, higher goes first,
+    /// then earlier creation (the controller's throttler).
+    #[serde(default)]
+    pub priority: i32,
     /// `metadata.namespace` (for `namespace_parallelism`).
     #[serde(default = "default_namespace")]
     pub namespace: String,
@@ -981,6 +979,11 @@ pub struct TaskCfg {
     /// Fan-out: number of items (`withItems` length); 1 = no loop.
     #[serde(default = "one_u32")]
     pub width: u32,
+    /// The step reports progress (`argo_progress` / a progress file): its periodic TaskResult
+    /// patches change the object and requeue the workflow. Without it they change nothing,
+    /// which the apiserver turns into a no-op that no informer sees.
+    #[serde(default)]
+    pub progress: bool,
     /// Template-level `parallelism` of the template running this fan-out: max active pods of
     /// this task (0 = unlimited).
     #[serde(default)]

@@ -88,6 +88,8 @@ pub struct TaskSpec {
     pub read_bytes: u64,
     /// Bytes written by the wait container.
     pub write_bytes: u64,
+    /// The step reports progress: its periodic TaskResult patches requeue the workflow.
+    pub progress: bool,
 }
 
 /// A resolved workflow.
@@ -99,6 +101,8 @@ pub struct WorkflowSpec {
     pub kind: WorkflowKind,
     /// spec.parallelism (0 = unlimited).
     pub parallelism: u32,
+    /// spec.priority (the throttler admits higher first).
+    pub priority: i32,
     /// Index into [`Scenario::namespaces`].
     pub namespace: usize,
     /// Spec + metadata bytes.
@@ -643,6 +647,7 @@ impl Scenario {
                     speedup,
                     read_bytes: t.read_bytes.0,
                     write_bytes: t.write_bytes.0,
+                    progress: t.progress,
                     name: t.name.clone(),
                     deps,
                     group: t.group.unwrap_or(0),
@@ -698,6 +703,7 @@ impl Scenario {
                 name: w.name.clone(),
                 kind: w.kind,
                 parallelism: w.parallelism,
+                priority: w.priority,
                 namespace: match namespaces.iter().position(|n| *n == w.namespace) {
                     Some(i) => i,
                     None => {

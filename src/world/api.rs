@@ -68,8 +68,16 @@ pub(super) enum Origin {
     Bind { pod: usize, node: usize },
     /// A kubelet pod status PATCH.
     KubeletStatus { pod: usize },
-    /// An argoexec TaskResult write.
-    TaskResult { pod: usize, finalize: bool },
+    /// An argoexec TaskResult write; `changes` = the object changes (a watch event follows).
+    TaskResult {
+        pod: usize,
+        finalize: bool,
+        changes: bool,
+    },
+    /// One namespace's event sink wrote an Event.
+    Event { ns: usize },
+    /// The scheduler's PodScheduled=False condition PATCH.
+    SchedulerStatus { pod: usize },
     /// The TTL controller's workflow DELETE.
     WorkflowDeleted { wf: usize },
     /// Nobody waits (events, postponed-phase writes).

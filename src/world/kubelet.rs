@@ -308,6 +308,8 @@ impl Kubelet {
             KubeletStage::PullCheck => self.pull_check(cx, pod),
             KubeletStage::InitStart => {
                 cx.pods.set_pending_reason(now, pod, R_POD_INITIALIZING);
+                // The init container runs: the status manager posts the change.
+                self.status(cx, pod);
                 let init = SimTime(kl.init_container_time.0);
                 if read > 0 {
                     self.transfer(cx, pod, read, KubeletStage::MainStart, init);
@@ -327,12 +329,12 @@ impl Kubelet {
                 }
                 self.status(cx, pod);
                 // wait container: InitializeOutput creates the WorkflowTaskResult.
-                self.task_result(cx, pod, Verb::Create, SMALL_BODY_BYTES, false);
+                self.task_result(cx, pod, Verb::Create, SMALL_BODY_BYTES, false, true);
             }
             KubeletStage::MainExit => {
                 // wait container: ReportOutputs, then FinalizeOutput (label report-outputs-completed).
-                self.task_result(cx, pod, Verb::Patch, SMALL_BODY_BYTES + out, false);
-                self.task_result(cx, pod, Verb::Patch, SMALL_BODY_BYTES, true);
+                self.task_result(cx, pod, Verb::Patch, SMALL_BODY_BYTES + out, false, true);
+                self.task_result(cx, pod, Verb::Patch, SMALL_BODY_BYTES, true, true);
                 let wait = SimTime(kl.wait_container_time.0);
                 if write > 0 {
                     self.transfer(cx, pod, write, KubeletStage::Exit, wait);
@@ -355,13 +357,27 @@ impl Kubelet {
         }
     }
 
-    fn task_result(&self, cx: &mut Ctx<'_>, pod: usize, verb: Verb, bytes: u64, finalize: bool) {
+    /// An argoexec TaskResult write; `changes` = it changes the object (create, outputs,
+    /// finalize label, or a progress report of a step with `progress = true`).
+    fn task_result(
+        &self,
+        cx: &mut Ctx<'_>,
+        pod: usize,
+        verb: Verb,
+        bytes: u64,
+        finalize: bool,
+        changes: bool,
+    ) {
         cx.issue(
             self.argoexec_client,
             verb,
             "workflowtaskresults",
             bytes,
-            Origin::TaskResult { pod, finalize },
+            Origin::TaskResult {
+                pod,
+                finalize,
+                changes,
+            },
         );
     }
 
@@ -379,7 +395,12 @@ impl Kubelet {
         if cx.pods[pod].state != PodState::Running {
             return;
         }
-        self.task_result(cx, pod, Verb::Patch, SMALL_BODY_BYTES, false);
+        // A progress tick rewrites the same TaskResult: a no-op unless the step reports
+        // progress (argo-facts §11.3).
+        let changes = cx.sc.workflows[cx.wfs[cx.pods[pod].wf].spec].tasks
+            [cx.pods[pod].task as usize]
+            .progress;
+        self.task_result(cx, pod, Verb::Patch, SMALL_BODY_BYTES, false, changes);
         let tick = SimTime(cx.sc.file.controller.progress_patch_tick.0);
         let p = &cx.pods[pod];
         if cx.now().plus(tick) < p.main_start.plus(p.run_time) {

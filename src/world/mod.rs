@@ -280,16 +280,23 @@ impl<'s> World<'s> {
             Origin::Worker { .. }
             | Origin::Cleanup { .. }
             | Origin::WorkflowDeleted { .. }
-            | Origin::Relist { .. } => self.ctrl.on_api_done(cx, &mut self.sched, origin, status),
+            | Origin::Relist { .. }
+            | Origin::Event { .. } => self.ctrl.on_api_done(cx, &mut self.sched, origin, status),
             Origin::Bind { pod, node } => {
                 if self.sched.on_bound(cx, pod, node, status) {
+                    // The pod informers see nodeName set: a significant update.
+                    self.ctrl.on_pod_event(cx, pod);
                     self.kubelet.on_pod_bound(cx, pod);
                 }
             }
-            Origin::KubeletStatus { pod } => self.on_pod_status_visible(pod),
-            Origin::TaskResult { pod, finalize } => {
-                self.ctrl.on_task_result(cx, pod, finalize, status)
+            Origin::KubeletStatus { pod } | Origin::SchedulerStatus { pod } => {
+                self.on_pod_status_visible(pod)
             }
+            Origin::TaskResult {
+                pod,
+                finalize,
+                changes,
+            } => self.ctrl.on_task_result(cx, pod, finalize, changes, status),
             Origin::FireAndForget => {}
         }
     }

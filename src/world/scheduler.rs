@@ -126,8 +126,21 @@ impl Scheduler {
                 let exp = (p.sched_attempts - 1).min(20);
                 let backoff = (sc.pod_initial_backoff.0 << exp).min(sc.pod_max_backoff.0);
                 p.backoff_until = now.plus(SimTime(backoff));
-                p.unsched_msg = fail.message();
+                let msg = fail.message();
+                // handleSchedulingFailure: PATCH the PodScheduled=False condition when its
+                // reason or message changes (the pod informers see it).
+                let changed = p.unsched_msg != msg;
+                p.unsched_msg = msg;
                 cx.pods.set_pending_reason(now, pod, R_UNSCHEDULABLE);
+                if changed {
+                    cx.issue(
+                        self.client,
+                        Verb::Patch,
+                        "pods/status",
+                        SMALL_BODY_BYTES,
+                        Origin::SchedulerStatus { pod },
+                    );
+                }
                 self.unsched.push_back(pod);
                 scaler.on_unschedulable(cx);
             }

@@ -12,6 +12,7 @@
 //! informer watch lag, the dynamic client except for the relist LIST.
 
 mod cleanup;
+mod events;
 mod locks;
 mod process;
 mod reconcile;
@@ -31,6 +32,7 @@ use crate::scenario::defaults as d;
 use crate::scenario::schema::PodGcStrategy;
 use crate::units::parse_duration;
 use cleanup::CleanupQueue;
+use events::Events;
 use locks::Locks;
 use process::Process;
 use reconcile::Reconcile;
@@ -120,6 +122,7 @@ struct Metrics {
 pub(super) struct Controller {
     kube_client: usize,
     wf_client: usize,
+    dyn_client: usize,
     wq: WorkQueue,
     workers: Vec<Option<Reconcile>>,
     idle_workers: Vec<usize>,
@@ -131,6 +134,7 @@ pub(super) struct Controller {
     cpu: ProcessorSharing,
     cpu_timer: Option<TimerId>,
     cleanup: CleanupQueue,
+    events: Events,
     locks: Locks,
     process: Process,
     rng_run: RngStream,
@@ -164,10 +168,15 @@ impl Controller {
         let wf_client = cx
             .api
             .add_client("workflow-controller (workflow)", c.qps, c.burst);
+        // The workflow informer lists and watches through the dynamic client (unstructured).
+        let dyn_client = cx
+            .api
+            .add_client("workflow-controller (dynamic)", c.qps, c.burst);
         let workers = c.workflow_workers as usize;
         Controller {
             kube_client,
             wf_client,
+            dyn_client,
             wq: WorkQueue::new(),
             workers: vec![None; workers],
             idle_workers: (0..workers).rev().collect(),
@@ -181,6 +190,7 @@ impl Controller {
             cpu: ProcessorSharing::new(c.cpu.0 as f64 / 1000.0),
             cpu_timer: None,
             cleanup: CleanupQueue::new(c.pod_cleanup_workers),
+            events: Events::new(sc.namespaces.len()),
             locks: Locks::new(sc.locks.len()),
             process: Process::new(),
             rng_run: RngStream::new(seed, "pod-durations"),
@@ -215,7 +225,7 @@ impl Controller {
             }
             CtrlEvent::WorkerSleepDone { worker, epoch } => {
                 if epoch == self.epoch {
-                    self.finish_reconcile(cx, worker);
+                    self.after_update(cx, worker);
                 }
             }
             CtrlEvent::OffloadDone { worker, epoch } => {
@@ -264,12 +274,23 @@ impl Controller {
                     self.on_worker_call_done(cx, sched, worker, status);
                 }
             }
-            Origin::Cleanup { pod } => self.on_cleanup_done(cx, pod, status),
+            Origin::Cleanup { pod } => {
+                let in_informer = !cx.pods[pod].left_informer;
+                self.on_cleanup_done(cx, pod, status);
+                if in_informer && cx.pods[pod].left_informer {
+                    // The labelled (or deleted) pod leaves the informer: a delete event.
+                    self.on_pod_event(cx, pod);
+                }
+            }
             Origin::WorkflowDeleted { wf } => self.on_workflow_deleted(cx, wf, status),
             Origin::Relist { epoch } => {
                 if epoch == self.epoch {
                     self.on_relist_done(cx);
                 }
+            }
+            Origin::Event { ns } => {
+                let client = self.kube_client;
+                self.events.on_written(cx, client, ns, status == Status::Ok)
             }
             _ => unreachable!("not a controller request: {origin:?}"),
         }
@@ -331,7 +352,8 @@ impl Controller {
         self.enqueue_after(cx, wf, delay);
     }
 
-    /// The pod informer saw a significant change of `pod`: AddRateLimited of its workflow.
+    /// The pod informer saw a status change of `pod` (phase, container states, conditions):
+    /// AddRateLimited of its workflow, and the change is folded in at the next reconcile.
     pub(super) fn on_pod_changed(&mut self, cx: &mut Ctx<'_>, pod: usize) {
         let wf = cx.pods[pod].wf;
         if !cx.wfs[wf].phase.is_done() {
@@ -340,12 +362,24 @@ impl Controller {
         }
     }
 
-    /// A TaskResult write landed: the taskresult informer requeues the workflow.
+    /// The pod informer saw an add, a bind (nodeName set) or a removal of `pod`: AddRateLimited
+    /// of its workflow (`workflow/controller/pod/controller.go`, argo-facts §11.3).
+    pub(super) fn on_pod_event(&mut self, cx: &mut Ctx<'_>, pod: usize) {
+        let wf = cx.pods[pod].wf;
+        if !cx.wfs[wf].phase.is_done() {
+            self.requeue(cx, wf);
+        }
+    }
+
+    /// A TaskResult write landed: if it changed the object, the taskresult informer requeues
+    /// the workflow (`taskresult.go`); a progress patch that changes nothing is a no-op write
+    /// the apiserver does not turn into a watch event.
     pub(super) fn on_task_result(
         &mut self,
         cx: &mut Ctx<'_>,
         pod: usize,
         finalize: bool,
+        changes: bool,
         status: Status,
     ) {
         let wf = cx.pods[pod].wf;
@@ -359,7 +393,7 @@ impl Controller {
                 cx.wfs[wf].dirty_pods.push(pod);
             }
         }
-        if !cx.wfs[wf].phase.is_done() {
+        if changes && status == Status::Ok && !cx.wfs[wf].phase.is_done() {
             self.requeue(cx, wf);
         }
     }
@@ -420,9 +454,16 @@ impl Controller {
             self.running_wfs -= 1;
             let ns = cx.sc.workflows[cx.wfs[wf].spec].namespace;
             self.running_by_ns[ns] -= 1;
-            // The throttler admits the first waiting workflow that now fits (FIFO).
-            if let Some(i) =
-                (0..self.throttled_wfs.len()).find(|&i| self.admissible(cx, self.throttled_wfs[i]))
+            // The throttler admits the waiting workflow that now fits with the highest
+            // priority, then the earliest creation time (`sync/throttler.go` priority queue).
+            let key = |i: usize| {
+                let w = &cx.wfs[self.throttled_wfs[i]];
+                let prio = cx.sc.workflows[w.spec].priority;
+                (std::cmp::Reverse(prio), w.created_at, i)
+            };
+            if let Some(i) = (0..self.throttled_wfs.len())
+                .filter(|&i| self.admissible(cx, self.throttled_wfs[i]))
+                .min_by_key(|&i| key(i))
             {
                 let next = self.throttled_wfs.remove(i).expect("index in range");
                 let now = cx.now();
@@ -475,6 +516,9 @@ impl Controller {
             throttled_by_parallelism: self.m.parallelism_held,
             pods_deleted: self.m.pods_deleted,
             workflows_deleted: self.m.workflows_deleted,
+            events_sent: self.events.counts().0,
+            events_dropped: self.events.counts().1,
+            events_spam_filtered: self.events.counts().2,
             lock_waits: self.locks.waits(),
             lock_messages: self.locks.take_messages(),
             restarts: self.process.restarts,

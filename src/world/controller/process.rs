@@ -1,9 +1,10 @@
 //! The controller process: its heap estimate (informer-held Workflow JSON and pods), the OOM
-//! kill against `memory_limit`, the /healthz liveness probe, CrashLoopBackOff, the leader
-//! election lease, and the relist of both informers before workers resume.
+//! kill against `memory_limit`, the /healthz liveness probe, CrashLoopBackOff, re-acquiring
+//! the leader lease, and the relist of both informers before workers resume.
 //!
 //! Simplified: heap = base + informer Workflow bytes x factor + pods x size (*estimates*);
-//! a restarted leader waits the full lease (no graceful release).
+//! a restart is a container restart in the same pod (never a new pod that would wait for the
+//! old lease to expire).
 
 use super::super::Ctx;
 use super::super::api::Origin;
@@ -82,7 +83,7 @@ impl Controller {
     }
 
     /// The controller process dies: in-flight reconciles and queued keys are lost; it comes
-    /// back after the kubelet's restart backoff plus the leader-election lease.
+    /// back after the kubelet's restart backoff (the same pod re-acquires its lease at once).
     fn crash(&mut self, cx: &mut Ctx<'_>, cause: &str) {
         let now = cx.now();
         let p = &mut self.process;
@@ -105,11 +106,12 @@ impl Controller {
         if let Some(t) = self.cpu_timer.take() {
             cx.q.cancel(t);
         }
-        let c = &cx.sc.file.controller;
         let exp = (p.restarts - 1).min(20) as u32;
         let backoff = (d::CONTAINER_RESTART_BACKOFF_INITIAL_US << exp)
             .min(d::CONTAINER_RESTART_BACKOFF_MAX_US);
-        let delay = SimTime(backoff + c.leader_election_lease_duration.0);
+        // The lease holder's identity is the pod name, so the restarted container of the same
+        // pod re-acquires its own lease at once (argo-facts §11.6): only the back-off waits.
+        let delay = SimTime(backoff);
         let epoch = self.epoch;
         cx.q.schedule_in(delay, CtrlEvent::ControllerStart { epoch }.into());
     }
@@ -124,7 +126,7 @@ impl Controller {
         let wf_bytes = p.informer_wf_bytes;
         let pod_bytes = p.informer_pods * POD_OBJECT_BYTES;
         cx.issue(
-            self.wf_client,
+            self.dyn_client,
             Verb::List,
             "workflows",
             wf_bytes,

@@ -13,8 +13,8 @@ use super::super::pods::{Pod, PodState};
 use super::super::scheduler::Scheduler;
 use super::super::{Ctx, Event};
 use super::{Controller, CtrlEvent, SMALL_BODY_BYTES};
-use crate::argo::templates::validation_gets;
-use crate::argo::workflow::{Storage, WfPhase};
+use crate::argo::templates::controller_validation_gets;
+use crate::argo::workflow::{Storage, TaskRun, WfPhase};
 use crate::engine::SimTime;
 use crate::kube::apiserver::Verb;
 use crate::scenario::defaults as d;
@@ -27,7 +27,8 @@ use super::super::pods::POD_OBJECT_BYTES;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
-    /// First reconcile: validation GETs of WorkflowTemplates.
+    /// First reconcile: validation GETs of WorkflowTemplates, then the artifact-repository
+    /// ConfigMap GET.
     Validating,
     /// Reconcile CPU.
     Cpu,
@@ -35,6 +36,8 @@ enum Stage {
     Creating,
     /// Workflow PUT.
     Persisting,
+    /// DeleteCollection of the completed workflow's TaskResults.
+    DeletingResults,
 }
 
 /// A pod to create: task, retry attempt, and when the item's first attempt was created.
@@ -57,7 +60,12 @@ pub(super) struct Reconcile {
     body: u64,
     stage: Stage,
     gets_left: u32,
-    became_running: u32,
+    /// The artifact-repository ConfigMap GET is still to be made (first reconcile).
+    artifact_get: bool,
+    /// First reconcile: `WorkflowRunning` is recorded when validation is through.
+    first: bool,
+    /// Node phase changes of this reconcile (one Event each after the update).
+    node_events: u32,
     became_done: Vec<usize>,
 }
 
@@ -124,7 +132,9 @@ impl Controller {
             body: 0,
             stage: Stage::Cpu,
             gets_left: 0,
-            became_running: 0,
+            artifact_get: false,
+            first: false,
+            node_events: 0,
             became_done: Vec::new(),
         };
         let spec = &sc.workflows[cx.wfs[wf].spec];
@@ -134,14 +144,18 @@ impl Controller {
             w.phase = WfPhase::Running;
             w.started_at = Some(now);
             w.virtual_nodes += 1; // the entrypoint DAG/Steps node
+            rec.node_events += 1; // ... created Running
             rec.updated = true;
+            rec.first = true;
             self.running_wfs += 1;
             self.running_by_ns[spec.namespace] += 1;
-            // setExecWorkflow validates once, with direct GETs on the workflow clientset.
-            rec.gets_left = validation_gets(spec);
-            if rec.gets_left > 0 {
-                rec.stage = Stage::Validating;
-            }
+            // setExecWorkflow validates once, with direct GETs on the workflow clientset
+            // (templates stored at submission are not fetched again); then the artifact
+            // repository is resolved with an uncached ConfigMap GET on the kube clientset
+            // (`artifactrepositories.go` Resolve; argo-facts §11.2).
+            rec.gets_left = controller_validation_gets(spec);
+            rec.artifact_get = true;
+            rec.stage = Stage::Validating;
         }
         // podReconciliation: fold informer changes into node statuses.
         let mut released = Vec::new();
@@ -159,10 +173,13 @@ impl Controller {
                 continue;
             }
             let t = &mut w.tasks[pod.task as usize];
+            let task_spec = &spec.tasks[pod.task as usize];
             match pod.observed {
-                PodState::Running => rec.became_running += 1,
+                PodState::Running if pod.recorded != PodState::Running => rec.node_events += 1,
+                PodState::Running => {}
                 PodState::Succeeded | PodState::Failed => {
                     t.active -= 1;
+                    let mut item_done = true;
                     if pod.observed == PodState::Succeeded {
                         t.succeeded += 1;
                     } else if let Some(backoff) =
@@ -178,6 +195,7 @@ impl Controller {
                         retry_after =
                             Some(retry_after.map_or(backoff, |r: SimTime| r.min(backoff)));
                         self.m.retries += 1;
+                        item_done = false;
                     } else {
                         t.failed += 1;
                         w.stop_new = true;
@@ -189,8 +207,20 @@ impl Controller {
                             );
                         }
                     }
-                    if pod.recorded != PodState::Running {
-                        rec.became_running += 1;
+                    // The pod node's completion, with a synthetic Running first when it
+                    // jumps from Pending (recordNodePhaseChangeEvents).
+                    rec.node_events += if pod.recorded != PodState::Running {
+                        2
+                    } else {
+                        1
+                    };
+                    if item_done {
+                        // The item's Retry node completes with it.
+                        rec.node_events += u32::from(task_spec.retry.is_some());
+                        let t = &w.tasks[pod.task as usize];
+                        if t.succeeded + t.failed == task_spec.width {
+                            rec.node_events += group_completions(spec, &w.tasks, pod.task);
+                        }
                     }
                     rec.became_done.push(p);
                     if let Some(l) = spec.tasks[pod.task as usize].lock {
@@ -212,7 +242,30 @@ impl Controller {
         let validating = rec.stage == Stage::Validating;
         self.workers[worker] = Some(rec);
         if validating {
+            self.next_pre_call(cx, worker);
+        } else {
+            self.start_reconcile_cpu(cx, worker);
+        }
+    }
+
+    /// The first reconcile's blocking calls, one at a time: validation GETs, then the
+    /// artifact-repository ConfigMap GET; then the reconcile's CPU.
+    fn next_pre_call(&mut self, cx: &mut Ctx<'_>, worker: usize) {
+        let Some(rec) = self.workers[worker].as_mut() else {
+            return;
+        };
+        if rec.gets_left > 0 {
             self.validation_get(cx, worker);
+        } else if rec.artifact_get {
+            rec.artifact_get = false;
+            let origin = self.worker_origin(worker);
+            cx.issue(
+                self.kube_client,
+                Verb::Get,
+                "configmaps",
+                SMALL_BODY_BYTES,
+                origin,
+            );
         } else {
             self.start_reconcile_cpu(cx, worker);
         }
@@ -242,6 +295,15 @@ impl Controller {
             return;
         };
         rec.stage = Stage::Cpu;
+        if rec.first {
+            // markWorkflowPhase(Running) records WorkflowRunning.
+            rec.first = false;
+            let wf = rec.wf;
+            self.record_workflow_event(cx, wf);
+        }
+        let Some(rec) = self.workers[worker].as_mut() else {
+            return;
+        };
         let ctl = &cx.sc.file.controller;
         let cpu = SimTime(
             ctl.reconcile_base_cpu.0 + ctl.reconcile_per_node_cpu.0 * cx.wfs[rec.wf].nodes(),
@@ -369,8 +431,9 @@ impl Controller {
         };
         match rec.stage {
             Stage::Persisting => return self.on_persisted(cx, worker, status),
+            Stage::DeletingResults => return self.finish_reconcile(cx, worker),
             Stage::Validating => {
-                rec.gets_left -= 1;
+                rec.gets_left = rec.gets_left.saturating_sub(1);
                 if status != Status::Ok {
                     // Transient validation failure: retry on the next reconcile.
                     rec.requeue = true;
@@ -378,17 +441,13 @@ impl Controller {
                     cx.wfs[wf].phase = WfPhase::Pending;
                     cx.wfs[wf].started_at = None;
                     cx.wfs[wf].virtual_nodes -= 1;
+                    rec.node_events = 0;
                     self.running_wfs -= 1;
                     let ns = cx.sc.workflows[cx.wfs[wf].spec].namespace;
                     self.running_by_ns[ns] -= 1;
                     return self.finish_reconcile(cx, worker);
                 }
-                if rec.gets_left > 0 {
-                    self.validation_get(cx, worker);
-                } else {
-                    self.start_reconcile_cpu(cx, worker);
-                }
-                return;
+                return self.next_pre_call(cx, worker);
             }
             Stage::Cpu | Stage::Creating => {}
         }
@@ -418,10 +477,13 @@ impl Controller {
         let ts = &spec.tasks[task as usize];
         let group = (spec.kind == WorkflowKind::Steps).then_some(ts.group as usize);
         if attempt == 0 {
+            let before = cx.wfs[wf].virtual_nodes;
             cx.wfs[wf].record_created(spec, task as usize, group);
             if ts.retry.is_some() {
                 cx.wfs[wf].virtual_nodes += 1; // the item's Retry node
             }
+            // New StepGroup/TaskGroup and Retry nodes start Running: one Event each.
+            rec.node_events += (cx.wfs[wf].virtual_nodes - before) as u32;
         } else {
             let w = &mut cx.wfs[wf];
             if let Some(i) = w
@@ -455,6 +517,8 @@ impl Controller {
         self.process.informer_pods += 1;
         self.check_memory(cx);
         sched.enqueue(cx, pod);
+        // The pod informer sees the controller's own CREATE: AddRateLimited.
+        self.on_pod_event(cx, pod);
         self.continue_creating(cx, worker);
     }
 
@@ -476,7 +540,13 @@ impl Controller {
                 w.message = "child failed".into();
             }
             rec.updated = true;
+            rec.node_events += 1; // the entrypoint node completes
+            self.record_workflow_event(cx, wf);
         }
+        let Some(rec) = self.workers[worker].as_mut() else {
+            return;
+        };
+        let w = &mut cx.wfs[wf];
         if !rec.updated {
             return self.finish_reconcile(cx, worker);
         }
@@ -536,20 +606,11 @@ impl Controller {
             self.workers[worker] = Some(rec);
             return self.finish_reconcile(cx, worker);
         }
-        // Node events through the kube clientset (nodeEvents.enabled default true).
-        let events = if cx.sc.file.controller.node_events {
-            rec.became_running as usize + rec.became_done.len()
-        } else {
-            0
-        };
-        for _ in 0..events {
-            cx.issue(
-                self.kube_client,
-                Verb::Create,
-                "events",
-                SMALL_BODY_BYTES,
-                Origin::FireAndForget,
-            );
+        // recordNodePhaseChangeEvents (nodeEvents.enabled, default true).
+        if cx.sc.file.controller.node_events {
+            let ns = cx.sc.workflows[cx.wfs[wf].spec].namespace;
+            let client = self.kube_client;
+            self.events.record(cx, client, ns, wf, rec.node_events);
         }
         let now = cx.now();
         let gc = cx.sc.workflows[cx.wfs[wf].spec].pod_gc;
@@ -568,7 +629,7 @@ impl Controller {
         }
         self.workers[worker] = Some(rec);
         if cx.sc.file.controller.informer_write_back {
-            self.finish_reconcile(cx, worker);
+            self.after_update(cx, worker);
         } else {
             // Without INFORMER_WRITE_BACK the controller sleeps 1 s after its update.
             let epoch = self.epoch;
@@ -577,6 +638,35 @@ impl Controller {
                 CtrlEvent::WorkerSleepDone { worker, epoch }.into(),
             );
         }
+    }
+
+    /// After a successful update (and the 1 s sleep without INFORMER_WRITE_BACK): a fulfilled
+    /// workflow's TaskResults are deleted with one blocking DeleteCollection on the workflow
+    /// clientset (`persistUpdates` → `deleteTaskResults`).
+    pub(super) fn after_update(&mut self, cx: &mut Ctx<'_>, worker: usize) {
+        let Some(rec) = self.workers[worker].as_mut() else {
+            return;
+        };
+        if cx.wfs[rec.wf].phase.is_done() {
+            rec.stage = Stage::DeletingResults;
+            let origin = self.worker_origin(worker);
+            cx.issue(
+                self.wf_client,
+                Verb::DeleteCollection,
+                "workflowtaskresults",
+                SMALL_BODY_BYTES,
+                origin,
+            );
+        } else {
+            self.finish_reconcile(cx, worker);
+        }
+    }
+
+    /// markWorkflowPhase records WorkflowRunning / WorkflowSucceeded / WorkflowFailed.
+    fn record_workflow_event(&mut self, cx: &mut Ctx<'_>, wf: usize) {
+        let ns = cx.sc.workflows[cx.wfs[wf].spec].namespace;
+        let client = self.kube_client;
+        self.events.record(cx, client, ns, wf, 1);
     }
 
     pub(super) fn finish_reconcile(&mut self, cx: &mut Ctx<'_>, worker: usize) {
@@ -616,6 +706,24 @@ impl Controller {
         self.reschedule_cpu(cx);
         for w in done {
             self.on_worker_cpu_done(cx, w);
+        }
+    }
+}
+
+/// Group nodes that complete when `task`'s last item completes: its TaskGroup (a DAG task
+/// with a loop), or its StepGroup once every step of the group is done.
+fn group_completions(spec: &crate::scenario::WorkflowSpec, tasks: &[TaskRun], task: u32) -> u32 {
+    let ts = &spec.tasks[task as usize];
+    match spec.kind {
+        WorkflowKind::Dag => u32::from(ts.width > 1),
+        WorkflowKind::Steps => {
+            let group_done = spec
+                .tasks
+                .iter()
+                .zip(tasks)
+                .filter(|(s, _)| s.group == ts.group)
+                .all(|(s, t)| t.succeeded + t.failed == s.width);
+            u32::from(group_done)
         }
     }
 }
