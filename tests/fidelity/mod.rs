@@ -163,3 +163,23 @@ start = "2s"
     assert!(low[0] < high, "{low:?} {high}");
     assert!(high < low[1] && high < low[2], "{low:?} {high}");
 }
+
+/// sync_manager.go `TryAcquire`: every reconcile GETs the semaphore ConfigMap (uncached, kube
+/// clientset) once per unfinished node holding or waiting for a ConfigMap semaphore; mutexes
+/// need no ConfigMap. The only other ConfigMap GET is each workflow's artifact repository.
+#[test]
+fn semaphore_nodes_get_the_configmap_each_reconcile_mutexes_do_not() {
+    let path = crate::common::crate_path("scenarios/semaphores.toml");
+    let text = std::fs::read_to_string(path).expect("scenario");
+    let r = run(&text, 1);
+    let wfs = r.workflows.submitted;
+    let gets = count(&r, KUBE, "get", "configmaps");
+    assert!(
+        gets > wfs + r.controller.reconciles / 2,
+        "{gets} GETs for {wfs} workflows"
+    );
+    let mutex_only = text.replace("semaphore = \"db-writers\"", "mutex = \"db-writers\"");
+    assert_ne!(mutex_only, text);
+    let r = run(&mutex_only, 1);
+    assert_eq!(count(&r, KUBE, "get", "configmaps"), r.workflows.submitted);
+}

@@ -140,6 +140,9 @@ pub(super) struct Controller {
     rng_run: RngStream,
     rng_fail: RngStream,
     no_write_back_sleep: SimTime,
+    /// The sync manager's global lock: the worker holding it, and those waiting.
+    sync_holder: Option<usize>,
+    sync_waiters: VecDeque<usize>,
     m: Metrics,
 }
 
@@ -196,6 +199,8 @@ impl Controller {
             rng_run: RngStream::new(seed, "pod-durations"),
             rng_fail: RngStream::new(seed, "pod-failures"),
             no_write_back_sleep: SimTime(parse_duration(d::NO_WRITE_BACK_SLEEP).expect("constant")),
+            sync_holder: None,
+            sync_waiters: VecDeque::new(),
             m: Metrics::default(),
         }
     }

@@ -99,6 +99,8 @@ impl Controller {
             }
         }
         self.idle_workers = (0..self.workers.len()).rev().collect();
+        self.sync_holder = None;
+        self.sync_waiters.clear();
         p.queue_adds_before += self.wq.adds;
         p.queue_depth_before = p.queue_depth_before.max(self.wq.max_depth);
         self.wq = WorkQueue::new();

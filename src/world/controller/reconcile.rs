@@ -64,6 +64,12 @@ pub(super) struct Reconcile {
     artifact_get: bool,
     /// First reconcile: `WorkflowRunning` is recorded when validation is through.
     first: bool,
+    /// This reconcile started the workflow (a failed pre-call puts it back to Pending).
+    started_now: bool,
+    /// Semaphore ConfigMap GETs still to make under the sync manager's global lock.
+    sync_gets: u32,
+    /// This worker holds the sync manager's lock.
+    in_sync: bool,
     /// Node phase changes of this reconcile (one Event each after the update).
     node_events: u32,
     became_done: Vec<usize>,
@@ -134,6 +140,9 @@ impl Controller {
             gets_left: 0,
             artifact_get: false,
             first: false,
+            started_now: false,
+            sync_gets: 0,
+            in_sync: false,
             node_events: 0,
             became_done: Vec::new(),
         };
@@ -147,6 +156,7 @@ impl Controller {
             rec.node_events += 1; // ... created Running
             rec.updated = true;
             rec.first = true;
+            rec.started_now = true;
             self.running_wfs += 1;
             self.running_by_ns[spec.namespace] += 1;
             // setExecWorkflow validates once, with direct GETs on the workflow clientset
@@ -239,6 +249,12 @@ impl Controller {
         for l in released {
             self.release_lock(cx, l);
         }
+        // sync_manager.go TryAcquire: an uncached ConfigMap GET per unfinished node holding or
+        // waiting for a ConfigMap semaphore, under the manager's global lock (argo-facts §11.2).
+        rec.sync_gets = semaphore_nodes(cx.sc, spec, &cx.wfs[wf]);
+        if rec.sync_gets > 0 {
+            rec.stage = Stage::Validating;
+        }
         let validating = rec.stage == Stage::Validating;
         self.workers[worker] = Some(rec);
         if validating {
@@ -255,6 +271,7 @@ impl Controller {
             return;
         };
         if rec.gets_left > 0 {
+            rec.gets_left -= 1;
             self.validation_get(cx, worker);
         } else if rec.artifact_get {
             rec.artifact_get = false;
@@ -266,8 +283,38 @@ impl Controller {
                 SMALL_BODY_BYTES,
                 origin,
             );
+        } else if rec.sync_gets > 0 {
+            if !rec.in_sync {
+                if self.sync_holder.is_some() {
+                    self.sync_waiters.push_back(worker);
+                    return;
+                }
+                rec.in_sync = true;
+                self.sync_holder = Some(worker);
+            }
+            rec.sync_gets -= 1;
+            let origin = self.worker_origin(worker);
+            cx.issue(
+                self.kube_client,
+                Verb::Get,
+                "configmaps",
+                SMALL_BODY_BYTES,
+                origin,
+            );
         } else {
+            if rec.in_sync {
+                rec.in_sync = false;
+                self.release_sync(cx);
+            }
             self.start_reconcile_cpu(cx, worker);
+        }
+    }
+
+    /// The sync manager's global lock is free: the next waiting worker takes it.
+    fn release_sync(&mut self, cx: &mut Ctx<'_>) {
+        self.sync_holder = None;
+        if let Some(next) = self.sync_waiters.pop_front() {
+            self.next_pre_call(cx, next);
         }
     }
 
@@ -433,7 +480,11 @@ impl Controller {
             Stage::Persisting => return self.on_persisted(cx, worker, status),
             Stage::DeletingResults => return self.finish_reconcile(cx, worker),
             Stage::Validating => {
-                rec.gets_left = rec.gets_left.saturating_sub(1);
+                if status != Status::Ok && !rec.started_now {
+                    // A failed semaphore GET: retry on the next reconcile.
+                    rec.requeue = true;
+                    return self.finish_reconcile(cx, worker);
+                }
                 if status != Status::Ok {
                     // Transient validation failure: retry on the next reconcile.
                     rec.requeue = true;
@@ -674,6 +725,9 @@ impl Controller {
             return;
         };
         let now = cx.now();
+        if rec.in_sync {
+            self.release_sync(cx);
+        }
         self.m
             .op_durations
             .push(now.since(rec.started).as_secs_f64());
@@ -708,6 +762,24 @@ impl Controller {
             self.on_worker_cpu_done(cx, w);
         }
     }
+}
+
+/// Unfinished nodes of `w` that hold or wait for a ConfigMap-backed semaphore (mutexes need no
+/// ConfigMap): the workflow itself for a workflow-level semaphore, and each active or still
+/// to be created item of a task with a template-level one.
+fn semaphore_nodes(
+    sc: &crate::scenario::Scenario,
+    spec: &crate::scenario::WorkflowSpec,
+    w: &crate::argo::workflow::WorkflowRun,
+) -> u32 {
+    let is_sem = |l: usize| sc.locks[l].name.starts_with("argo/ConfigMap/");
+    let mut n = u32::from(spec.lock.is_some_and(is_sem));
+    for (t, ts) in w.tasks.iter().zip(&spec.tasks) {
+        if ts.lock.is_some_and(is_sem) {
+            n += t.active + u32::from(t.created < ts.width);
+        }
+    }
+    n
 }
 
 /// Group nodes that complete when `task`'s last item completes: its TaskGroup (a DAG task
