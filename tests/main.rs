@@ -10,3 +10,4 @@ mod determinism;
 mod golden;
 mod models;
 mod props;
+mod robustness;
