@@ -251,16 +251,6 @@ fn load(path: Option<&Path>) -> Result<Scenario> {
     }
 }
 
-/// Write `bytes` to `dir/name` atomically (temp file, then rename).
-fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let tmp = dir.join(format!(".{name}.tmp"));
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, dir.join(name))
-        .with_context(|| format!("renaming into {}", dir.join(name).display()))?;
-    Ok(())
-}
-
 /// `--max-memory`, or the default budget.
 fn memory_limit(flag: Option<u64>) -> u64 {
     flag.unwrap_or(scenario::defaults::MAX_MEMORY)
@@ -308,20 +298,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let json = output::json(&report);
             let text = output::table(&report);
             if let Some(dir) = out {
-                write_atomic(&dir, "report.json", json.as_bytes())?;
-                write_atomic(&dir, "summary.txt", text.as_bytes())?;
+                results_folder::write_atomic(&dir, "report.json", json.as_bytes())?;
+                results_folder::write_atomic(&dir, "summary.txt", text.as_bytes())?;
                 for run in &report.runs {
                     let suffix = if report.runs.len() == 1 {
                         String::new()
                     } else {
                         format!("-r{}", run.replication)
                     };
-                    write_atomic(
+                    results_folder::write_atomic(
                         &dir,
                         &format!("timeseries{suffix}.csv"),
                         output::timeseries_csv(run).as_bytes(),
                     )?;
-                    write_atomic(
+                    results_folder::write_atomic(
                         &dir,
                         &format!("metrics{suffix}.prom"),
                         output::prometheus(run).as_bytes(),

@@ -239,3 +239,87 @@ fn jobs_zero_and_jobs_above_the_maximum_are_refused_by_every_command() {
         }
     }
 }
+
+/// Names in `dir` (recursively) that end in `.tmp`.
+fn leftover_tmp(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(leftover_tmp(&p));
+        } else if p.to_string_lossy().ends_with(".tmp") {
+            out.push(p.display().to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn failed_writes_leave_no_temp_file_behind() {
+    // The rename fails (a directory is in the way) after the temporary file was written: it
+    // must be removed, as on a write error (disk full), which takes the same path.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(out.join("report.json").join("x")).unwrap();
+    argosim()
+        .arg("run")
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("report.json: "));
+    assert_eq!(leftover_tmp(dir.path()), Vec::<String>::new());
+
+    let md = dir.path().join("cmp.md");
+    std::fs::create_dir_all(md.join("x")).unwrap();
+    argosim()
+        .arg("compare")
+        .arg(crate::common::crate_path("scenarios/default.toml"))
+        .args([
+            "--set",
+            "controller.qps=50",
+            "--replications",
+            "2",
+            "--markdown",
+        ])
+        .arg(&md)
+        .assert()
+        .code(2);
+    assert_eq!(leftover_tmp(dir.path()), Vec::<String>::new());
+}
+
+#[test]
+fn error_chains_print_their_cause_once() {
+    // A regular file where a folder should be: "File exists (os error 17)" was printed twice.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("afile");
+    std::fs::write(&file, "").unwrap();
+    let out = argosim()
+        .arg("run")
+        .arg("--out")
+        .arg(file.join("sub"))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    let junit = argosim()
+        .arg("check")
+        .arg(crate::common::crate_path("scenarios/throttled-fanout.toml"))
+        .args(["--replications", "2", "--junit"])
+        .arg(file.join("x.xml"))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err2 = String::from_utf8(junit.stderr).unwrap();
+    for e in [err, err2] {
+        let cause = e.trim_end().rsplit(": ").next().unwrap().to_string();
+        assert!(cause.contains("os error"), "{e}");
+        assert_eq!(
+            e.matches(&cause).count(),
+            1,
+            "cause printed more than once: {e}"
+        );
+    }
+}
