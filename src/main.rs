@@ -1,7 +1,7 @@
 //! The `argosim` command line: parse arguments, call the library, print. Nothing else.
 
 use anyhow::{Context, Result, bail};
-use argosim::experiment::{self, compare, progress, results};
+use argosim::experiment::{self, budget, compare, progress, results};
 use argosim::output;
 use argosim::output::markdown::Style;
 use argosim::results_folder;
@@ -51,11 +51,19 @@ enum Command {
         /// Worker threads for replications (default: all cores).
         #[arg(long)]
         jobs: Option<usize>,
+        /// Refuse, before running, a scenario whose estimated memory is above this
+        /// (Kubernetes units: 16Gi, 500Mi); default 16Gi, for a 2-core 24 GiB machine.
+        #[arg(long, value_name = "BYTES", value_parser = parse_memory)]
+        max_memory: Option<u64>,
     },
-    /// Parse and check a scenario without running it.
+    /// Parse and check a scenario without running it, and print its resource budget.
     Validate {
         /// Scenario TOML file.
         scenario: PathBuf,
+        /// Refuse, before running, a scenario whose estimated memory is above this
+        /// (Kubernetes units: 16Gi, 500Mi); default 16Gi, for a 2-core 24 GiB machine.
+        #[arg(long, value_name = "BYTES", value_parser = parse_memory)]
+        max_memory: Option<u64>,
     },
     /// Print the embedded default scenario (a starting point for your own).
     Example,
@@ -102,6 +110,10 @@ enum Command {
         /// Replace results already in --out.
         #[arg(long)]
         force: bool,
+        /// Refuse, before running, a scenario whose estimated memory is above this
+        /// (Kubernetes units: 16Gi, 500Mi); default 16Gi, for a 2-core 24 GiB machine.
+        #[arg(long, value_name = "BYTES", value_parser = parse_memory)]
+        max_memory: Option<u64>,
         /// Stop after this many runs, as if killed (for testing --resume).
         #[arg(long, hide = true)]
         stop_after: Option<u64>,
@@ -141,6 +153,10 @@ enum Command {
         /// Worker threads.
         #[arg(long)]
         jobs: Option<usize>,
+        /// Refuse, before running, a scenario whose estimated memory is above this
+        /// (Kubernetes units: 16Gi, 500Mi); default 16Gi, for a 2-core 24 GiB machine.
+        #[arg(long, value_name = "BYTES", value_parser = parse_memory)]
+        max_memory: Option<u64>,
         /// Output format on stdout.
         #[arg(long, value_enum, default_value = "table")]
         format: TextFormat,
@@ -162,6 +178,10 @@ enum Command {
         /// Worker threads.
         #[arg(long)]
         jobs: Option<usize>,
+        /// Refuse, before running, a scenario whose estimated memory is above this
+        /// (Kubernetes units: 16Gi, 500Mi); default 16Gi, for a 2-core 24 GiB machine.
+        #[arg(long, value_name = "BYTES", value_parser = parse_memory)]
+        max_memory: Option<u64>,
         /// Output format on stdout.
         #[arg(long, value_enum, default_value = "table")]
         format: TextFormat,
@@ -200,6 +220,11 @@ impl TextFormat {
     }
 }
 
+/// `--max-memory`: a byte quantity in Kubernetes units.
+fn parse_memory(s: &str) -> Result<u64, String> {
+    argosim::units::parse_bytes(s)
+}
+
 fn read_text(path: &Path) -> Result<String> {
     std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read scenario", path.display()))
@@ -226,14 +251,9 @@ fn load(path: Option<&Path>) -> Result<Scenario> {
     }
 }
 
-/// Write `bytes` to `dir/name` atomically (temp file, then rename).
-fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let tmp = dir.join(format!(".{name}.tmp"));
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, dir.join(name))
-        .with_context(|| format!("renaming into {}", dir.join(name).display()))?;
-    Ok(())
+/// `--max-memory`, or the default budget.
+fn memory_limit(flag: Option<u64>) -> u64 {
+    flag.unwrap_or(scenario::defaults::MAX_MEMORY)
 }
 
 fn command_line() -> Vec<String> {
@@ -249,6 +269,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             format,
             out,
             jobs,
+            max_memory,
         } => {
             let sc = load(scenario.as_deref())?;
             let seed = seed.unwrap_or(sc.file.experiment.seed);
@@ -256,28 +277,41 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if reps == 0 {
                 bail!("--replications must be at least 1");
             }
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(jobs.unwrap_or(0))
-                .build()
-                .context("building the thread pool")?;
+            let pool = experiment::runner::pool(jobs)?;
+            let est = budget::estimate(
+                &sc,
+                reps.into(),
+                budget::threads(jobs),
+                budget::Kept::Report,
+            );
+            let text = match &scenario {
+                Some(p) => read_text(p)?,
+                None => scenario::DEFAULT_SCENARIO.to_string(),
+            };
+            let reps_key = if replications.is_some() {
+                "--replications"
+            } else {
+                "experiment.replications"
+            };
+            budget::check(&sc, &text, &est, reps_key, memory_limit(max_memory))?;
             let report = pool.install(|| argosim::run_replications(&sc, seed, reps));
             let json = output::json(&report);
             let text = output::table(&report);
             if let Some(dir) = out {
-                write_atomic(&dir, "report.json", json.as_bytes())?;
-                write_atomic(&dir, "summary.txt", text.as_bytes())?;
+                results_folder::write_atomic(&dir, "report.json", json.as_bytes())?;
+                results_folder::write_atomic(&dir, "summary.txt", text.as_bytes())?;
                 for run in &report.runs {
                     let suffix = if report.runs.len() == 1 {
                         String::new()
                     } else {
                         format!("-r{}", run.replication)
                     };
-                    write_atomic(
+                    results_folder::write_atomic(
                         &dir,
                         &format!("timeseries{suffix}.csv"),
                         output::timeseries_csv(run).as_bytes(),
                     )?;
-                    write_atomic(
+                    results_folder::write_atomic(
                         &dir,
                         &format!("metrics{suffix}.prom"),
                         output::prometheus(run).as_bytes(),
@@ -290,11 +324,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Validate { scenario } => {
+        Command::Validate {
+            scenario,
+            max_memory,
+        } => {
             let sc = load(Some(&scenario))?;
             for w in &sc.warnings {
                 eprintln!("warning: {w}");
             }
+            let est = budget::estimate(
+                &sc,
+                sc.file.experiment.replications.into(),
+                budget::threads(None),
+                budget::Kept::Report,
+            );
+            let limit = memory_limit(max_memory);
+            budget::check(
+                &sc,
+                &read_text(&scenario)?,
+                &est,
+                "experiment.replications",
+                limit,
+            )?;
             let pods: u64 = sc
                 .submissions
                 .iter()
@@ -309,6 +360,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 sc.submissions.iter().map(|s| s.cfg.count).sum::<u32>(),
                 pods
             );
+            println!("{}", budget::describe(&est, limit));
             Ok(ExitCode::SUCCESS)
         }
         Command::Import {
@@ -366,6 +418,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             resume,
             force,
             stop_after,
+            max_memory,
         } => {
             let started = std::time::Instant::now();
             let plan = experiment::Plan::new(experiment::PlanInput {
@@ -388,6 +441,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 stop_after,
                 command: command_line(),
             };
+            budget::check_plan(&plan, jobs, budget::Kept::Row, memory_limit(max_memory))?;
             let bar = progress::for_stderr(&plan.name);
             let outcome = results_folder::run_grid(&plan, &opts, bar.as_ref())?;
             let secs = started.elapsed().as_secs_f64();
@@ -440,6 +494,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             candidate_seed,
             replications,
             jobs,
+            max_memory,
             format,
             markdown,
         } => {
@@ -459,7 +514,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 replications,
             };
             let bar = progress::for_stderr("compare");
-            let c = compare::compare(&input, jobs, bar.as_ref())?;
+            let c = compare::compare(&input, jobs, memory_limit(max_memory), bar.as_ref())?;
             print!("{}", output::markdown::compare(&c, format.style()));
             if let Some(path) = markdown {
                 write_file(&path, &output::markdown::compare(&c, Style::Markdown))?;
@@ -471,6 +526,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             seed,
             replications,
             jobs,
+            max_memory,
             format,
             junit,
             markdown,
@@ -483,6 +539,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 seed,
                 replications,
                 jobs,
+                memory_limit(max_memory),
                 bar.as_ref(),
             )?;
             print!("{}", output::markdown::check(&r, format.style()));

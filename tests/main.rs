@@ -11,3 +11,4 @@ mod fidelity;
 mod golden;
 mod models;
 mod props;
+mod robustness;

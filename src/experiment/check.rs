@@ -448,13 +448,16 @@ pub fn evaluate(specs: &[CheckSpec], metrics: &[String], runs: &[Vec<f64>]) -> V
         .collect()
 }
 
-/// Validate the checks of a scenario, run its replications and evaluate them.
+/// Validate the checks of a scenario, apply the resource budget (`max_memory` bytes, see
+/// [`super::budget`]), run its replications and evaluate them.
+#[allow(clippy::too_many_arguments)]
 pub fn run_checks(
     source: &str,
     text: &str,
     seed: Option<u64>,
     replications: Option<u32>,
     jobs: Option<usize>,
+    max_memory: u64,
     progress: &dyn Progress,
 ) -> Result<CheckReport, ExperimentError> {
     let plan = Plan::new(PlanInput {
@@ -480,6 +483,7 @@ pub fn run_checks(
         }]));
     }
     let specs = parse_checks(source, text, &sc.file.check)?;
+    super::budget::check_plan(&plan, jobs, super::budget::Kept::Row, max_memory)?;
     let rows = run_in_memory(&plan, jobs, progress)?;
     let runs: Vec<Vec<f64>> = rows.into_iter().map(|r| r.values).collect();
     Ok(CheckReport {

@@ -208,10 +208,12 @@ pub fn apply_sets(side: &Side, sets: &[String]) -> Result<String, ExperimentErro
     toml::to_string(&doc).map_err(|e| ExperimentError::Usage(e.to_string()))
 }
 
-/// Run both sides and compare every headline metric.
+/// Apply the resource budget (`max_memory` bytes, see [`super::budget`]) to both sides, run
+/// them and compare every headline metric.
 pub fn compare(
     input: &CompareInput,
     jobs: Option<usize>,
+    max_memory: u64,
     progress: &dyn Progress,
 ) -> Result<Comparison, ExperimentError> {
     let cand_side = match (&input.candidate, input.sets.is_empty()) {
@@ -254,6 +256,9 @@ pub fn compare(
     let cseed = input.candidate_seed.unwrap_or(seed);
     let base = plan_of(&input.base, Some(seed), Some(reps))?;
     let cand = plan_of(&cand_side, Some(cseed), Some(reps))?;
+    for plan in [&base, &cand] {
+        super::budget::check_plan(plan, jobs, super::budget::Kept::Row, max_memory)?;
+    }
     progress.start(2 * u64::from(reps));
     let rb = run_in_memory(&base, jobs, &super::progress::Quiet)?;
     for _ in 0..reps {

@@ -58,14 +58,10 @@ impl fmt::Display for ExperimentError {
     }
 }
 
-impl std::error::Error for ExperimentError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ExperimentError::Io { source, .. } => Some(source),
-            _ => None,
-        }
-    }
-}
+/// No `source()`: every variant's `Display` already ends with its cause (`path: cause`), and
+/// a chain printer (anyhow's `{:#}`) would print the cause twice ("File exists (os error 17):
+/// File exists (os error 17)").
+impl std::error::Error for ExperimentError {}
 
 impl From<Vec<Diagnostic>> for ExperimentError {
     fn from(d: Vec<Diagnostic>) -> Self {

@@ -1,6 +1,7 @@
 //! Experiments over many runs: parameter grids with replications ([`grid`], [`runner`]),
 //! statistics over replications ([`stats`]), what-if comparisons ([`compare`]), CI threshold
-//! checks ([`check`]) and sensitivity rankings ([`sensitivity`]), and a grid's results as
+//! checks ([`check`]) and sensitivity rankings ([`sensitivity`]), the resource budget applied
+//! before any of them runs ([`budget`]), and a grid's results as
 //! plain data, the same for any thread count, interruption or sharding ([`results`]).
 //! Exporters in [`crate::output`] turn those results into bytes, and
 //! [`crate::results_folder`] writes and reads a grid's folder; this layer calls neither.
@@ -12,6 +13,7 @@
 //! than full factorial / zipped grids, and distributed execution other than `--shard` +
 //! `merge` (see `deploy/argo/` for fanning shards out on Argo itself).
 
+pub mod budget;
 pub mod check;
 pub mod compare;
 pub mod error;

@@ -17,10 +17,19 @@ use rayon::prelude::*;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-/// A rayon pool of `jobs` threads (None: all cores); `Some(0)` is a usage error.
+/// A rayon pool of `jobs` threads (None: all cores). The one `--jobs` rule of every command:
+/// 0 and more than [`crate::scenario::defaults::MAX_JOBS`] are usage errors (refused, not
+/// clamped, so a typo does not silently run with another thread count).
 pub fn pool(jobs: Option<usize>) -> Result<rayon::ThreadPool, ExperimentError> {
-    if jobs == Some(0) {
-        return Err(ExperimentError::Usage("--jobs must be at least 1".into()));
+    let max = crate::scenario::defaults::MAX_JOBS;
+    match jobs {
+        Some(0) => return Err(ExperimentError::Usage("--jobs must be at least 1".into())),
+        Some(j) if j > max => {
+            return Err(ExperimentError::Usage(format!(
+                "--jobs {j} is above the maximum of {max} worker threads (a run uses one core; use at most the machine's cores)"
+            )));
+        }
+        _ => {}
     }
     rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.unwrap_or(0))

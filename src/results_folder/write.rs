@@ -10,6 +10,8 @@ use crate::output;
 use std::path::{Path, PathBuf};
 
 /// Write `bytes` to `dir/name` atomically: a temporary file in the same folder, then rename.
+/// On any error the temporary file is removed, so a failed write (disk full, a directory in
+/// the way) leaves neither a partial file nor a `.NAME.tmp` behind.
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), ExperimentError> {
     let path = dir.join(name);
     if let Some(parent) = path.parent() {
@@ -20,9 +22,14 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), Experime
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_else(|| name.to_string());
     let tmp = path.with_file_name(format!(".{file_name}.tmp"));
-    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
-    std::fs::rename(&tmp, &path).map_err(io(&path))?;
-    Ok(())
+    let done = std::fs::write(&tmp, bytes)
+        .map_err(io(&tmp))
+        .and_then(|()| std::fs::rename(&tmp, &path).map_err(io(&path)));
+    if done.is_err() {
+        // Best effort: the error being returned is the one that matters.
+        let _ = std::fs::remove_file(&tmp);
+    }
+    done
 }
 
 /// The exporters' files of a finished grid: (relative name, bytes), sorted by name.

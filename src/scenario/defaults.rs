@@ -244,3 +244,62 @@ pub const EVENT_BROADCASTER_BUFFER: u32 = 1000;
 pub const EVENT_SPAM_BURST: f64 = 10_000.0;
 /// client-go `defaultSpamQPS`: the spam filter refills 1 token per 300 s.
 pub const EVENT_SPAM_QPS: f64 = 1.0 / 300.0;
+
+// Limits. Timers that re-arm themselves get a minimum (a zero or microsecond period would
+// re-queue the event at the same instant, or fill memory with events, before `horizon` is
+// reached); counts and sizes are bounded by the resource budget (`crate::experiment::budget`).
+
+/// Smallest `[autoscaler] scan_interval`. cluster-autoscaler takes any Go duration for
+/// `--scan-interval`, but one scan (list pods and nodes, simulate scale-up) takes about a
+/// second on a real cluster, so a shorter period only queues scans back to back. *Estimate*.
+pub const MIN_SCAN_INTERVAL: &str = "1s";
+/// Smallest Karpenter `batch_idle` / `batch_max`: `BATCH_IDLE_DURATION` and
+/// `BATCH_MAX_DURATION` take any duration; 100 ms is a tenth of the 1 s idle default, far
+/// below any tuned value seen. *Estimate*.
+pub const MIN_KARPENTER_BATCH: &str = "100ms";
+/// Smallest `controller.progress_patch_tick`: Argo parses `ARGO_PROGRESS_PATCH_TICK_DURATION`
+/// as a Go duration with no bound; one WorkflowTaskResult PATCH per second per running pod
+/// is already far beyond what the apiserver sustains at any size. *Estimate*.
+pub const MIN_PROGRESS_PATCH_TICK: &str = "1s";
+/// Smallest `experiment.sample_interval`: Prometheus' own `scrape_interval` is rarely set
+/// below 1 s (its examples use 15 s); the simulator's series are gauges read at that rate.
+/// *Estimate*.
+pub const MIN_SAMPLE_INTERVAL: &str = "1s";
+/// Smallest `controller.workflow_resync_period`: the informer resync is a Go duration; a
+/// period under a second would re-add every workflow faster than a reconcile. *Estimate*.
+pub const MIN_WORKFLOW_RESYNC_PERIOD: &str = "1s";
+/// Smallest `controller.default_requeue_time` (`DEFAULT_REQUEUE_TIME`): any Go duration
+/// upstream; 100 ms is a hundredth of the 10 s default. *Estimate*.
+pub const MIN_DEFAULT_REQUEUE_TIME: &str = "100ms";
+/// Smallest `scheduler.pod_initial_backoff`: kube-scheduler's `podInitialBackoffSeconds` is
+/// an integer number of seconds and must be > 0 (KubeSchedulerConfiguration validation).
+pub const MIN_POD_INITIAL_BACKOFF: &str = "1s";
+
+/// Default of `--max-memory`: the resource budget refuses a run whose estimated memory is
+/// above this. Sized for a 2-core, 24 GiB machine: 16 GiB leaves room for the OS and a
+/// second process.
+pub const MAX_MEMORY: u64 = 16 << 30;
+/// Largest `--jobs`: more worker threads than this only add stacks and contention (a grid
+/// point runs on one core); `--jobs` above it is refused.
+pub const MAX_JOBS: usize = 256;
+/// Budget: bytes per pod of one run, everything included (pod object, status node, its
+/// ~10 API calls and their latency samples, scheduler and kubelet state). Measured: peak RSS
+/// / pods ≈ 360 B at a 1,000,000-pod fan-out of one-minute pods.
+pub const BUDGET_POD_BYTES: u64 = 360;
+/// Budget: bytes per API call beyond a pod's fixed ones (progress PATCHes): its latency
+/// sample (`f64`). Calibrated on the market run: 6,202 pods and ~1.8 M progress PATCHes
+/// peak at 17.7 MB RSS (~2.8 KiB/pod), estimated 18 MiB.
+pub const BUDGET_API_CALL_BYTES: u64 = 8;
+/// Budget: bytes per node (state, image cache, billing, per-node client bucket). *Estimate*.
+pub const BUDGET_NODE_BYTES: u64 = 1024;
+/// Budget: bytes per workflow run (object, queue entries, per-workflow report row). *Estimate*.
+pub const BUDGET_WORKFLOW_BYTES: u64 = 2048;
+/// Budget: bytes per submission client (its client-go bucket and stream state). *Estimate*.
+pub const BUDGET_CLIENT_BYTES: u64 = 128;
+/// Budget: bytes per controller worker (idle list entry, per-worker state). *Estimate*.
+pub const BUDGET_WORKER_BYTES: u64 = 64;
+/// Budget: fixed bytes of one run (world, queues, report skeleton). *Estimate*.
+pub const BUDGET_RUN_BASE_BYTES: u64 = 1 << 20;
+/// Budget: bytes of one grid row kept in memory per finished run (the headline metrics).
+/// *Estimate*.
+pub const BUDGET_ROW_BYTES: u64 = 1024;

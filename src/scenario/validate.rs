@@ -231,6 +231,11 @@ fn cpu_reserved_ladder(cap_m: u64) -> u64 {
     r.round() as u64
 }
 
+/// A duration constant of `defaults.rs`, µs.
+fn min(constant: &str) -> u64 {
+    crate::units::parse_duration(constant).expect("constant")
+}
+
 const MIB: f64 = 1024.0 * 1024.0;
 const GIB: f64 = 1024.0 * MIB;
 
@@ -287,7 +292,11 @@ impl Scenario {
         let e = &raw.experiment;
         c.at_least("experiment.replications", e.replications.into(), 1);
         c.dur_at_least("experiment.horizon", e.horizon.0, 1);
-        c.dur_at_least("experiment.sample_interval", e.sample_interval.0, 1);
+        c.dur_at_least(
+            "experiment.sample_interval",
+            e.sample_interval.0,
+            min(d::MIN_SAMPLE_INTERVAL),
+        );
 
         // Pools.
         if raw.cluster.pools.is_empty() {
@@ -444,11 +453,46 @@ impl Scenario {
             1,
         );
         c.dur_at_least("apiserver.request_timeout", a.request_timeout.0, 4);
-        c.at_least(
-            "controller.progress_patch_tick",
-            ctl.progress_patch_tick.0,
-            1,
-        );
+        // Timers that re-arm themselves: a minimum each (defaults.rs says where it comes from).
+        for (key, v, m) in [
+            (
+                "controller.progress_patch_tick",
+                ctl.progress_patch_tick.0,
+                d::MIN_PROGRESS_PATCH_TICK,
+            ),
+            (
+                "controller.workflow_resync_period",
+                ctl.workflow_resync_period.0,
+                d::MIN_WORKFLOW_RESYNC_PERIOD,
+            ),
+            (
+                "controller.default_requeue_time",
+                ctl.default_requeue_time.0,
+                d::MIN_DEFAULT_REQUEUE_TIME,
+            ),
+            (
+                "scheduler.pod_initial_backoff",
+                raw.scheduler.pod_initial_backoff.0,
+                d::MIN_POD_INITIAL_BACKOFF,
+            ),
+            (
+                "autoscaler.scan_interval",
+                raw.autoscaler.scan_interval.0,
+                d::MIN_SCAN_INTERVAL,
+            ),
+            (
+                "autoscaler.batch_idle",
+                raw.autoscaler.batch_idle.0,
+                d::MIN_KARPENTER_BATCH,
+            ),
+            (
+                "autoscaler.batch_max",
+                raw.autoscaler.batch_max.0,
+                d::MIN_KARPENTER_BATCH,
+            ),
+        ] {
+            c.dur_at_least(key, v, min(m));
+        }
         if raw.scheduler.pod_initial_backoff.0 > raw.scheduler.pod_max_backoff.0 {
             c.err("scheduler.pod_initial_backoff", "is above pod_max_backoff");
         }
@@ -530,7 +574,7 @@ impl Scenario {
                 }
             }
             let mut tasks = Vec::new();
-            let mut groups = 0u32;
+            let mut used_groups = std::collections::BTreeSet::new();
             for (ti, t) in w.tasks.iter().enumerate() {
                 let tk = format!("{wk}.tasks[{ti}]");
                 c.at_least(&format!("{tk}.width"), t.width.into(), 1);
@@ -574,7 +618,9 @@ impl Scenario {
                         }
                         match t.group {
                             None => c.err(&tk, "a step needs `group` (0, 1, 2, ...)"),
-                            Some(g) => groups = groups.max(g + 1),
+                            Some(g) => {
+                                used_groups.insert(g);
+                            }
                         }
                     }
                 }
@@ -665,17 +711,29 @@ impl Scenario {
             }
             if w.kind == WorkflowKind::Steps {
                 // Every group must be used, and each step depends on all steps of the previous group.
-                for g in 0..groups {
-                    if !w.tasks.iter().any(|t| t.group == Some(g)) {
-                        c.err(&format!("{wk}.tasks"), format!("steps group {g} has no step (groups must be 0, 1, 2, ... without gaps)"));
-                    }
+                // The used groups, sorted, must be exactly 0..n: the first index whose group
+                // is not the index is the gap (one error, however wide the gap).
+                if let Some((i, &g)) = used_groups
+                    .iter()
+                    .enumerate()
+                    .find(|&(i, &g)| u64::from(g) != i as u64)
+                {
+                    let missing = if i + 1 == g as usize {
+                        format!("steps group {i} has no step")
+                    } else {
+                        format!("steps groups {i} to {} have no step", u64::from(g) - 1)
+                    };
+                    c.err(
+                        &format!("{wk}.tasks"),
+                        format!("{missing} (groups must be 0, 1, 2, ... without gaps; the next used group is {g})"),
+                    );
                 }
                 let group_of: Vec<u32> = w.tasks.iter().map(|t| t.group.unwrap_or(0)).collect();
                 for (ti, task) in tasks.iter_mut().enumerate() {
                     let g = group_of[ti];
                     if g > 0 {
                         task.deps = (0..w.tasks.len())
-                            .filter(|&j| group_of[j] + 1 == g)
+                            .filter(|&j| group_of[j] == g - 1)
                             .collect();
                     }
                 }
@@ -713,7 +771,11 @@ impl Scenario {
                 },
                 spec_bytes: w.spec_bytes.0,
                 tasks,
-                groups,
+                groups: if w.kind == WorkflowKind::Steps {
+                    used_groups.len() as u32
+                } else {
+                    0
+                },
                 workflow_template_ref: w.workflow_template_ref.clone(),
                 pod_gc: w.pod_gc,
                 ttl_after_completion: w.ttl_after_completion.map(|d| d.0),

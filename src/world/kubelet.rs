@@ -263,10 +263,8 @@ impl Kubelet {
             StorageKind::Bucket => {
                 let now = cx.now();
                 let requests = bytes.div_ceil(st.object_size.0.max(1));
-                let mut wait = SimTime::ZERO;
-                for _ in 0..requests {
-                    wait = self.bucket_requests.reserve(now);
-                }
+                // One token per object, taken at once (the wait of the last object).
+                let wait = self.bucket_requests.reserve_n(now, requests);
                 let t = wait.plus(SimTime::from_secs_f64_ceil(
                     bytes as f64 / st.per_client_bandwidth.0 as f64,
                 ));
