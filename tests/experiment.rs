@@ -592,6 +592,79 @@ fn argo_workflow_template_matches_the_schema() {
             .unwrap()
             .contains("argosim merge")
     );
+    // Hardening (issue 13): non-root, read-only root, no escalation, no capabilities,
+    // RuntimeDefault seccomp on every container; a deadline; no API token for argosim.
+    let spec = &doc["spec"];
+    assert!(
+        spec["activeDeadlineSeconds"]
+            .as_u64()
+            .is_some_and(|s| s > 0)
+    );
+    assert_eq!(spec["serviceAccountName"], "argosim");
+    assert_eq!(spec["automountServiceAccountToken"], false);
+    assert_eq!(spec["executor"]["serviceAccountName"], "argosim-executor");
+    assert_eq!(spec["securityContext"]["runAsNonRoot"], true);
+    assert_eq!(
+        spec["securityContext"]["seccompProfile"]["type"],
+        "RuntimeDefault"
+    );
+    let containers: Vec<&Value> = t
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x.get("container"))
+        .collect();
+    assert_eq!(containers.len(), 2);
+    for c in containers {
+        let sc = &c["securityContext"];
+        assert_eq!(sc["runAsNonRoot"], true, "{c}");
+        assert_eq!(sc["readOnlyRootFilesystem"], true, "{c}");
+        assert_eq!(sc["allowPrivilegeEscalation"], false, "{c}");
+        assert_eq!(
+            sc["capabilities"]["drop"],
+            serde_json::json!(["ALL"]),
+            "{c}"
+        );
+        assert_eq!(sc["seccompProfile"]["type"], "RuntimeDefault", "{c}");
+        // The root filesystem is read-only: /work must be a writable volume.
+        assert!(
+            c["volumeMounts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["mountPath"] == "/work"),
+            "{c}"
+        );
+    }
+    assert!(
+        yaml.contains("@sha256:"),
+        "a note on pinning images by digest"
+    );
+    // The ServiceAccounts: argosim's has no token and no Role; the executor's Role allows
+    // only WorkflowTaskResult writes.
+    let rbac = std::fs::read_to_string(crate_path("deploy/argo/argosim-rbac.yaml")).unwrap();
+    let docs: Vec<Value> = serde_norway::Deserializer::from_str(&rbac)
+        .map(|d| <Value as serde::Deserialize>::deserialize(d).unwrap())
+        .collect();
+    let by = |kind: &str, name: &str| {
+        docs.iter()
+            .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("{kind} {name} in argosim-rbac.yaml"))
+    };
+    assert_eq!(
+        by("ServiceAccount", "argosim")["automountServiceAccountToken"],
+        false
+    );
+    assert!(
+        docs.iter()
+            .filter(|d| d["kind"] == "RoleBinding")
+            .all(|b| b["subjects"][0]["name"] != "argosim"),
+        "argosim needs no Role"
+    );
+    assert_eq!(
+        by("Role", "argosim-executor")["rules"],
+        serde_json::json!([{"apiGroups": ["argoproj.io"], "resources": ["workflowtaskresults"], "verbs": ["create", "patch"]}])
+    );
     // A deliberately broken copy is caught (the checker is not vacuous).
     let mut broken = doc.clone();
     broken["spec"]["templates"][1]["container"]["imagePullPolcy"] = Value::from("Always");
