@@ -275,14 +275,7 @@ impl Controller {
             self.validation_get(cx, worker);
         } else if rec.artifact_get {
             rec.artifact_get = false;
-            let origin = self.worker_origin(worker);
-            cx.issue(
-                self.kube_client,
-                Verb::Get,
-                "configmaps",
-                SMALL_BODY_BYTES,
-                origin,
-            );
+            self.configmap_get(cx, worker);
         } else if rec.sync_gets > 0 {
             if !rec.in_sync {
                 if self.sync_holder.is_some() {
@@ -293,14 +286,7 @@ impl Controller {
                 self.sync_holder = Some(worker);
             }
             rec.sync_gets -= 1;
-            let origin = self.worker_origin(worker);
-            cx.issue(
-                self.kube_client,
-                Verb::Get,
-                "configmaps",
-                SMALL_BODY_BYTES,
-                origin,
-            );
+            self.configmap_get(cx, worker);
         } else {
             if rec.in_sync {
                 rec.in_sync = false;
@@ -308,6 +294,18 @@ impl Controller {
             }
             self.start_reconcile_cpu(cx, worker);
         }
+    }
+
+    /// An uncached ConfigMap GET on the kube clientset (artifact repository or semaphore).
+    fn configmap_get(&self, cx: &mut Ctx<'_>, worker: usize) {
+        let origin = self.worker_origin(worker);
+        cx.issue(
+            self.kube_client,
+            Verb::Get,
+            "configmaps",
+            SMALL_BODY_BYTES,
+            origin,
+        );
     }
 
     /// The sync manager's global lock is free: the next waiting worker takes it.
