@@ -6,7 +6,11 @@
 //! model, and the workflow PUT with node Events and pod cleanup after it.
 //!
 //! Simplified: the reconcile's CPU is one block before pod creation (base + per node, an
-//! *estimate*); node Events are sent all at once after the update.
+//! *estimate*); the semaphore ConfigMap GETs are made before the CPU, not interleaved with
+//! node execution; a workflow postponed for a workflow-level semaphore makes no GET; a failed
+//! artifact-repository GET is retried like a validation failure (Argo marks the workflow
+//! Error); group nodes of a workflow that fails fast are not counted as completing (no
+//! Event).
 
 use super::super::api::{Origin, Status};
 use super::super::pods::{Pod, PodState};
