@@ -6,11 +6,16 @@
 //! parent's `children` and `outboundNodes`), and a `taskResultsCompletionStatus` entry per pod
 //! that is never compressed. Above `MAX_WORKFLOW_SIZE` the nodes are gzip'd (~55 B each); if
 //! still too big they are offloaded when offload is on, else the workflow errors with Argo's
-//! message. Output parameters of completed nodes add their bytes (compressed at the same ratio
-//! as node statuses). Simplified: artifacts are not modelled; every pod node has the same size.
+//! message. A pod node grows when it completes (`finishedAt`, `resourcesDuration`,
+//! `outputs.exitCode`: [`COMPLETED_POD_NODE_EXTRA_BYTES`]), so limits are crossed while pods
+//! finish; output parameters of completed nodes add their bytes (compressed at the same ratio
+//! as node statuses). [`StoredStatus`] is what the last successful write left in etcd: what
+//! `argo get` shows, and what `persistWorkflowSizeLimitErr` falls back to (argo-facts §11.5).
+//! Simplified: artifacts are not modelled; every completed pod node has the same size.
 
 use crate::engine::SimTime;
 use crate::scenario::WorkflowSpec;
+use crate::scenario::defaults::COMPLETED_POD_NODE_EXTRA_BYTES;
 use crate::scenario::schema::ControllerCfg;
 use serde::Serialize;
 
@@ -77,6 +82,21 @@ pub struct Sized {
     pub error: Option<String>,
 }
 
+/// What the last successful write of the Workflow left in etcd (the informer's `orig`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoredStatus {
+    /// Completed pod nodes (`status.progress` numerator, as `argo get` shows it).
+    pub done: u64,
+    /// Pod nodes (`status.progress` denominator).
+    pub total: u64,
+    /// Some `taskResultsCompletionStatus` entry was `false`: `markWorkflowPhase` refuses to
+    /// complete the stored object (`TaskResultsInProgress`).
+    pub results_in_progress: bool,
+    /// Updates refused for size (413 or etcd "request is too large") since the last
+    /// successful write of the working status: the status is frozen.
+    pub refusals: u32,
+}
+
 /// The controller's state of one workflow.
 #[derive(Debug, Clone)]
 pub struct WorkflowRun {
@@ -134,6 +154,11 @@ pub struct WorkflowRun {
     pub holds_lock: bool,
     /// Retries waiting for their backoff: (task, attempt, item's first start, ready at).
     pub retry_queue: Vec<(u32, u32, SimTime, SimTime)>,
+    /// Pod nodes of the working status whose TaskResult is incomplete: recorded Running (the
+    /// wait container created its placeholder result) and not yet recorded completed.
+    pub results_open: u32,
+    /// The last successful write.
+    pub stored: StoredStatus,
 }
 
 impl WorkflowRun {
@@ -167,7 +192,24 @@ impl WorkflowRun {
             postponed: false,
             holds_lock: false,
             retry_queue: Vec::new(),
+            results_open: 0,
+            stored: StoredStatus::default(),
         }
+    }
+
+    /// Completed pod nodes of the working status (every attempt is a pod node).
+    pub fn done_pod_nodes(&self) -> u64 {
+        self.pod_nodes - u64::from(self.active_pods())
+    }
+
+    /// A write of the working status succeeded: it is what etcd holds now.
+    pub fn mark_stored(&mut self) {
+        self.stored = StoredStatus {
+            done: self.done_pod_nodes(),
+            total: self.pod_nodes,
+            results_in_progress: self.results_open > 0,
+            refusals: 0,
+        };
     }
 
     /// Total nodes in `status.nodes`.
@@ -236,7 +278,10 @@ impl WorkflowRun {
         const CHILD_REFS_PER_NODE: u64 = 2; // parent's children + outboundNodes
         let task_results =
             self.pod_nodes * super::super::scenario::defaults::TASK_RESULT_STATUS_BYTES;
+        // A pod node not yet completed lacks finishedAt/resourcesDuration/outputs.
+        let open = u64::from(self.active_pods());
         let nodes_json = self.pod_nodes * cfg.pod_node_status_bytes.0
+            - open * COMPLETED_POD_NODE_EXTRA_BYTES.min(cfg.pod_node_status_bytes.0)
             + self.virtual_nodes * cfg.virtual_node_status_bytes.0
             + self.nodes().saturating_sub(1)
                 * CHILD_REFS_PER_NODE
@@ -346,6 +391,9 @@ mod tests {
         for _ in 0..n {
             w.record_created(&spec, 0, None);
         }
+        // argo-facts §4.2 sizes completed nodes (hostNodeName, resourcesDuration, exitCode).
+        w.tasks[0].active = 0;
+        w.tasks[0].succeeded = n;
         let cfg = ControllerCfg {
             node_status_offload: offload,
             ..ControllerCfg::default()
@@ -384,5 +432,24 @@ mod tests {
         let s = sized(limit as u32 + 5, true);
         assert_eq!(s.storage, Storage::Offloaded);
         assert!(s.error.is_none());
+    }
+
+    #[test]
+    fn a_pod_node_grows_when_it_completes() {
+        // operator.go: a completed node gains finishedAt, resourcesDuration and
+        // outputs.exitCode; the object grows by that much per completion.
+        let spec = fanout(10);
+        let mut w = WorkflowRun::new(0, &spec, "w".into(), SimTime::ZERO);
+        w.virtual_nodes = 1;
+        for _ in 0..10 {
+            w.record_created(&spec, 0, None);
+        }
+        let cfg = ControllerCfg::default();
+        let running = w.size(&spec, &cfg).uncompressed;
+        w.tasks[0].active -= 3;
+        w.tasks[0].succeeded += 3;
+        let later = w.size(&spec, &cfg).uncompressed;
+        assert_eq!(later - running, 3 * COMPLETED_POD_NODE_EXTRA_BYTES);
+        assert_eq!(w.done_pod_nodes(), 3);
     }
 }

@@ -116,6 +116,12 @@ pub struct WorkflowEntry {
     pub peak_object_bytes: u64,
     /// Storage at the last write.
     pub storage: String,
+    /// `status.progress` of the stored object, completed/all pod nodes (as `argo get` shows it;
+    /// frozen when updates are refused for size).
+    pub progress: String,
+    /// The stored status is frozen: its last updates were refused for size and the workflow
+    /// could not be marked Error while its stored TaskResults were in progress.
+    pub status_frozen: bool,
     /// Node-hour share of cost, USD.
     pub cost_usd: f64,
 }
@@ -289,6 +295,13 @@ pub struct ObjectReport {
     pub offloaded: u64,
     /// Workflows failed for size.
     pub size_errors: u64,
+    /// Workflow updates refused for size (413 or etcd "request is too large").
+    pub size_refused_updates: u64,
+    /// Completion writes abandoned because compression failed on a fulfilled workflow
+    /// (`markWorkflowPhase` "workflow is already fulfilled" panic, recovered).
+    pub size_completion_panics: u64,
+    /// Workflows left Running with a status frozen by size refusals.
+    pub size_frozen: u64,
     /// Offload-database round trips (hydrate reads + dehydrate writes).
     pub offload_db_round_trips: u64,
     /// Largest node count.

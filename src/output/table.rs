@@ -226,9 +226,25 @@ fn run_table(o: &mut String, r: &RunReport) {
     );
     let _ = writeln!(
         o,
-        "  compressed {}  offloaded {}  failed for size {}",
-        ob.compressed, ob.offloaded, ob.size_errors
+        "  compressed {}  offloaded {}  failed for size {}  updates refused for size {}",
+        ob.compressed, ob.offloaded, ob.size_errors, ob.size_refused_updates
     );
+    let frozen: Vec<_> = r
+        .workflows
+        .list
+        .iter()
+        .filter(|w| w.status_frozen)
+        .collect();
+    for w in frozen.iter().take(3) {
+        let _ = writeln!(
+            o,
+            "  !! {} stuck {} at stored progress {}: its updates are refused for size and Argo cannot mark it Error while the stored TaskResults are in progress ({} completion writes abandoned in all)",
+            w.name, w.phase, w.progress, ob.size_completion_panics
+        );
+    }
+    if frozen.len() > 3 {
+        let _ = writeln!(o, "  !! ... and {} more stuck for size", frozen.len() - 3);
+    }
     let _ = writeln!(
         o,
         "  workflows in cluster peak {} (Argo Server list {}), etcd live objects peak {} of quota {}",

@@ -29,9 +29,14 @@ pub const CLEANUP_QUEUE_BURST: u32 = 100;
 /// `podGCDeleteDelayDuration` default 5s (argo-facts §6.5).
 pub const POD_GC_DELETE_DELAY: &str = "5s";
 
-/// Bytes of one pod node in `status.nodes` (argo-facts §4.2: synthetic realistic fan-out pod
+/// Bytes of one completed pod node in `status.nodes` (argo-facts §4.2: synthetic realistic fan-out pod
 /// node ~500–510 B, derived).
 pub const POD_NODE_STATUS_BYTES: u64 = 505;
+/// Bytes a pod node gains when it completes, included in [`POD_NODE_STATUS_BYTES`]
+/// (derived by serializing the fields: `finishedAt` null → RFC 3339 +18 B,
+/// `,"resourcesDuration":{"cpu":12,"memory":45}` +43 B, `,"outputs":{"exitCode":"0"}` +27 B,
+/// phase `Running` → `Succeeded` +2 B).
+pub const COMPLETED_POD_NODE_EXTRA_BYTES: u64 = 90;
 /// Bytes of one virtual node (DAG, StepGroup, TaskGroup) (argo-facts §4.2: 370–440 B, derived).
 pub const VIRTUAL_NODE_STATUS_BYTES: u64 = 400;
 /// Bytes a child adds to its parent's `children` list (argo-facts §4.2: ~30 B, derived).

@@ -668,7 +668,8 @@ pub struct ControllerCfg {
     /// Controller CPU per node per reconcile (estimate).
     #[serde(default = "default_reconcile_per_node")]
     pub reconcile_per_node_cpu: Dur,
-    /// Bytes of a pod node status.
+    /// Bytes of a completed pod node status (a node not yet completed has
+    /// `COMPLETED_POD_NODE_EXTRA_BYTES` fewer).
     #[serde(default = "default_pod_node_bytes")]
     pub pod_node_status_bytes: Bytes,
     /// Bytes of a virtual node status.

@@ -99,6 +99,8 @@ impl World<'_> {
             apiserver_limit: sc.file.apiserver.max_request_body_bytes.0,
             workflows_in_cluster_peak: o.wfs_in_cluster_peak,
             offload_db_round_trips: self.ctrl.offload_round_trips(),
+            size_refused_updates: self.ctrl.size_failures().0,
+            size_completion_panics: self.ctrl.size_failures().1,
             etcd_live_bytes_peak: o.etcd_peak.max(cx.etcd_live_bytes()),
             etcd_quota_bytes: sc.file.apiserver.etcd_quota_bytes.0,
             argo_server_list_latency_s: SimTime(
@@ -153,6 +155,8 @@ impl World<'_> {
             {
                 obj.size_errors += 1;
             }
+            let frozen = w.stored.refusals > 0 && !w.phase.is_done();
+            obj.size_frozen += u64::from(frozen);
             wr.list.push(WorkflowEntry {
                 name: w.name.clone(),
                 phase: format!("{:?}", w.phase),
@@ -165,6 +169,8 @@ impl World<'_> {
                 reconciles: w.reconciles,
                 peak_object_bytes: w.peak_body,
                 storage: format!("{:?}", w.storage).to_lowercase(),
+                progress: format!("{}/{}", w.stored.done, w.stored.total),
+                status_frozen: frozen,
                 cost_usd: if cpu_total > 0.0 {
                     nodes_usd * wf_cpu_secs[i] / cpu_total
                 } else {

@@ -116,6 +116,10 @@ struct Metrics {
     pods_deleted: u64,
     offload_round_trips: u64,
     retries: u64,
+    /// Workflow updates refused for size (413 / etcd "request is too large").
+    size_refused: u64,
+    /// Completion writes abandoned: markWorkflowError on a fulfilled workflow panicked.
+    size_panics: u64,
 }
 
 /// The workflow controller's state.
@@ -414,13 +418,15 @@ impl Controller {
     }
 
     /// The workflow reached a final phase (or its submission failed): release its slot and
-    /// lock, queue its pods' cleanup per podGC, start its TTL.
+    /// lock, queue its pods' cleanup per podGC (unless `pod_gc` is false: the Error mark of
+    /// `persistWorkflowSizeLimitErr` returns before `queuePodsForCleanup`), start its TTL.
     pub(super) fn finish_workflow(
         &mut self,
         cx: &mut Ctx<'_>,
         wf: usize,
         phase: WfPhase,
         message: String,
+        pod_gc: bool,
     ) {
         let now = cx.now();
         let w = &mut cx.wfs[wf];
@@ -449,7 +455,7 @@ impl Controller {
         if let Some(ttl) = spec.ttl_after_completion {
             cx.q.schedule_in(SimTime(ttl), CtrlEvent::WorkflowTtl { wf }.into());
         }
-        if delete_all {
+        if delete_all && pod_gc {
             for i in 0..cx.wfs[wf].pods.len() {
                 let p = cx.wfs[wf].pods[i];
                 self.cleanup.queue(cx, p, true, now);
@@ -543,6 +549,12 @@ impl Controller {
     /// Offload-database round trips made (hydrate + dehydrate per offloaded update).
     pub(super) fn offload_round_trips(&self) -> u64 {
         self.m.offload_round_trips
+    }
+
+    /// Workflow updates refused for size, and completion writes abandoned by the
+    /// "already fulfilled" panic.
+    pub(super) fn size_failures(&self) -> (u64, u64) {
+        (self.m.size_refused, self.m.size_panics)
     }
 
     /// Retries started by retryStrategy.

@@ -5,6 +5,15 @@
 //! retry backoffs) cut by `MAX_OPERATION_TIME` and `resourceRateLimit`, the object size
 //! model, and the workflow PUT with node Events and pod cleanup after it.
 //!
+//! The too-large path follows v3.6.19: a status whose compressed form still exceeds
+//! `MAX_WORKFLOW_SIZE` is marked Error only while no TaskResult is in progress
+//! (`operator.go` `persistUpdates` / `reapplyUpdate`); otherwise the uncompressed body is
+//! written and the run goes on. Once every node is done the completion write panics on
+//! "workflow is already fulfilled" (recovered), so the workflow stays Running at its last
+//! stored progress. An API server 413 or etcd "request is too large" marks the workflow
+//! Error with the server's text when the stored status has no results in progress
+//! (`persistWorkflowSizeLimitErr`), with no Events and no pod cleanup.
+//!
 //! Simplified: the reconcile's CPU is one block before pod creation (base + per node, an
 //! *estimate*); the semaphore ConfigMap GETs are made before the CPU, not interleaved with
 //! node execution; a workflow postponed for a workflow-level semaphore makes no GET; a failed
@@ -40,6 +49,9 @@ enum Stage {
     Creating,
     /// Workflow PUT.
     Persisting,
+    /// `persistWorkflowSizeLimitErr`: the PUT of the last stored object after a size refusal,
+    /// marked Error when `markWorkflowPhase` allows it.
+    PersistingSizeErr { mark_error: bool },
     /// DeleteCollection of the completed workflow's TaskResults.
     DeletingResults,
 }
@@ -77,6 +89,10 @@ pub(super) struct Reconcile {
     /// Node phase changes of this reconcile (one Event each after the update).
     node_events: u32,
     became_done: Vec<usize>,
+    /// Dehydrate failed: the PUT carries the restored, uncompressed nodes (`packer.go`).
+    oversize: bool,
+    /// How the PUT stores the nodes (etcd holds it once the PUT succeeds).
+    storage: Storage,
 }
 
 impl Controller {
@@ -149,6 +165,8 @@ impl Controller {
             in_sync: false,
             node_events: 0,
             became_done: Vec::new(),
+            oversize: false,
+            storage: Storage::Plain,
         };
         let spec = &sc.workflows[cx.wfs[wf].spec];
         let w = &mut cx.wfs[wf];
@@ -189,10 +207,17 @@ impl Controller {
             let t = &mut w.tasks[pod.task as usize];
             let task_spec = &spec.tasks[pod.task as usize];
             match pod.observed {
-                PodState::Running if pod.recorded != PodState::Running => rec.node_events += 1,
+                PodState::Running if pod.recorded != PodState::Running => {
+                    rec.node_events += 1;
+                    // The wait container's placeholder TaskResult (completed=false).
+                    w.results_open += 1;
+                }
                 PodState::Running => {}
                 PodState::Succeeded | PodState::Failed => {
                     t.active -= 1;
+                    if pod.recorded == PodState::Running {
+                        w.results_open -= 1;
+                    }
                     let mut item_done = true;
                     if pod.observed == PodState::Succeeded {
                         t.succeeded += 1;
@@ -480,6 +505,9 @@ impl Controller {
         };
         match rec.stage {
             Stage::Persisting => return self.on_persisted(cx, worker, status),
+            Stage::PersistingSizeErr { mark_error } => {
+                return self.on_size_err_persisted(cx, worker, mark_error, status);
+            }
             Stage::DeletingResults => return self.finish_reconcile(cx, worker),
             Stage::Validating => {
                 if status != Status::Ok && !rec.started_now {
@@ -582,6 +610,11 @@ impl Controller {
         let wf = rec.wf;
         let spec = &cx.sc.workflows[cx.wfs[wf].spec];
         let w = &mut cx.wfs[wf];
+        if w.stored.refusals > 0 {
+            // The stored status is frozen behind the working one: every reconcile writes.
+            rec.updated = true;
+        }
+        let message_before = w.message.len();
         if w.phase == WfPhase::Running && w.is_complete(spec) {
             let failed = w.tasks.iter().any(|t| t.failed > 0);
             w.phase = if failed {
@@ -608,19 +641,33 @@ impl Controller {
         self.process.informer_wf_bytes =
             self.process.informer_wf_bytes + sized.uncompressed - w.json_bytes;
         w.json_bytes = sized.uncompressed;
-        let old_stored = w.stored_bytes;
-        w.stored_bytes = sized.body;
-        w.peak_body = w.peak_body.max(sized.body);
-        w.storage = sized.storage;
         if let Some(msg) = sized.error {
-            // Dehydrate failed: Argo marks the workflow Error and writes it (compressed).
-            w.phase = WfPhase::Error;
-            w.message = msg;
+            // Dehydrate failed (`persistUpdates`): markWorkflowError, then the PUT of the
+            // object with its nodes restored uncompressed (`packer.go` compressWorkflow).
+            if w.phase.is_done() {
+                // markWorkflowPhase(Error) on a fulfilled workflow panics ("workflow is
+                // already fulfilled"); operate's RecoverFromPanic swallows it: nothing is
+                // written, and the stored workflow stays Running.
+                w.phase = WfPhase::Running;
+                w.message.truncate(message_before);
+                w.stored.refusals += 1;
+                self.m.size_panics += 1;
+                return self.finish_reconcile(cx, worker);
+            }
+            if w.results_open == 0 {
+                // markWorkflowPhase refuses to complete while TaskResults are incomplete.
+                w.phase = WfPhase::Error;
+                w.message = msg;
+            }
+            rec.oversize = true;
+            rec.stage = Stage::Persisting;
+            rec.body = sized.uncompressed;
+            rec.storage = Storage::Plain;
+            return self.put_workflow(cx, worker);
         }
         rec.stage = Stage::Persisting;
         rec.body = sized.body;
-        cx.objects.workflow_resized(old_stored, sized.body);
-        cx.note_etcd_peak();
+        rec.storage = sized.storage;
         self.check_memory(cx);
         if sized.storage == Storage::Offloaded {
             // Hydrate read + dehydrate write of the offload table before the PUT.
@@ -648,17 +695,28 @@ impl Controller {
         };
         let wf = rec.wf;
         if status != Status::Ok {
-            if matches!(status, Status::TooLarge | Status::EtcdTooLarge) {
-                // persistWorkflowSizeLimitErr: the workflow is marked Error with the API error.
-                let msg = cx.api.error_text(status);
-                self.finish_workflow(cx, wf, WfPhase::Error, msg);
-            } else {
-                // Not persisted: a later reconcile redoes the work.
-                self.requeue(cx, wf);
+            let w = &mut cx.wfs[wf];
+            if w.phase.is_done() && w.finished_at.is_none() {
+                // The completion was not written: the stored workflow is still Running.
+                w.phase = WfPhase::Running;
             }
+            if matches!(status, Status::TooLarge | Status::EtcdTooLarge) {
+                return self.persist_size_limit_err(cx, worker, rec, status);
+            }
+            // Not persisted: a later reconcile redoes the work.
+            self.requeue(cx, wf);
             self.workers[worker] = Some(rec);
             return self.finish_reconcile(cx, worker);
         }
+        // etcd holds the new object (after a failed Dehydrate, with its nodes uncompressed).
+        let w = &mut cx.wfs[wf];
+        let old_stored = w.stored_bytes;
+        w.stored_bytes = rec.body;
+        w.peak_body = w.peak_body.max(rec.body);
+        w.storage = rec.storage;
+        w.mark_stored();
+        cx.objects.workflow_resized(old_stored, rec.body);
+        cx.note_etcd_peak();
         // recordNodePhaseChangeEvents (nodeEvents.enabled, default true).
         if cx.sc.file.controller.node_events {
             let ns = cx.sc.workflows[cx.wfs[wf].spec].namespace;
@@ -678,7 +736,7 @@ impl Controller {
         let phase = cx.wfs[wf].phase;
         if phase.is_done() {
             let msg = cx.wfs[wf].message.clone();
-            self.finish_workflow(cx, wf, phase, msg);
+            self.finish_workflow(cx, wf, phase, msg, true);
         }
         self.workers[worker] = Some(rec);
         if cx.sc.file.controller.informer_write_back {
@@ -691,6 +749,63 @@ impl Controller {
                 CtrlEvent::WorkerSleepDone { worker, epoch }.into(),
             );
         }
+    }
+
+    /// `persistWorkflowSizeLimitErr`: the API refused the update for size. The working status
+    /// falls back to the last stored object, which is marked Error with the API's text unless
+    /// its TaskResults are in progress (`markWorkflowPhase`), and written back (a small PUT
+    /// either way: the annotation changes). Without the Error the workflow stays Running with
+    /// a frozen status; no Events, no pod cleanup, no TaskResult deletion follow
+    /// (argo-facts §11.5).
+    fn persist_size_limit_err(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        worker: usize,
+        mut rec: Reconcile,
+        status: Status,
+    ) {
+        self.m.size_refused += 1;
+        let wf = rec.wf;
+        let text = cx.api.error_text(status);
+        let w = &mut cx.wfs[wf];
+        w.stored.refusals += 1;
+        let mark_error = !w.stored.results_in_progress;
+        if w.phase == WfPhase::Error && w.finished_at.is_none() {
+            // The working status's Error mark is discarded with it.
+            w.phase = WfPhase::Running;
+            w.message.clear();
+        }
+        if mark_error {
+            w.message = text;
+        }
+        rec.stage = Stage::PersistingSizeErr { mark_error };
+        rec.body = w.stored_bytes.max(SMALL_BODY_BYTES);
+        self.workers[worker] = Some(rec);
+        self.put_workflow(cx, worker);
+    }
+
+    /// The PUT of `persistWorkflowSizeLimitErr` landed.
+    fn on_size_err_persisted(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        worker: usize,
+        mark_error: bool,
+        status: Status,
+    ) {
+        let Some(rec) = self.workers[worker].as_ref() else {
+            return;
+        };
+        let wf = rec.wf;
+        if status == Status::Ok && mark_error {
+            let msg = std::mem::take(&mut cx.wfs[wf].message);
+            self.finish_workflow(cx, wf, WfPhase::Error, msg, false);
+        } else {
+            if mark_error {
+                cx.wfs[wf].message.clear();
+            }
+            self.requeue(cx, wf);
+        }
+        self.finish_reconcile(cx, worker)
     }
 
     /// After a successful update (and the 1 s sleep without INFORMER_WRITE_BACK): a fulfilled
