@@ -126,6 +126,9 @@ pub struct WorkflowRun {
     pub pods: Vec<usize>,
     /// Pods whose observed state changed since the last reconcile.
     pub dirty_pods: Vec<usize>,
+    /// Pods whose node is done in the stored status and that may still be in the pod
+    /// informer: what `queuePodsForCleanup` walks after each update (pruned as they leave).
+    pub finished_pods: Vec<usize>,
     /// Virtual nodes in status.
     pub virtual_nodes: u64,
     /// Pod nodes in status.
@@ -177,6 +180,7 @@ impl WorkflowRun {
             tasks: vec![TaskRun::default(); spec.tasks.len()],
             groups_started: vec![false; spec.groups as usize],
             pods: Vec::new(),
+            finished_pods: Vec::new(),
             dirty_pods: Vec::new(),
             virtual_nodes: 0,
             pod_nodes: 0,

@@ -118,6 +118,13 @@ impl WorkQueue {
         }
     }
 
+    /// Whether the key is anywhere in the queue: waiting on a delay, ready, or being
+    /// processed.
+    pub fn contains(&self, key: usize) -> bool {
+        key < self.dirty.len()
+            && (self.dirty[key] || self.processing[key] || self.waiting[key].is_some())
+    }
+
     /// Whether any key still has a delayed add pending.
     pub fn has_waiting(&self) -> bool {
         self.waiting.iter().any(Option::is_some)

@@ -217,6 +217,29 @@ pub struct ThrottleReport {
     pub worst_message: String,
 }
 
+/// The controller's `pod_cleanup_queue` (argo-facts §11.4).
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct CleanupReport {
+    /// Cleanup actions that reached the API server (completed-label PATCH or podGC DELETE).
+    pub done: u64,
+    /// `AddRateLimited` calls: each took a token of the queue's 10/s, burst-100 bucket, even
+    /// for a pod already waiting (every workflow update re-adds every finished pod still in
+    /// the informer).
+    pub rate_limited_adds: u64,
+    /// `AddAfter` calls (podGC deletes with `deleteDelayDuration` > 0): no token.
+    pub delayed_adds: u64,
+    /// Max `queue_depth_gauge{queue_name="pod_cleanup_queue"}`: pods ready for a worker.
+    pub max_depth: u64,
+    /// First enqueue of a pod → its cleanup request done.
+    pub latency_s: Stats,
+    /// Pods queued or in progress when the last workflow finished.
+    pub backlog_at_last_finish: u64,
+    /// When the last cleanup request completed (`None`: no cleanup happened).
+    pub drained_at_s: Option<f64>,
+    /// The horizon cut the run with pods still queued for cleanup.
+    pub cut_at_horizon: bool,
+}
+
 /// Controller.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct ControllerReport {
@@ -238,12 +261,8 @@ pub struct ControllerReport {
     pub workers_busy_max: u64,
     /// Pods created.
     pub pods_created: u64,
-    /// Pod cleanup (label) actions done.
-    pub pod_cleanups: u64,
-    /// Max pod_cleanup_queue depth.
-    pub cleanup_queue_max_depth: u64,
-    /// Enqueue → cleanup done.
-    pub cleanup_latency_s: Stats,
+    /// `pod_cleanup_queue`.
+    pub pod_cleanup: CleanupReport,
     /// Workflows held by controller parallelism.
     pub throttled_by_parallelism: u64,
     /// Pods deleted by podGC.
@@ -321,6 +340,9 @@ pub struct ObjectReport {
 pub struct CostReport {
     /// Total USD.
     pub total_usd: f64,
+    /// The bill runs to here: the last workflow finish or pod exit (or the horizon), not the
+    /// pod-cleanup tail that may follow (`end_time_s`).
+    pub billed_until_s: f64,
     /// Control-plane fee.
     pub control_plane_usd: f64,
     /// Node cost on spot pools.

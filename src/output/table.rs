@@ -292,13 +292,28 @@ fn run_table(o: &mut String, r: &RunReport) {
         "  operation duration {}",
         stats_line(&ct.operation_duration_s)
     );
+    let pc = &ct.pod_cleanup;
     let _ = writeln!(
         o,
-        "  pod cleanup: {} done, max queue {}, latency {}",
-        ct.pod_cleanups,
-        ct.cleanup_queue_max_depth,
-        stats_line(&ct.cleanup_latency_s)
+        "  pod cleanup: {} done ({} rate-limited adds, {} delayed), max queue {}, latency {}",
+        pc.done,
+        pc.rate_limited_adds,
+        pc.delayed_adds,
+        pc.max_depth,
+        stats_line(&pc.latency_s)
     );
+    if pc.backlog_at_last_finish > 0 || pc.cut_at_horizon {
+        let drained = match (pc.cut_at_horizon, pc.drained_at_s) {
+            (true, _) => "still queued at the horizon".to_string(),
+            (false, Some(t)) => format!("drained at {}", human_secs(t)),
+            (false, None) => "drained".to_string(),
+        };
+        let _ = writeln!(
+            o,
+            "  pod cleanup backlog {} pods when the last workflow finished, {}",
+            pc.backlog_at_last_finish, drained
+        );
+    }
 
     let p = &r.pods;
     let phases: Vec<String> = p.by_phase.iter().map(|(k, v)| format!("{k} {v}")).collect();

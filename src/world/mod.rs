@@ -226,14 +226,21 @@ impl<'s> World<'s> {
             self.handle(ev);
         }
         let horizon_reached = self.cx.work_left();
-        // The run ends when the last workflow finished and the last pod exited (pods of a
-        // workflow that errored keep running and keep their nodes busy).
-        let end = if horizon_reached {
+        // The workload ends when the last workflow finished and the last pod exited (pods of
+        // a workflow that errored keep running and keep their nodes busy): the bill stops
+        // there. The run goes on until pod_cleanup_queue is empty too.
+        let (cleanup_left, cleanup_done) = self.ctrl.cleanup_state();
+        let bill_end = if horizon_reached {
             horizon
         } else {
             self.cx.last_finish.max(self.cx.last_pod_exit)
         };
-        self.report(replication, seed, end, horizon_reached)
+        let end = if cleanup_left > 0 {
+            horizon
+        } else {
+            bill_end.max(cleanup_done.unwrap_or(SimTime::ZERO))
+        };
+        self.report(replication, seed, end, bill_end, horizon_reached)
     }
 
     fn handle(&mut self, ev: Event) {

@@ -17,11 +17,12 @@ impl World<'_> {
         replication: u32,
         seed: u64,
         end: SimTime,
+        bill_end: SimTime,
         horizon_reached: bool,
     ) -> RunReport {
         let cx = &mut self.cx;
         let sc = cx.sc;
-        cx.nodes.finish(end);
+        cx.nodes.finish(bill_end);
         // Close pending-reason accounting for pods still pending.
         cx.pods.close(end);
         let (nodes_added, scaled_down, pool_peak) = self.scaler.report();
@@ -33,7 +34,7 @@ impl World<'_> {
             let mut secs_billed = 0.0;
             for n in 0..cx.nodes.nodes.len() {
                 if cx.nodes.nodes[n].pool == pi {
-                    secs_billed += cx.nodes.billed_seconds(n, end);
+                    secs_billed += cx.nodes.billed_seconds(n, bill_end);
                 }
             }
             let peak = pool_peak.get(pi).copied().unwrap_or(0);
@@ -62,7 +63,7 @@ impl World<'_> {
                 },
             });
         }
-        let cp = sc.file.cluster.control_plane_price_per_hour * end.as_secs_f64() / 3600.0;
+        let cp = sc.file.cluster.control_plane_price_per_hour * bill_end.as_secs_f64() / 3600.0;
         total += cp;
         let nodes_usd = total - cp;
 
@@ -75,7 +76,7 @@ impl World<'_> {
                 PodState::Running | PodState::Succeeded | PodState::Failed
             ) {
                 let end_t = if p.state == PodState::Running {
-                    end
+                    bill_end
                 } else {
                     p.main_start.plus(p.run_time)
                 };
@@ -218,6 +219,7 @@ impl World<'_> {
             workflow_object: obj,
             cost: CostReport {
                 total_usd: total,
+                billed_until_s: bill_end.as_secs_f64(),
                 control_plane_usd: cp,
                 spot_usd: by_pool
                     .iter()

@@ -87,7 +87,7 @@ impl World<'_> {
         for (col, v) in self.ts.series.values_mut().zip(values) {
             col.push(v);
         }
-        if cx.work_left() {
+        if cx.work_left() || self.ctrl.cleanup_state().0 > 0 {
             cx.q.schedule_in(
                 SimTime(cx.sc.file.experiment.sample_interval.0),
                 Event::Sample,

@@ -256,7 +256,7 @@ impl Submission {
             ctrl.on_workflow_added(cx, wf);
         } else {
             let msg = format!("submission failed: {}", cx.api.error_text(status));
-            ctrl.finish_workflow(cx, wf, WfPhase::Error, msg, false);
+            ctrl.finish_workflow(cx, wf, WfPhase::Error, msg);
         }
         let s = &mut self.streams[stream][slot];
         s.busy = false;

@@ -1,6 +1,7 @@
 //! Controller fidelity to Argo v3.6.19 (issue "every API call, event, requeue and cleanup"):
 //! per-workflow request tables and requeue behaviour pinned to the upstream code paths.
 
+mod cleanup;
 mod size;
 
 use crate::common::run;

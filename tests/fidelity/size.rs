@@ -63,7 +63,7 @@ fn refused_update_marks_error_with_the_api_text_when_no_result_is_in_progress() 
     assert_eq!(r.workflow_object.size_errors, 1);
     // persistWorkflowSizeLimitErr returns before queuePodsForCleanup, and a completed workflow
     // is not reconciled again: only the first group's pod is ever labelled.
-    assert_eq!(r.controller.pod_cleanups, 1);
+    assert_eq!(r.controller.pod_cleanup.done, 1);
 }
 
 /// Compression fails on the reconcile that creates the second group while no TaskResult is in

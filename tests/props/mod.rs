@@ -236,7 +236,8 @@ fn check(g: &Gen, r: &RunReport) -> Result<(), TestCaseError> {
         c.control_plane_usd,
         c.total_usd
     );
-    let hours = r.end_time_s.max(60.0) / 3600.0;
+    prop_assert!(c.billed_until_s <= r.end_time_s);
+    let hours = c.billed_until_s.max(60.0) / 3600.0;
     prop_assert!(rel_eq(pools, 0.5 * f64::from(g.nodes) * hours));
     if p.created > 0 {
         let wfs: f64 = wr.list.iter().map(|w| w.cost_usd).sum();

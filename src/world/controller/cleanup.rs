@@ -1,89 +1,257 @@
-//! The `pod_cleanup_queue` (argo-facts §11.4): after a workflow update, completed pods are
-//! labelled `workflows.argoproj.io/completed` (a merge PATCH) or deleted per podGC, after
-//! `podGCDeleteDelayDuration`, through the queue's shared 10/s burst-100 limiter and
-//! `--pod-cleanup-workers` workers on the controller's kube clientset.
+//! The `pod_cleanup_queue` (argo-facts §6.5, §11.4; `workflow/controller/pod/queue.go`,
+//! `pod/cleanup.go`, `pod_cleanup.go`): after every successful workflow update
+//! (`persistUpdates` → `queuePodsForCleanup`) **every** finished pod of the workflow still in
+//! the pod informer is queued again. The action follows `determinePodCleanupAction`: label
+//! `workflows.argoproj.io/completed` (a merge PATCH; the labelled pod leaves the informer,
+//! whose selector is `completed=false`), delete per podGC, or nothing (`OnWorkflowCompletion`
+//! / `OnWorkflowSuccess` while the workflow runs). A label, or a delete without delay, goes
+//! through `AddRateLimited`: `DefaultTypedControllerRateLimiter`, the max of a per-item
+//! 5 ms·2ⁿ backoff (n = adds since the last `Forget`, capped at 1,000 s) and a shared 10/s,
+//! burst-100 bucket whose token is taken on every call, even for a pod already waiting. A
+//! delete with `podGCDeleteDelayDuration` > 0 goes through `AddAfter` and takes no token. The
+//! queue is client-go's delaying work queue ([`WorkQueue`]: a key at most once, the earlier
+//! ready time wins); `--pod-cleanup-workers` workers make the requests on the controller's
+//! kube clientset and `Forget` the key afterwards; a failed request is re-added rate-limited.
 //!
-//! Reports: cleanups done, the deepest backlog past the limiter, enqueue-to-done latency.
-//! Simplified: one enqueue per completed pod (no re-add after every update).
+//! Reports: requests done, adds of each kind, the deepest ready queue, first-enqueue-to-done
+//! latency, the backlog when the last workflow finished and when the queue drained.
+//! Simplified: the queue survives a controller restart (the real one is rebuilt from the next
+//! updates); `podGC.labelSelector` and the status-capture finalizer are not modelled.
 
 use super::super::Ctx;
 use super::super::api::{Origin, Status};
 use super::{Controller, CtrlEvent, SMALL_BODY_BYTES};
+use crate::argo::workflow::WfPhase;
+use crate::argo::workqueue::WorkQueue;
 use crate::engine::SimTime;
 use crate::kube::apiserver::Verb;
 use crate::kube::ratelimit::TokenBucket;
-use crate::metrics::Stats;
+use crate::metrics::{CleanupReport, Stats};
 use crate::scenario::defaults as d;
-use std::collections::VecDeque;
+use crate::scenario::schema::PodGcStrategy;
+
+/// What `determinePodCleanupAction` decides for one finished pod.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CleanupAction {
+    /// Leave the pod alone (for now).
+    Nothing,
+    /// Label it `completed=true`.
+    Label,
+    /// Delete it.
+    Delete,
+}
+
+/// `pod/cleanup.go` `determinePodCleanupAction` (no label selector, no finalizer).
+pub(super) fn cleanup_action(
+    strategy: PodGcStrategy,
+    wf_phase: WfPhase,
+    pod_succeeded: bool,
+) -> CleanupAction {
+    use CleanupAction::*;
+    match strategy {
+        PodGcStrategy::None => Label,
+        PodGcStrategy::OnWorkflowCompletion if wf_phase.is_done() => Delete,
+        PodGcStrategy::OnWorkflowSuccess if wf_phase == WfPhase::Succeeded => Delete,
+        PodGcStrategy::OnPodCompletion => Delete,
+        PodGcStrategy::OnPodSuccess if pod_succeeded => Delete,
+        PodGcStrategy::OnPodSuccess => Label,
+        _ if wf_phase.is_done() => Label,
+        _ => Nothing,
+    }
+}
+
+/// client-go `ItemExponentialFailureRateLimiter` with the default 5 ms base and 1,000 s cap:
+/// the delay of the `n`-th add since the last `Forget` (n from 0).
+pub(super) fn item_backoff(n: u8) -> SimTime {
+    const CAP: SimTime = SimTime::from_secs(1000);
+    // 5 ms · 2^18 already exceeds the cap.
+    let delay = SimTime::from_millis(5 << u64::from(n.min(18)));
+    delay.min(CAP)
+}
 
 /// The queue, its limiter, idle workers and metrics.
 pub(super) struct CleanupQueue {
     bucket: TokenBucket,
-    ready: VecDeque<usize>,
+    wq: WorkQueue,
+    /// Per pod: `AddRateLimited` calls since the last `Forget`.
+    failures: Vec<u8>,
     idle: u32,
+    /// Pods anywhere in the queue (waiting, ready or being processed).
+    outstanding: u64,
     done: u64,
+    rate_limited_adds: u64,
+    delayed_adds: u64,
     latency: Vec<f64>,
-    max_depth: u64,
+    last_done: Option<SimTime>,
+    backlog_at_last_finish: u64,
 }
 
 impl CleanupQueue {
     pub(super) fn new(workers: u32) -> Self {
         CleanupQueue {
             bucket: TokenBucket::new(d::CLEANUP_QUEUE_QPS, d::CLEANUP_QUEUE_BURST),
-            ready: VecDeque::new(),
+            wq: WorkQueue::new(),
+            failures: Vec::new(),
             idle: workers,
+            outstanding: 0,
             done: 0,
+            rate_limited_adds: 0,
+            delayed_adds: 0,
             latency: Vec::new(),
-            max_depth: 0,
+            last_done: None,
+            backlog_at_last_finish: 0,
         }
     }
 
-    /// `queuePodForCleanup`: label the pod completed, or delete it after
-    /// `podGCDeleteDelayDuration`; both pass the queue's shared 10/s burst-100 limiter.
-    pub(super) fn queue(&mut self, cx: &mut Ctx<'_>, pod: usize, delete: bool, now: SimTime) {
-        let p = &mut cx.pods[pod];
-        if p.deleted || (p.cleanup_delete && delete) {
-            return;
+    fn note_enqueue(&mut self, cx: &mut Ctx<'_>, pod: usize, now: SimTime) {
+        if !self.wq.contains(pod) {
+            self.outstanding += 1;
+            cx.pods[pod].cleanup_enqueued = now;
         }
-        p.cleanup_enqueued = now;
-        p.cleanup_delete = delete;
-        let gc_delay = if delete {
-            SimTime(cx.sc.file.controller.pod_gc_delete_delay.0)
-        } else {
-            SimTime::ZERO
-        };
-        let delay = self.bucket.reserve(now.plus(gc_delay)).plus(gc_delay);
-        cx.q.schedule_in(delay, CtrlEvent::CleanupReady { pod }.into());
     }
 
-    /// An item passed the limiter: it waits for a cleanup worker.
-    pub(super) fn on_ready(&mut self, pod: usize) {
-        self.ready.push_back(pod);
-        self.max_depth = self.max_depth.max(self.ready.len() as u64);
+    /// `AddRateLimited`: a bucket token and a per-item backoff step on every call.
+    fn add_rate_limited(&mut self, cx: &mut Ctx<'_>, pod: usize, now: SimTime) {
+        self.rate_limited_adds += 1;
+        if pod >= self.failures.len() {
+            self.failures.resize(pod + 1, 0);
+        }
+        let n = self.failures[pod];
+        self.failures[pod] = n.saturating_add(1);
+        let wait = self.bucket.reserve(now).max(item_backoff(n));
+        self.add_after(cx, pod, wait, now);
     }
 
-    /// Items waiting for a worker now.
+    /// `AddAfter`: ready after `delay`, the earlier ready time winning.
+    fn add_after(&mut self, cx: &mut Ctx<'_>, pod: usize, delay: SimTime, now: SimTime) {
+        self.note_enqueue(cx, pod, now);
+        if let Some(at) = self.wq.add_after(pod, delay, now) {
+            cx.q.schedule_at(at, CtrlEvent::CleanupTimer { pod, at }.into());
+        }
+    }
+
+    /// `EnactAnyPodCleanup` for one finished pod still in the informer.
+    pub(super) fn enact(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        pod: usize,
+        action: CleanupAction,
+        delay: SimTime,
+        now: SimTime,
+    ) {
+        match action {
+            CleanupAction::Nothing => {}
+            CleanupAction::Label => {
+                cx.pods[pod].cleanup_delete = false;
+                self.add_rate_limited(cx, pod, now);
+            }
+            CleanupAction::Delete => {
+                cx.pods[pod].cleanup_delete = true;
+                if delay > SimTime::ZERO {
+                    self.delayed_adds += 1;
+                    self.add_after(cx, pod, delay, now);
+                } else {
+                    self.add_rate_limited(cx, pod, now);
+                }
+            }
+        }
+    }
+
+    /// A delayed add matured.
+    pub(super) fn on_timer(&mut self, pod: usize, at: SimTime, now: SimTime) {
+        self.wq.timer_fired(pod, at, now);
+    }
+
+    /// Pods ready for a worker now (`queue_depth_gauge`).
     pub(super) fn depth(&self) -> usize {
-        self.ready.len()
+        self.wq.len()
     }
 
-    /// (cleanups done, deepest backlog, latency statistics).
-    pub(super) fn report(&mut self) -> (u64, u64, Stats) {
-        (self.done, self.max_depth, Stats::of(&mut self.latency))
+    /// Pods anywhere in the queue.
+    pub(super) fn outstanding(&self) -> u64 {
+        self.outstanding
+    }
+
+    /// When the last cleanup request completed.
+    pub(super) fn last_done(&self) -> Option<SimTime> {
+        self.last_done
+    }
+
+    /// The last workflow finished: remember the backlog.
+    pub(super) fn note_last_finish(&mut self) {
+        self.backlog_at_last_finish = self.outstanding;
+    }
+
+    /// `Forget` + `Done` after a worker handled `pod`.
+    fn finish_item(&mut self, pod: usize) {
+        if let Some(f) = self.failures.get_mut(pod) {
+            *f = 0;
+        }
+        self.wq.done(pod);
+        if !self.wq.contains(pod) {
+            self.outstanding -= 1;
+        }
+        self.idle += 1;
+    }
+
+    /// The report section.
+    pub(super) fn report(&mut self) -> CleanupReport {
+        CleanupReport {
+            done: self.done,
+            rate_limited_adds: self.rate_limited_adds,
+            delayed_adds: self.delayed_adds,
+            max_depth: self.wq.max_depth as u64,
+            latency_s: Stats::of(&mut self.latency),
+            backlog_at_last_finish: self.backlog_at_last_finish,
+            drained_at_s: self.last_done.map(SimTime::as_secs_f64),
+            cut_at_horizon: self.outstanding > 0,
+        }
     }
 }
 
 impl Controller {
-    /// Idle cleanup workers take ready items.
+    /// `queuePodsForCleanup` after a successful update of `wf`: `became_done` joins the
+    /// workflow's finished pods, and every one of them still in the informer is enacted.
+    pub(super) fn queue_pods_for_cleanup(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        wf: usize,
+        became_done: &[usize],
+    ) {
+        let now = cx.now();
+        let spec = &cx.sc.workflows[cx.wfs[wf].spec];
+        let strategy = spec.pod_gc;
+        let delay = SimTime(cx.sc.file.controller.pod_gc_delete_delay.0);
+        let phase = cx.wfs[wf].phase;
+        let mut finished = std::mem::take(&mut cx.wfs[wf].finished_pods);
+        finished.extend_from_slice(became_done);
+        finished.retain(|&p| !cx.pods[p].left_informer && !cx.pods[p].deleted);
+        for &p in &finished {
+            let succeeded = cx.pods[p].recorded == super::super::pods::PodState::Succeeded;
+            let action = cleanup_action(strategy, phase, succeeded);
+            self.cleanup.enact(cx, p, action, delay, now);
+        }
+        cx.wfs[wf].finished_pods = finished;
+        self.cleanup_start(cx);
+    }
+
+    /// Idle cleanup workers take ready pods; a pod no longer in the informer is skipped
+    /// (`GetPod` finds nothing: no request).
     pub(super) fn cleanup_start(&mut self, cx: &mut Ctx<'_>) {
-        let c = &mut self.cleanup;
-        while c.idle > 0 {
-            let Some(pod) = c.ready.pop_front() else {
+        let now = cx.now();
+        while self.cleanup.idle > 0 {
+            let Some((pod, _)) = self.cleanup.wq.get(now) else {
                 return;
             };
-            c.idle -= 1;
-            // labelPodCompleted is a merge PATCH of the completed label.
-            let verb = if cx.pods[pod].cleanup_delete {
+            self.cleanup.idle -= 1;
+            let p = &cx.pods[pod];
+            if p.left_informer || p.deleted {
+                self.cleanup.finish_item(pod);
+                continue;
+            }
+            // labelPodCompleted is a merge PATCH of the completed label; deletePod a DELETE
+            // (its finalizer PATCH is empty without the status-capture finalizer).
+            let verb = if p.cleanup_delete {
                 Verb::Delete
             } else {
                 Verb::Patch
@@ -99,10 +267,11 @@ impl Controller {
     }
 
     /// A cleanup PATCH/DELETE completed: the pod leaves the informer (the completed label is
-    /// filtered out), a deleted pod leaves etcd.
+    /// filtered out), a deleted pod leaves etcd; a failed request is re-added rate-limited.
     pub(super) fn on_cleanup_done(&mut self, cx: &mut Ctx<'_>, pod: usize, status: Status) {
         let now = cx.now();
         self.cleanup.done += 1;
+        self.cleanup.last_done = Some(now);
         let p = &mut cx.pods[pod];
         if status == Status::Ok && !p.left_informer {
             p.left_informer = true;
@@ -113,9 +282,48 @@ impl Controller {
             self.m.pods_deleted += 1;
             cx.pods.deleted_from_cluster();
         }
-        let lat = now.since(cx.pods[pod].cleanup_enqueued).as_secs_f64();
-        self.cleanup.latency.push(lat);
-        self.cleanup.idle += 1;
+        if status == Status::Ok {
+            let lat = now.since(cx.pods[pod].cleanup_enqueued).as_secs_f64();
+            self.cleanup.latency.push(lat);
+        } else {
+            self.cleanup.add_rate_limited(cx, pod, now);
+        }
+        self.cleanup.finish_item(pod);
         self.cleanup_start(cx);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `pod/cleanup.go` `determinePodCleanupAction`, case by case.
+    #[test]
+    fn cleanup_action_follows_determine_pod_cleanup_action() {
+        use CleanupAction::*;
+        use PodGcStrategy as S;
+        let run = WfPhase::Running;
+        let ok = WfPhase::Succeeded;
+        let bad = WfPhase::Failed;
+        assert_eq!(cleanup_action(S::None, run, true), Label);
+        assert_eq!(cleanup_action(S::OnPodCompletion, run, false), Delete);
+        assert_eq!(cleanup_action(S::OnPodSuccess, run, true), Delete);
+        assert_eq!(cleanup_action(S::OnPodSuccess, run, false), Label);
+        assert_eq!(cleanup_action(S::OnWorkflowCompletion, run, true), Nothing);
+        assert_eq!(cleanup_action(S::OnWorkflowCompletion, bad, true), Delete);
+        assert_eq!(cleanup_action(S::OnWorkflowSuccess, run, true), Nothing);
+        assert_eq!(cleanup_action(S::OnWorkflowSuccess, ok, true), Delete);
+        assert_eq!(cleanup_action(S::OnWorkflowSuccess, bad, true), Label);
+    }
+
+    /// client-go `ItemExponentialFailureRateLimiter.When`: 5 ms · 2ⁿ, capped at 1,000 s.
+    #[test]
+    fn item_backoff_doubles_to_the_cap() {
+        assert_eq!(item_backoff(0), SimTime::from_millis(5));
+        assert_eq!(item_backoff(1), SimTime::from_millis(10));
+        assert_eq!(item_backoff(10), SimTime::from_millis(5120));
+        assert_eq!(item_backoff(17), SimTime::from_millis(655_360));
+        assert_eq!(item_backoff(18), SimTime::from_secs(1000));
+        assert_eq!(item_backoff(255), SimTime::from_secs(1000));
     }
 }

@@ -29,7 +29,6 @@ use crate::kube::apiserver::Verb;
 use crate::kube::ratelimit::TokenBucket;
 use crate::metrics::ControllerReport;
 use crate::scenario::defaults as d;
-use crate::scenario::schema::PodGcStrategy;
 use crate::units::parse_duration;
 use cleanup::CleanupQueue;
 use events::Events;
@@ -84,10 +83,12 @@ pub enum CtrlEvent {
     },
     /// The kubelet probes the controller's /healthz.
     Liveness,
-    /// A pod_cleanup_queue item passed the queue's rate limiter.
-    CleanupReady {
+    /// A delayed pod_cleanup_queue add matures.
+    CleanupTimer {
         /// Pod.
         pod: usize,
+        /// Time the add was due.
+        at: SimTime,
     },
     /// A completed workflow's TTL expired: the TTL controller deletes it.
     WorkflowTtl {
@@ -253,8 +254,9 @@ impl Controller {
                 }
             }
             CtrlEvent::Liveness => self.on_liveness(cx),
-            CtrlEvent::CleanupReady { pod } => {
-                self.cleanup.on_ready(pod);
+            CtrlEvent::CleanupTimer { pod, at } => {
+                let now = cx.now();
+                self.cleanup.on_timer(pod, at, now);
                 self.cleanup_start(cx);
             }
             CtrlEvent::WorkflowTtl { wf } => {
@@ -418,15 +420,14 @@ impl Controller {
     }
 
     /// The workflow reached a final phase (or its submission failed): release its slot and
-    /// lock, queue its pods' cleanup per podGC (unless `pod_gc` is false: the Error mark of
-    /// `persistWorkflowSizeLimitErr` returns before `queuePodsForCleanup`), start its TTL.
+    /// lock, start its TTL. (Its pods' cleanup was queued by the update that completed it,
+    /// `queue_pods_for_cleanup`; the Error mark of `persistWorkflowSizeLimitErr` queues none.)
     pub(super) fn finish_workflow(
         &mut self,
         cx: &mut Ctx<'_>,
         wf: usize,
         phase: WfPhase,
         message: String,
-        pod_gc: bool,
     ) {
         let now = cx.now();
         let w = &mut cx.wfs[wf];
@@ -446,20 +447,11 @@ impl Controller {
                 self.release_lock(cx, l);
             }
         }
-        let spec = &cx.sc.workflows[cx.wfs[wf].spec];
-        let delete_all = match spec.pod_gc {
-            PodGcStrategy::OnWorkflowCompletion => true,
-            PodGcStrategy::OnWorkflowSuccess => phase == WfPhase::Succeeded,
-            _ => false,
-        };
-        if let Some(ttl) = spec.ttl_after_completion {
+        if let Some(ttl) = cx.sc.workflows[cx.wfs[wf].spec].ttl_after_completion {
             cx.q.schedule_in(SimTime(ttl), CtrlEvent::WorkflowTtl { wf }.into());
         }
-        if delete_all && pod_gc {
-            for i in 0..cx.wfs[wf].pods.len() {
-                let p = cx.wfs[wf].pods[i];
-                self.cleanup.queue(cx, p, true, now);
-            }
+        if !cx.work_left() {
+            self.cleanup.note_last_finish();
         }
         if was_running {
             self.running_wfs -= 1;
@@ -482,6 +474,11 @@ impl Controller {
                 self.start_workers(cx);
             }
         }
+    }
+
+    /// Pods still queued for cleanup, and when the last cleanup request completed.
+    pub(super) fn cleanup_state(&self) -> (u64, Option<SimTime>) {
+        (self.cleanup.outstanding(), self.cleanup.last_done())
     }
 
     /// The TTL controller's DELETE completed: the workflow and (by ownerReference garbage
@@ -510,7 +507,6 @@ impl Controller {
 
     /// The controller's section of the report at `end`.
     pub(super) fn report(&mut self, cx: &Ctx<'_>, end: SimTime) -> ControllerReport {
-        let (cleanups, cleanup_max_depth, cleanup_latency_s) = self.cleanup.report();
         ControllerReport {
             reconciles: self.m.reconciles,
             queue_adds: self.process.queue_adds_before + self.wq.adds,
@@ -521,9 +517,7 @@ impl Controller {
             resource_rate_limited: self.m.rrl_refused,
             workers_busy_max: self.m.workers_busy_max,
             pods_created: cx.pods.created(),
-            pod_cleanups: cleanups,
-            cleanup_queue_max_depth: cleanup_max_depth,
-            cleanup_latency_s,
+            pod_cleanup: self.cleanup.report(),
             throttled_by_parallelism: self.m.parallelism_held,
             pods_deleted: self.m.pods_deleted,
             workflows_deleted: self.m.workflows_deleted,

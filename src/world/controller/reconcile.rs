@@ -31,7 +31,7 @@ use crate::argo::workflow::{Storage, TaskRun, WfPhase};
 use crate::engine::SimTime;
 use crate::kube::apiserver::Verb;
 use crate::scenario::defaults as d;
-use crate::scenario::schema::{PodGcStrategy, RetryPolicy, WorkflowKind};
+use crate::scenario::schema::{RetryPolicy, WorkflowKind};
 use rand::RngExt;
 use std::collections::VecDeque;
 
@@ -690,7 +690,7 @@ impl Controller {
     }
 
     fn on_persisted(&mut self, cx: &mut Ctx<'_>, worker: usize, status: Status) {
-        let Some(rec) = self.workers[worker].take() else {
+        let Some(mut rec) = self.workers[worker].take() else {
             return;
         };
         let wf = rec.wf;
@@ -723,20 +723,13 @@ impl Controller {
             let client = self.kube_client;
             self.events.record(cx, client, ns, wf, rec.node_events);
         }
-        let now = cx.now();
-        let gc = cx.sc.workflows[cx.wfs[wf].spec].pod_gc;
-        for &p in &rec.became_done {
-            let delete = match gc {
-                PodGcStrategy::OnPodCompletion => true,
-                PodGcStrategy::OnPodSuccess => cx.pods[p].recorded == PodState::Succeeded,
-                _ => false,
-            };
-            self.cleanup.queue(cx, p, delete, now);
-        }
+        // persistUpdates → queuePodsForCleanup: every finished pod still in the informer.
+        let became_done = std::mem::take(&mut rec.became_done);
+        self.queue_pods_for_cleanup(cx, wf, &became_done);
         let phase = cx.wfs[wf].phase;
         if phase.is_done() {
             let msg = cx.wfs[wf].message.clone();
-            self.finish_workflow(cx, wf, phase, msg, true);
+            self.finish_workflow(cx, wf, phase, msg);
         }
         self.workers[worker] = Some(rec);
         if cx.sc.file.controller.informer_write_back {
@@ -798,7 +791,7 @@ impl Controller {
         let wf = rec.wf;
         if status == Status::Ok && mark_error {
             let msg = std::mem::take(&mut cx.wfs[wf].message);
-            self.finish_workflow(cx, wf, WfPhase::Error, msg, false);
+            self.finish_workflow(cx, wf, WfPhase::Error, msg);
         } else {
             if mark_error {
                 cx.wfs[wf].message.clear();
