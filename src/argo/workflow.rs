@@ -157,6 +157,8 @@ pub struct WorkflowRun {
     pub holds_lock: bool,
     /// Retries waiting for their backoff: (task, attempt, item's first start, ready at).
     pub retry_queue: Vec<(u32, u32, SimTime, SimTime)>,
+    /// Pods of still-Pending nodes to create again: (task, attempt, first start).
+    pub recreate_queue: Vec<(u32, u32, SimTime)>,
     /// Pod nodes of the working status whose TaskResult is incomplete: recorded Running (the
     /// wait container created its placeholder result) and not yet recorded completed.
     pub results_open: u32,
@@ -196,6 +198,7 @@ impl WorkflowRun {
             postponed: false,
             holds_lock: false,
             retry_queue: Vec::new(),
+            recreate_queue: Vec::new(),
             results_open: 0,
             stored: StoredStatus::default(),
         }

@@ -324,6 +324,15 @@ impl Nodes {
         self.nodes[n].image_ready[image]
     }
 
+    /// Queue a serial-puller call of `dur` on node `n` at `now` (FIFO behind the calls and
+    /// pulls already queued): returns when it starts.
+    pub fn serial_call(&mut self, now: SimTime, n: usize, dur: SimTime) -> SimTime {
+        let x = &mut self.nodes[n];
+        let start = x.pull_free_at.max(now);
+        x.pull_free_at = start.plus(dur);
+        start
+    }
+
     /// Ensure `image` is on node `n`: returns when it is present (now if cached) and whether
     /// this call started a pull. A pull of an image already being pulled is shared.
     pub fn ensure_image(

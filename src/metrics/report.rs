@@ -135,8 +135,11 @@ pub struct PodsReport {
     pub by_phase: IndexMap<String, u64>,
     /// Pending reason → pod-seconds spent in it.
     pub pending_seconds_by_reason: IndexMap<String, f64>,
-    /// Pending reason → pods that were ever in it.
+    /// Pending reason → pods that entered it (kubelet and scheduler view).
     pub pods_by_pending_reason: IndexMap<String, u64>,
+    /// Argo v3.6 `pod_pending_count`: node message reason → changes recorded by reconciles
+    /// (`""`, `Unschedulable`, `ErrImagePull`, `ImagePullBackOff`; `PodInitializing` dropped).
+    pub pods_pending_count: IndexMap<String, u64>,
     /// Scheduler messages of pods still unschedulable at the end.
     pub unschedulable_messages: IndexMap<String, u64>,
     /// Create → bound.
@@ -267,6 +270,9 @@ pub struct ControllerReport {
     pub throttled_by_parallelism: u64,
     /// Pods deleted by podGC.
     pub pods_deleted: u64,
+    /// Pods created again because the pod of a still-Pending node vanished (a spot node
+    /// gone without graceful shutdown): Argo re-creates them rather than failing the node.
+    pub pods_recreated: u64,
     /// Workflows deleted by the TTL controller.
     pub workflows_deleted: u64,
     /// Kubernetes Events written by the controller's per-namespace sinks.

@@ -142,14 +142,10 @@ pub fn prometheus(r: &RunReport) -> String {
     }
     let _ = writeln!(
         o,
-        "# HELP argo_workflows_pod_pending_count Number of pending pods by reason (PodInitializing excluded, as in Argo)."
+        "# HELP argo_workflows_pod_pending_count Total number of pods that started pending by reason"
     );
     let _ = writeln!(o, "# TYPE argo_workflows_pod_pending_count counter");
-    for (reason, n) in p
-        .pods_by_pending_reason
-        .iter()
-        .filter(|(k, _)| k.as_str() != "PodInitializing")
-    {
+    for (reason, n) in &p.pods_pending_count {
         let _ = writeln!(
             o,
             "argo_workflows_pod_pending_count{{reason=\"{reason}\"}} {n}"

@@ -117,6 +117,12 @@ pub const INIT_CONTAINER_TIME: &str = "1s";
 pub const WAIT_CONTAINER_TIME: &str = "1s";
 /// Default image of a task (the image of Argo's own examples).
 pub const DEFAULT_IMAGE: &str = "argoproj/argosay:v2";
+/// Default executor image of v3.6.19 (`cmd/workflow-controller`: `quay.io/argoproj/argoexec`
+/// at the controller's version).
+pub const EXECUTOR_IMAGE: &str = "quay.io/argoproj/argoexec:v3.6.19";
+/// *Estimate*: compressed size of the argoexec image. argo-workflows issue #6196 reports
+/// 130 MB on Docker Hub (2021); 128 MiB here, settable as `kubelet.executor_image_size`.
+pub const EXECUTOR_IMAGE_SIZE: u64 = 128 * 1024 * 1024;
 /// *Estimate*: compressed size of a task image when the scenario does not give one.
 pub const DEFAULT_IMAGE_SIZE: u64 = 100 * 1024 * 1024;
 

@@ -546,6 +546,13 @@ pub struct KubeletCfg {
     /// `serializeImagePulls` (one pull at a time per node).
     #[serde(default = "default_true")]
     pub serialize_image_pulls: bool,
+    /// The controller's executor image (configmap `executor.image`, `--executor-image`):
+    /// the `init` and `wait` containers' image, pulled before the init container runs.
+    #[serde(default = "default_executor_image")]
+    pub executor_image: String,
+    /// *Estimate*: compressed size of the executor image.
+    #[serde(default = "default_executor_image_size")]
+    pub executor_image_size: Bytes,
     /// Time of Argo's `init` container with no input artifacts.
     #[serde(default = "default_init_time")]
     pub init_container_time: Dur,
@@ -1047,4 +1054,10 @@ fn default_image() -> String {
 }
 fn default_image_size() -> Bytes {
     Bytes(d::DEFAULT_IMAGE_SIZE)
+}
+fn default_executor_image() -> String {
+    d::EXECUTOR_IMAGE.into()
+}
+fn default_executor_image_size() -> Bytes {
+    Bytes(d::EXECUTOR_IMAGE_SIZE)
 }

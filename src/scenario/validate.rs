@@ -159,8 +159,10 @@ pub struct Scenario {
     pub workflows: Vec<WorkflowSpec>,
     /// Resolved submissions.
     pub submissions: Vec<Submission>,
-    /// Distinct images, indexed by [`TaskSpec::image`].
+    /// Distinct images, indexed by [`TaskSpec::image`] and [`Scenario::executor_image`].
     pub images: Vec<String>,
+    /// Index into [`Scenario::images`] of the executor (argoexec) image.
+    pub executor_image: usize,
     /// Problems that do not stop a run (e.g. a pod no node can hold).
     pub warnings: Vec<Diagnostic>,
     /// Semaphores and mutexes referenced by workflows and tasks.
@@ -828,7 +830,15 @@ impl Scenario {
             }
         }
 
-        // Pre-pulled images: only images some task uses matter.
+        // The executor image (init and wait containers) is pulled like any other.
+        let executor_image = match images.iter().position(|i| *i == raw.kubelet.executor_image) {
+            Some(p) => p,
+            None => {
+                images.push(raw.kubelet.executor_image.clone());
+                images.len() - 1
+            }
+        };
+        // Pre-pulled images: only images some task (or the executor) uses matter.
         for (pi, p) in raw.cluster.pools.iter().enumerate() {
             pools[pi].prepulled = p
                 .prepulled_images
@@ -872,6 +882,7 @@ impl Scenario {
             workflows,
             submissions,
             images,
+            executor_image,
             warnings: c.warnings,
             locks,
             namespaces,

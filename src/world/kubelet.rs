@@ -1,9 +1,10 @@
-//! The kubelets, one component: after binding, each pod's sandbox, image check and pull
-//! (`IfNotPresent`, registryPullQPS/registryBurst `TryAccept`, serialized pulls, ErrImagePull
-//! and ImagePullBackOff, registry pull limits, image streaming), the init container with its
-//! artifact read, the main container, the wait container with its write and the argoexec
-//! TaskResult writes (create, progress ticks, outputs, finalize), and the pod status PATCHes
-//! through each node's own kubelet client.
+//! The kubelets, one component: after binding, each pod's first status, sandbox, image checks
+//! in container order (the argoexec image before the `init` container, the main image after
+//! it; `IfNotPresent`, registryPullQPS/registryBurst `TryAccept`, serialized pulls as one FIFO
+//! puller per node, ErrImagePull and ImagePullBackOff, registry pull limits, image
+//! streaming), the init container with its artifact read, the main container, the wait
+//! container with its write and the argoexec TaskResult writes (create, progress ticks,
+//! outputs, finalize), and the pod status PATCHes through each node's own kubelet client.
 //!
 //! Shared storage transfers (`[storage]`: NFS processor sharing, or a bucket's per-client
 //! bandwidth and request rate) are modelled here because only pods use them. Reports image
@@ -27,11 +28,13 @@ use indexmap::IndexMap;
 /// Kubelet stages of a pod after binding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KubeletStage {
-    /// Sandbox up: the kubelet checks/pulls the image.
+    /// Sandbox up: the kubelet checks/pulls the executor (argoexec) image of `init`.
     PullCheck,
-    /// Image present: the init container starts.
+    /// Executor image present: the init container starts.
     InitStart,
-    /// Init done: main (and wait) start.
+    /// Init done: the kubelet checks/pulls the main container's image.
+    MainPullCheck,
+    /// Main image present: main (and wait) start.
     MainStart,
     /// Main exited: the wait container saves outputs.
     MainExit,
@@ -146,8 +149,10 @@ impl Kubelet {
     pub(super) fn on_pod_bound(&mut self, cx: &mut Ctx<'_>, pod: usize) {
         let now = cx.now();
         cx.pods.set_pending_reason(now, pod, R_CONTAINER_CREATING);
+        // SyncPod posts the pod's first status (containers waiting) before the sandbox.
+        self.status(cx, pod);
         let sandbox_done = now.plus(SimTime(cx.sc.file.kubelet.sandbox_start.0));
-        cx.pods[pod].pull_requested_at = sandbox_done;
+        cx.pods[pod].pull.requested_at = sandbox_done;
         at(cx, sandbox_done, pod, KubeletStage::PullCheck);
     }
 
@@ -156,45 +161,79 @@ impl Kubelet {
     /// rather than waits ("pull QPS exceeded" → ErrImagePull, then ImagePullBackOff 10 s
     /// doubling to 300 s); a request queued behind an in-flight pull of the same image
     /// (serialized pulls) is dispatched when that pull ends and takes a token then.
-    fn pull_check(&mut self, cx: &mut Ctx<'_>, pod: usize) {
+    ///
+    /// `main` selects the main container's image (after init) rather than the executor's
+    /// (before init, argo-facts §11.6). With serialized pulls, a request made while a pull
+    /// of the same image is in flight is its own `PullImage` call, queued FIFO on the node's
+    /// serial puller: one at a time, each taking a pull-QPS token when it starts and
+    /// `image_pull_overhead` (the manifest round trip of an image now present). Simplified: a
+    /// call refused by the pull QPS keeps its slot on the puller.
+    fn pull_check(&mut self, cx: &mut Ctx<'_>, pod: usize, main: bool) {
         let now = cx.now();
         let kl = &cx.sc.file.kubelet;
         let Some(node) = cx.pods[pod].node else {
             return;
         };
-        let image = cx.pods[pod].image;
+        let (image, size, this, next) = if main {
+            let p = &cx.pods[pod];
+            let size = cx.sc.workflows[cx.wfs[p.wf].spec].tasks[p.task as usize].image_size;
+            (
+                p.image,
+                size,
+                KubeletStage::MainPullCheck,
+                KubeletStage::MainStart,
+            )
+        } else {
+            let size = kl.executor_image_size.0;
+            (
+                cx.sc.executor_image,
+                size,
+                KubeletStage::PullCheck,
+                KubeletStage::InitStart,
+            )
+        };
+        cx.pods[pod].pull.main_pull = main;
         let present = cx.nodes.image_ready_at(node, image);
-        let queued = cx.pods[pod].pull_dispatch_pending;
+        let queued = cx.pods[pod].pull.dispatch_pending;
         if present.is_some_and(|t| t <= now) && !queued {
-            return self.image_ready(cx, pod);
+            return self.image_ready(cx, pod, next);
         }
         if kl.image_streaming {
             let t = now.plus(self.image_streaming_time);
-            at(cx, t, pod, KubeletStage::InitStart);
+            at(cx, t, pod, next);
             self.pull_wait
-                .push(t.since(cx.pods[pod].pull_requested_at).as_secs_f64());
+                .push(t.since(cx.pods[pod].pull.requested_at).as_secs_f64());
             return;
         }
+        let overhead = SimTime(kl.image_pull_overhead.0);
         if queued {
-            cx.pods[pod].pull_dispatch_pending = false;
+            // The serial puller reached this request's call: it takes a token now.
+            cx.pods[pod].pull.dispatch_pending = false;
             if !cx.nodes.nodes[node].pull_bucket.try_accept(now) {
                 return self.err_image_pull(cx, pod, "pull QPS exceeded");
             }
-            return self.image_ready(cx, pod);
+            let t = now.plus(overhead);
+            self.pull_wait
+                .push(t.since(cx.pods[pod].pull.requested_at).as_secs_f64());
+            at(cx, t, pod, next);
+            return;
+        }
+        if present.is_some() && kl.serialize_image_pulls {
+            // A pull of this image is in flight on the node: this request is its own call,
+            // queued FIFO on the serial puller.
+            let start = cx.nodes.serial_call(now, node, overhead);
+            cx.pods[pod].pull.dispatch_pending = true;
+            at(cx, start, pod, this);
+            return;
         }
         if let Some(t) = present {
-            // A pull of this image is in flight on the node.
-            if kl.serialize_image_pulls {
-                cx.pods[pod].pull_dispatch_pending = true;
-                at(cx, t, pod, KubeletStage::PullCheck);
-                return;
-            }
+            // A pull of this image is in flight on the node (parallel pulls).
             if !cx.nodes.nodes[node].pull_bucket.try_accept(now) {
                 return self.err_image_pull(cx, pod, "pull QPS exceeded");
             }
             self.pull_wait
-                .push(t.since(cx.pods[pod].pull_requested_at).as_secs_f64());
-            at(cx, t, pod, KubeletStage::InitStart);
+                .push(t.since(cx.pods[pod].pull.requested_at).as_secs_f64());
+            at(cx, t, pod, next);
             return;
         }
         if !cx.nodes.nodes[node].pull_bucket.try_accept(now) {
@@ -209,8 +248,6 @@ impl Kubelet {
                 "toomanyrequests: You have reached your pull rate limit",
             );
         }
-        let size = cx.sc.workflows[cx.wfs[cx.pods[pod].wf].spec].tasks[cx.pods[pod].task as usize]
-            .image_size;
         let pull = SimTime(kl.image_pull_overhead.0).plus(SimTime::from_secs_f64_ceil(
             size as f64 / kl.image_pull_bytes_per_sec.0 as f64,
         ));
@@ -219,15 +256,15 @@ impl Kubelet {
             .ensure_image(now, node, image, pull, kl.serialize_image_pulls);
         self.image_pulls += 1;
         self.pull_wait
-            .push(done.since(cx.pods[pod].pull_requested_at).as_secs_f64());
-        at(cx, done, pod, KubeletStage::InitStart);
+            .push(done.since(cx.pods[pod].pull.requested_at).as_secs_f64());
+        at(cx, done, pod, next);
     }
 
-    fn image_ready(&mut self, cx: &mut Ctx<'_>, pod: usize) {
+    fn image_ready(&mut self, cx: &mut Ctx<'_>, pod: usize, next: KubeletStage) {
         let now = cx.now();
         self.pull_wait
-            .push(now.since(cx.pods[pod].pull_requested_at).as_secs_f64());
-        self.on_stage(cx, pod, KubeletStage::InitStart);
+            .push(now.since(cx.pods[pod].pull.requested_at).as_secs_f64());
+        self.on_stage(cx, pod, next);
     }
 
     fn err_image_pull(&mut self, cx: &mut Ctx<'_>, pod: usize, msg: &str) {
@@ -235,11 +272,21 @@ impl Kubelet {
         *self.pull_errors.entry(msg.to_string()).or_default() += 1;
         cx.pods.count_err_image_pull();
         let p = &mut cx.pods[pod];
-        p.pull_failures += 1;
-        let exp = (p.pull_failures - 1).min(20);
+        p.pull.failures += 1;
+        let exp = (p.pull.failures - 1).min(20);
         let backoff = (self.image_backoff.0 << exp).min(self.image_backoff_max.0);
+        let stage = if p.pull.main_pull {
+            KubeletStage::MainPullCheck
+        } else {
+            KubeletStage::PullCheck
+        };
+        let before = cx.pods[pod].state;
         cx.pods.set_pending_reason(now, pod, R_IMAGE_PULL_BACKOFF);
-        at(cx, now.plus(SimTime(backoff)), pod, KubeletStage::PullCheck);
+        if cx.pods[pod].state != before {
+            // The status manager posts the container's new waiting reason.
+            self.status(cx, pod);
+        }
+        at(cx, now.plus(SimTime(backoff)), pod, stage);
     }
 
     /// Move `bytes` through `[storage]`, then continue the pod at `next` after `then`.
@@ -303,16 +350,23 @@ impl Kubelet {
         let ts = &cx.sc.workflows[cx.wfs[cx.pods[pod].wf].spec].tasks[cx.pods[pod].task as usize];
         let (read, write, out) = (ts.read_bytes, ts.write_bytes, ts.output_parameter_bytes);
         match stage {
-            KubeletStage::PullCheck => self.pull_check(cx, pod),
+            KubeletStage::PullCheck => self.pull_check(cx, pod, false),
+            KubeletStage::MainPullCheck => {
+                if !cx.pods[pod].pull.main_pull {
+                    // Init is done: the kubelet starts the regular containers.
+                    cx.pods[pod].pull.requested_at = now;
+                }
+                self.pull_check(cx, pod, true)
+            }
             KubeletStage::InitStart => {
                 cx.pods.set_pending_reason(now, pod, R_POD_INITIALIZING);
                 // The init container runs: the status manager posts the change.
                 self.status(cx, pod);
                 let init = SimTime(kl.init_container_time.0);
                 if read > 0 {
-                    self.transfer(cx, pod, read, KubeletStage::MainStart, init);
+                    self.transfer(cx, pod, read, KubeletStage::MainPullCheck, init);
                 } else {
-                    after(cx, init, pod, KubeletStage::MainStart);
+                    after(cx, init, pod, KubeletStage::MainPullCheck);
                 }
             }
             KubeletStage::MainStart => {

@@ -45,7 +45,7 @@ use api::{Api, ApiEvent, Origin, Status};
 use autoscaler::{Autoscaler, ScalerEvent};
 use controller::{Controller, CtrlEvent};
 use kubelet::{Kubelet, KubeletEvent};
-use pods::{POD_OBJECT_BYTES, PodState, Pods};
+use pods::{POD_OBJECT_BYTES, PodState, Pods, R_PENDING};
 use scheduler::{SchedEvent, Scheduler};
 use spot::{Spot, SpotEvent};
 use submit::{Submission, SubmitEvent};
@@ -291,8 +291,17 @@ impl<'s> World<'s> {
             | Origin::Event { .. } => self.ctrl.on_api_done(cx, &mut self.sched, origin, status),
             Origin::Bind { pod, node } => {
                 if self.sched.on_bound(cx, pod, node, status) {
-                    // The pod informers see nodeName set: a significant update.
-                    self.ctrl.on_pod_event(cx, pod);
+                    // The pod informers see nodeName set and, as the binding subresource sets
+                    // PodScheduled=True, no Unschedulable condition: Argo's pending reason is
+                    // "" until the kubelet's first status (`getPendingReason`).
+                    let bound = PodState::Pending(R_PENDING);
+                    let p = &mut cx.pods[pod];
+                    if matches!(p.observed, PodState::Pending(_)) && p.observed != bound {
+                        p.observed = bound;
+                        self.ctrl.on_pod_changed(cx, pod);
+                    } else {
+                        self.ctrl.on_pod_event(cx, pod);
+                    }
                     self.kubelet.on_pod_bound(cx, pod);
                 }
             }

@@ -1,6 +1,8 @@
 //! The pod objects of the run (what etcd and the informers hold) and the pod-lifecycle
-//! accounting every component shares: the pending reason a pod shows now (as `kubectl get
-//! pods` would), pod-seconds and pods per reason, running pods, pods in the cluster.
+//! accounting every component shares: the pending reason a pod shows now (the kubelet's and
+//! scheduler's view), pod-seconds and pods per reason, Argo's `pod_pending_count` (the
+//! reasons the controller reads, counted when a reconcile records a change), running pods,
+//! pods in the cluster. Simplified: an Unschedulable message change alone is not counted.
 //!
 //! Components own their own pod-related state elsewhere (the scheduler's queues, the
 //! kubelet's pull state is on the pod because it is per pod). Left out: pod objects' real
@@ -23,11 +25,40 @@ const REASONS: [&str; 6] = [
     "ErrImagePull",
     "ImagePullBackOff",
 ];
+/// Not yet tried by the scheduler (or bound and not yet reported by the kubelet).
+pub(super) const R_PENDING: u8 = 0;
 pub(super) const R_UNSCHEDULABLE: u8 = 1;
 pub(super) const R_CONTAINER_CREATING: u8 = 2;
 pub(super) const R_POD_INITIALIZING: u8 = 3;
 pub(super) const R_ERR_IMAGE_PULL: u8 = 4;
 pub(super) const R_IMAGE_PULL_BACKOFF: u8 = 5;
+
+/// The reasons Argo's v3.6 `pod_pending_count` can count (`operator.go` `getPendingReason`,
+/// split at the first ':' by `counter_pod_pending.go`), in report order. `PodInitializing`
+/// is tracked as a node message (index [`A_POD_INITIALIZING`]) but never counted.
+const ARGO_REASONS: [&str; 4] = ["", "Unschedulable", "ErrImagePull", "ImagePullBackOff"];
+/// Node message `PodInitializing` (dropped by the counter).
+pub(super) const A_POD_INITIALIZING: u8 = 4;
+
+/// The reason Argo reads from a pod the informer shows Pending with kubelet-level `reason`
+/// (`getPendingReason`: the first waiting *regular* container, else the Unschedulable
+/// condition, else ""). Argo pods have an init container, so the kubelet's default waiting
+/// reason of `main`/`wait` is `PodInitializing` from its first status on; image errors show
+/// on a regular container only for the main image (`main_pull`), an argoexec (init) pull
+/// error leaves them at `PodInitializing`. The kubelet posts its first status when it starts
+/// syncing the pod (`SyncPod` sets the status before creating the sandbox), so the kubelet
+/// view's `ContainerCreating` is `PodInitializing` to Argo; only a bound pod the kubelet has
+/// not reported yet (`Pending` here) reads "".
+pub(super) fn argo_pending_reason(reason: u8, main_pull: bool) -> u8 {
+    match reason {
+        R_UNSCHEDULABLE => 1,
+        R_CONTAINER_CREATING | R_POD_INITIALIZING => A_POD_INITIALIZING,
+        R_ERR_IMAGE_PULL | R_IMAGE_PULL_BACKOFF if !main_pull => A_POD_INITIALIZING,
+        R_ERR_IMAGE_PULL => 2,
+        R_IMAGE_PULL_BACKOFF => 3,
+        _ => 0,
+    }
+}
 
 /// Phase of a pod (with its pending reason).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +67,19 @@ pub(super) enum PodState {
     Running,
     Succeeded,
     Failed,
+}
+
+/// The kubelet's image-pull state of one pod.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct PullState {
+    /// When the current image check started.
+    pub requested_at: SimTime,
+    /// A queued `PullImage` call waits for the serial puller.
+    pub dispatch_pending: bool,
+    /// Failed pulls (ImagePullBackOff exponent).
+    pub failures: u32,
+    /// The kubelet is pulling (or backing off on) the main image, not argoexec.
+    pub main_pull: bool,
 }
 
 /// One pod object.
@@ -70,9 +114,9 @@ pub(super) struct Pod {
     pub fail_msg: &'static str,
     pub attempt: u32,
     pub first_start: SimTime,
-    pub pull_requested_at: SimTime,
-    pub pull_dispatch_pending: bool,
-    pub pull_failures: u32,
+    pub pull: PullState,
+    /// Argo's node message reason as last recorded (see [`argo_pending_reason`]).
+    pub argo_reason: u8,
     pub after_transfer: (KubeletStage, SimTime),
 }
 
@@ -119,9 +163,8 @@ impl Pod {
             fail_msg: "",
             attempt,
             first_start,
-            pull_requested_at: SimTime::ZERO,
-            pull_dispatch_pending: false,
-            pull_failures: 0,
+            pull: PullState::default(),
+            argo_reason: 0,
             after_transfer: (KubeletStage::Exit, SimTime::ZERO),
         }
     }
@@ -134,6 +177,7 @@ pub(super) struct Pods {
     reason_seconds: [f64; 6],
     reason_pods: [u64; 6],
     reason_now: [u64; 6],
+    argo_pending: [u64; 4],
     running: u64,
     in_cluster: u64,
     created: u64,
@@ -219,6 +263,18 @@ impl Pods {
         }
     }
 
+    /// `assessNodeStatus` recorded Pending node message reason `argo` for `pod`: a change
+    /// counts in `pod_pending_count` unless it is `PodInitializing` (`ChangePodPending`).
+    pub(super) fn record_argo_pending(&mut self, pod: usize, argo: u8) {
+        let p = &mut self.list[pod];
+        if p.argo_reason != argo {
+            p.argo_reason = argo;
+            if let Some(n) = self.argo_pending.get_mut(argo as usize) {
+                *n += 1;
+            }
+        }
+    }
+
     /// Count one more pod that hit ErrImagePull (before it shows ImagePullBackOff).
     pub(super) fn count_err_image_pull(&mut self) {
         self.reason_pods[R_ERR_IMAGE_PULL as usize] += 1;
@@ -292,6 +348,10 @@ impl Pods {
                 .insert((*r).into(), self.reason_seconds[i]);
             pods.pods_by_pending_reason
                 .insert((*r).into(), self.reason_pods[i]);
+        }
+        for (i, r) in ARGO_REASONS.iter().enumerate() {
+            pods.pods_pending_count
+                .insert((*r).into(), self.argo_pending[i]);
         }
         pods.run_s = Stats::of(&mut runs);
         pods

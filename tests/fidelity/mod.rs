@@ -2,6 +2,7 @@
 //! per-workflow request tables and requeue behaviour pinned to the upstream code paths.
 
 mod cleanup;
+mod pods;
 mod size;
 
 use crate::common::run;

@@ -109,6 +109,10 @@ fn chain(requeue: Option<&str>) -> Minimal {
     m
 }
 
+/// The executor image's pull on a fresh node: `image_pull_overhead` 1 s + 128 MiB at
+/// 75 MiB/s (kubelet defaults, argo-facts §11.6).
+const EXEC_PULL: f64 = 1.0 + 128.0 / 75.0;
+
 fn makespan(r: &RunReport) -> f64 {
     assert_eq!(r.workflows.list.len(), 1);
     let w = &r.workflows.list[0];
@@ -129,13 +133,17 @@ fn dag_chain_pays_the_requeue_once_per_step() {
         m >= n * (STEP + 10.0 + 2.0),
         "makespan {m} < N(d + 10 s + 2 s)"
     );
-    // Above that only API service times (ms), the scheduler cycle (10 ms), and the one image
-    // pull (1 s overhead) remain: allow 0.5 s per step plus 1.5 s.
+    // Above that only API service times (ms), the scheduler cycle (10 ms), and the first
+    // pod's two pulls remain: argoexec before init (1 s + 128 MiB at 75 MiB/s) and the tiny
+    // main image after it (1 s overhead): allow 0.5 s per step plus those and 0.5 s.
     assert!(
-        m <= n * (STEP + 12.5) + 1.5,
+        m <= n * (STEP + 12.5) + EXEC_PULL + 1.5,
         "makespan {m}: more than start-up + requeue per step"
     );
-    assert_eq!(r.pods.image_pulls, 1, "one tiny image, pulled once");
+    assert_eq!(
+        r.pods.image_pulls, 2,
+        "argoexec and one tiny image, pulled once each"
+    );
     assert_eq!(r.pods.created, u64::from(CHAIN));
 }
 
@@ -177,7 +185,7 @@ fn steps_groups_run_in_sequence() {
     let r = run_checked(run(&toml, 1));
     let m = makespan(&r);
     assert!(m >= 3.0 * (STEP + 10.0 + 2.0), "makespan {m}");
-    assert!(m <= 3.0 * (STEP + 12.5) + 1.5, "makespan {m}");
+    assert!(m <= 3.0 * (STEP + 12.5) + EXEC_PULL + 1.5, "makespan {m}");
     let w = &r.workflows.list[0];
     assert_eq!(w.pods, 6);
     // Steps root + one StepGroup per group + one node per pod (items hang off the group).
@@ -429,7 +437,15 @@ fn with_a_larger_etcd_limit_the_apiserver_body_limit_is_hit() {
         &["etcd_max_request_bytes = \"8Mi\""],
     );
     let w = &r.workflows.list[0];
-    assert_eq!(w.phase, "Succeeded", "{w:?}");
+    // persistWorkflowSizeLimitErr marks the workflow Error with the server's text only if the
+    // stored status had no TaskResult in progress at that moment (all pods of a wave done):
+    // which one happens depends on the timing of waves, so both are accepted, each with its
+    // own evidence.
+    match w.phase.as_str() {
+        "Succeeded" => assert_eq!(w.storage, "compressed", "{w:?}"),
+        "Error" => assert_eq!(w.message, "Request entity too large: limit is 3145728"),
+        other => panic!("phase {other}: {w:?}"),
+    }
     assert!(r.api.status_413 >= 1);
     assert_eq!(r.api.etcd_too_large, 0);
     assert_eq!(r.api.status_413, r.workflow_object.size_refused_updates);

@@ -117,6 +117,8 @@ struct Metrics {
     pods_deleted: u64,
     offload_round_trips: u64,
     retries: u64,
+    /// Pods of still-Pending nodes created again after their pod vanished.
+    pods_recreated: u64,
     /// Workflow updates refused for size (413 / etcd "request is too large").
     size_refused: u64,
     /// Completion writes abandoned: markWorkflowError on a fulfilled workflow panicked.
@@ -520,6 +522,7 @@ impl Controller {
             pod_cleanup: self.cleanup.report(),
             throttled_by_parallelism: self.m.parallelism_held,
             pods_deleted: self.m.pods_deleted,
+            pods_recreated: self.m.pods_recreated,
             workflows_deleted: self.m.workflows_deleted,
             events_sent: self.events.counts().0,
             events_dropped: self.events.counts().1,

@@ -22,7 +22,7 @@
 //! Event).
 
 use super::super::api::{Origin, Status};
-use super::super::pods::{Pod, PodState};
+use super::super::pods::{Pod, PodState, argo_pending_reason};
 use super::super::scheduler::Scheduler;
 use super::super::{Ctx, Event};
 use super::{Controller, CtrlEvent, SMALL_BODY_BYTES};
@@ -62,6 +62,8 @@ struct PlanItem {
     task: u32,
     attempt: u32,
     first_start: SimTime,
+    /// The pod of a still-Pending node, created again (its node already exists).
+    recreate: bool,
 }
 
 /// A worker's reconcile in progress.
@@ -193,6 +195,7 @@ impl Controller {
         let mut released = Vec::new();
         let mut retry_after: Option<SimTime> = None;
         let dirty = std::mem::take(&mut w.dirty_pods);
+        let mut pending_seen = Vec::new();
         for p in dirty {
             let pod = &mut cx.pods[p];
             if pod.observed == pod.recorded {
@@ -213,6 +216,19 @@ impl Controller {
                     w.results_open += 1;
                 }
                 PodState::Running => {}
+                PodState::Failed
+                    if pod.deleted
+                        && pod.fail_error
+                        && matches!(pod.recorded, PodState::Pending(_)) =>
+                {
+                    // podReconciliation (operator.go v3.6.19): the pod of a node still
+                    // Pending vanished; the node stays Pending and its pod is created again
+                    // (same attempt, not a retry). The RECENTLY_STARTED_POD_DURATION (10 s)
+                    // window never applies here: PodGC removes the pod 40 s after its node.
+                    w.recreate_queue
+                        .push((pod.task, pod.attempt, pod.first_start));
+                    self.m.pods_recreated += 1;
+                }
                 PodState::Succeeded | PodState::Failed => {
                     t.active -= 1;
                     if pod.recorded == PodState::Running {
@@ -266,10 +282,17 @@ impl Controller {
                         released.push(l);
                     }
                 }
-                PodState::Pending(_) => {}
+                PodState::Pending(r) => {
+                    // assessNodeStatus: a changed node message counts in pod_pending_count.
+                    let argo = argo_pending_reason(r, pod.pull.main_pull);
+                    pending_seen.push((p, argo));
+                }
             }
             pod.recorded = pod.observed;
             rec.updated = true;
+        }
+        for (p, argo) in pending_seen {
+            cx.pods.record_argo_pending(p, argo);
         }
         if let Some(b) = retry_after {
             // requeueAfter(backoff) for the next attempt.
@@ -408,6 +431,15 @@ impl Controller {
                 u32::MAX
             };
             let now = cx.q.now();
+            // Pods of Pending nodes to create again: their nodes already count as active.
+            for r in &w.recreate_queue {
+                rec.plan.push_back(PlanItem {
+                    task: r.0,
+                    attempt: r.1,
+                    first_start: r.2,
+                    recreate: true,
+                });
+            }
             // Retries whose backoff has elapsed go first.
             for r in w.retry_queue.iter().filter(|r| r.3 <= now) {
                 if budget == 0 {
@@ -417,6 +449,7 @@ impl Controller {
                     task: r.0,
                     attempt: r.1,
                     first_start: r.2,
+                    recreate: false,
                 });
                 budget -= 1;
             }
@@ -436,6 +469,7 @@ impl Controller {
                             task: i as u32,
                             attempt: 0,
                             first_start: now,
+                            recreate: false,
                         });
                     }
                     budget -= n;
@@ -450,7 +484,7 @@ impl Controller {
         let Some(rec) = self.workers[worker].as_mut() else {
             return;
         };
-        let Some(&PlanItem { task, .. }) = rec.plan.front() else {
+        let Some(&PlanItem { task, recreate, .. }) = rec.plan.front() else {
             return self.persist(cx, worker);
         };
         let wf = rec.wf;
@@ -460,8 +494,11 @@ impl Controller {
             rec.plan.clear();
             return self.persist(cx, worker);
         }
-        // Template-level synchronization: each pod of the task holds a permit.
-        let lock = cx.sc.workflows[cx.wfs[wf].spec].tasks[task as usize].lock;
+        // Template-level synchronization: each pod of the task holds a permit (a Pending node
+        // whose pod is created again still holds its own).
+        let lock = cx.sc.workflows[cx.wfs[wf].spec].tasks[task as usize]
+            .lock
+            .filter(|_| !recreate);
         if let Some(l) = lock
             && !self.locks.try_acquire(cx.sc, l, wf)
         {
@@ -536,6 +573,7 @@ impl Controller {
             task,
             attempt,
             first_start,
+            recreate,
         }) = rec.plan.pop_front()
         else {
             return self.persist(cx, worker);
@@ -545,7 +583,9 @@ impl Controller {
             rec.requeue = true;
             rec.plan.clear();
             let wf = rec.wf;
-            if let Some(l) = cx.sc.workflows[cx.wfs[wf].spec].tasks[task as usize].lock {
+            if let Some(l) = cx.sc.workflows[cx.wfs[wf].spec].tasks[task as usize].lock
+                && !recreate
+            {
                 self.release_lock(cx, l);
             }
             return self.persist(cx, worker);
@@ -557,7 +597,16 @@ impl Controller {
         let spec = &cx.sc.workflows[spec_idx];
         let ts = &spec.tasks[task as usize];
         let group = (spec.kind == WorkflowKind::Steps).then_some(ts.group as usize);
-        if attempt == 0 {
+        if recreate {
+            let w = &mut cx.wfs[wf];
+            if let Some(i) = w
+                .recreate_queue
+                .iter()
+                .position(|r| r.0 == task && r.1 == attempt && r.2 == first_start)
+            {
+                w.recreate_queue.swap_remove(i);
+            }
+        } else if attempt == 0 {
             let before = cx.wfs[wf].virtual_nodes;
             cx.wfs[wf].record_created(spec, task as usize, group);
             if ts.retry.is_some() {
