@@ -294,3 +294,62 @@ fn market_run_what_if_nfs_vs_bucket() {
     );
     assert!(nfs.workflows.makespan_s.max > bucket.workflows.makespan_s.max);
 }
+
+/// Which pool grew for one 4-CPU pod under `[autoscaler] version` (and no `expander`): a
+/// "snug" pool where the pod fills the node and a "roomy" one where it leaves 12 CPUs idle.
+fn grown_pool(version: &str, seed: u64) -> String {
+    let text = format!(
+        r#"
+[autoscaler]
+mode = "cluster-autoscaler"
+version = "{version}"
+[[cluster.pools]]
+name = "snug"
+cpu = "4"
+memory = "16Gi"
+allocatable_cpu = "4"
+price_per_hour = 0.2
+nodes = 0
+max_nodes = 1
+provisioning_delay = "60s"
+[[cluster.pools]]
+name = "roomy"
+cpu = "16"
+memory = "64Gi"
+allocatable_cpu = "16"
+price_per_hour = 0.2
+nodes = 0
+max_nodes = 1
+provisioning_delay = "60s"
+[[workflows]]
+name = "w"
+[[workflows.tasks]]
+name = "t"
+cpu = "4"
+duration = "1m"
+[[submissions]]
+workflow = "w"
+"#
+    );
+    let sc = scenario::parse("test.toml", &text).unwrap_or_else(|e| panic!("{e}"));
+    let r = argosim::simulate(&sc, seed);
+    assert_eq!(r.cluster.nodes_added, 1, "one scale-up of one node");
+    let grown: Vec<_> = r.cost.by_pool.iter().filter(|p| p.nodes > 0).collect();
+    assert_eq!(grown.len(), 1);
+    grown[0].pool.clone()
+}
+
+/// cluster-autoscaler's `--expander` default: `random` up to 1.32 (`cluster-autoscaler/main.go`
+/// at tag cluster-autoscaler-1.32.0), `least-waste` from 1.33 (`config/flags/flags.go` at
+/// cluster-autoscaler-1.33.0). Least-waste always takes the pool the pod fills; random takes
+/// either over seeds.
+#[test]
+fn the_default_expander_follows_the_autoscaler_version() {
+    for seed in 1..=12 {
+        assert_eq!(grown_pool("1.33", seed), "snug");
+        assert_eq!(grown_pool("v1.35.2", seed), "snug");
+    }
+    let picks: Vec<String> = (1..=12).map(|s| grown_pool("1.32", s)).collect();
+    assert!(picks.iter().any(|p| p == "snug"), "{picks:?}");
+    assert!(picks.iter().any(|p| p == "roomy"), "{picks:?}");
+}

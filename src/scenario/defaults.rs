@@ -194,6 +194,9 @@ pub const ARGO_SERVER_LIST_BASE: &str = "20ms";
 pub const ARGO_SERVER_LIST_PER_WORKFLOW: &str = "200us";
 /// `SEMAPHORE_NOTIFY_DELAY`: a released lock requeues the next waiter after this (argo-facts §1.4).
 pub const SEMAPHORE_NOTIFY_DELAY: &str = "1s";
+/// cluster-autoscaler version assumed when `[autoscaler] version` is not set: the newest
+/// release line (cluster-autoscaler-1.35.x), whose default expander is least-waste.
+pub const CA_VERSION: &str = "1.35";
 /// cluster-autoscaler `--scan-interval` (k8s-facts §4.2).
 pub const CA_SCAN_INTERVAL: &str = "10s";
 /// cluster-autoscaler `--scale-down-unneeded-time` (k8s-facts §4.2).

@@ -862,6 +862,15 @@ impl Scenario {
         if !(raw.storage.requests_per_sec.is_finite() && raw.storage.requests_per_sec > 0.0) {
             c.err("storage.requests_per_sec", "must be > 0");
         }
+        if super::schema::ca_minor(&raw.autoscaler.version).is_none() {
+            c.err(
+                "autoscaler.version",
+                format!(
+                    "{:?} is not a cluster-autoscaler version: write \"1.N\" (e.g. \"1.33\")",
+                    raw.autoscaler.version
+                ),
+            );
+        }
         if raw.autoscaler.mode != AutoscalerMode::None
             && pools
                 .iter()

@@ -271,7 +271,7 @@ impl Autoscaler {
             let expander = if all_groups {
                 Expander::Price
             } else {
-                sc.file.autoscaler.expander
+                sc.file.autoscaler.expander()
             };
             let pick = match expander {
                 Expander::LeastWaste => {

@@ -97,6 +97,15 @@ fn unknown_key_in_a_nested_array_table() {
 }
 
 #[test]
+fn an_autoscaler_version_that_is_not_1_n_names_key_and_line() {
+    let text = format!("{}[autoscaler]\nversion = \"latest\"\n", base());
+    let d = single(&text);
+    assert_eq!(d.key.as_deref(), Some("autoscaler.version"));
+    assert_eq!(d.line, Some(line_of(&text, "version = ")));
+    assert!(d.message.contains("\"1.N\""), "{}", d.message);
+}
+
+#[test]
 fn negative_qps_names_key_and_line() {
     let text = with_controller("burst = 30\nqps = -5");
     let d = single(&text);

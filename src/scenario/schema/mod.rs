@@ -4,12 +4,15 @@
 //! [`super::validate`].
 
 pub use super::import_hints::{ImportHints, TemplateMode};
+pub use autoscaler::{AutoscalerCfg, AutoscalerMode, Expander, ca_minor};
+
+mod autoscaler;
 
 use super::defaults as d;
 use crate::units::{Bytes, Cpu, Dur, parse_duration};
 use serde::{Deserialize, Serialize};
 
-fn dur(s: &str) -> Dur {
+pub(super) fn dur(s: &str) -> Dur {
     Dur(parse_duration(s).expect("built-in default duration parses"))
 }
 
@@ -208,93 +211,6 @@ pub enum SpotShutdown {
     Graceful,
     /// The node vanishes: Argo marks the node Error "pod deleted" (retried by OnError/Always).
     PodDeleted,
-}
-
-/// `[autoscaler]`: cluster-autoscaler or a Karpenter-like provisioner.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct AutoscalerCfg {
-    /// `none`, `cluster-autoscaler` or `karpenter`.
-    #[serde(default)]
-    pub mode: AutoscalerMode,
-    /// CA `--scan-interval`.
-    #[serde(default = "default_scan")]
-    pub scan_interval: Dur,
-    /// CA `--expander`.
-    #[serde(default)]
-    pub expander: Expander,
-    /// CA `--scale-down-unneeded-time`.
-    #[serde(default = "default_unneeded")]
-    pub scale_down_unneeded_time: Dur,
-    /// CA `--scale-down-delay-after-add`.
-    #[serde(default = "default_delay_after_add")]
-    pub scale_down_delay_after_add: Dur,
-    /// CA `--max-nodes-per-scaleup`.
-    #[serde(default = "default_max_per_scaleup")]
-    pub max_nodes_per_scaleup: u32,
-    /// Karpenter `BATCH_IDLE_DURATION`.
-    #[serde(default = "default_batch_idle")]
-    pub batch_idle: Dur,
-    /// Karpenter `BATCH_MAX_DURATION`.
-    #[serde(default = "default_batch_max")]
-    pub batch_max: Dur,
-    /// Karpenter `consolidateAfter` (empty nodes only).
-    #[serde(default = "default_consolidate_after")]
-    pub consolidate_after: Dur,
-}
-fn default_scan() -> Dur {
-    dur(d::CA_SCAN_INTERVAL)
-}
-fn default_unneeded() -> Dur {
-    dur(d::CA_SCALE_DOWN_UNNEEDED_TIME)
-}
-fn default_delay_after_add() -> Dur {
-    dur(d::CA_SCALE_DOWN_DELAY_AFTER_ADD)
-}
-fn default_max_per_scaleup() -> u32 {
-    d::CA_MAX_NODES_PER_SCALEUP
-}
-fn default_batch_idle() -> Dur {
-    dur(d::KARPENTER_BATCH_IDLE)
-}
-fn default_batch_max() -> Dur {
-    dur(d::KARPENTER_BATCH_MAX)
-}
-fn default_consolidate_after() -> Dur {
-    dur(d::KARPENTER_CONSOLIDATE_AFTER)
-}
-impl Default for AutoscalerCfg {
-    fn default() -> Self {
-        toml::from_str("").expect("empty autoscaler table deserializes")
-    }
-}
-
-/// Which autoscaler runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum AutoscalerMode {
-    /// Pools keep their size.
-    #[default]
-    None,
-    /// cluster-autoscaler: scans for unschedulable pods, grows one node group per scan.
-    ClusterAutoscaler,
-    /// Karpenter-like: batches pending pods, launches the cheapest fitting nodes, removes empty ones.
-    Karpenter,
-}
-
-/// cluster-autoscaler `--expander`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum Expander {
-    /// Least idle CPU after the scale-up (CA default).
-    #[default]
-    LeastWaste,
-    /// Cheapest scale-up.
-    Price,
-    /// Random group (seeded).
-    Random,
-    /// Group that schedules the most pods.
-    MostPods,
 }
 
 /// `[storage]`: where steps read inputs and write outputs.
