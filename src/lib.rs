@@ -20,6 +20,7 @@ pub mod dist;
 pub mod engine;
 pub mod experiment;
 pub mod import;
+pub mod input;
 pub mod kube;
 pub mod metrics;
 pub mod output;

@@ -226,8 +226,7 @@ fn parse_memory(s: &str) -> Result<u64, String> {
 }
 
 fn read_text(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read scenario", path.display()))
+    argosim::scenario::read(path).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn write_file(path: &Path, text: &str) -> Result<()> {
@@ -370,8 +369,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let mut h: argosim::import::ImportHints = match &hints {
                 Some(p) => {
-                    let text = std::fs::read_to_string(p)
-                        .with_context(|| format!("reading {}", p.display()))?;
+                    let limit = argosim::input::MAX_SCENARIO_BYTES;
+                    let text = argosim::input::read_text(p, limit, "hints file")
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
                     toml::from_str(&text).map_err(|e| {
                         anyhow::anyhow!(
                             "{}",

@@ -74,3 +74,26 @@ pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Exp
     let path = path.into();
     move |source| ExperimentError::Io { path, source }
 }
+
+/// Read a results-folder file, at most [`crate::input::MAX_RESULTS_FILE_BYTES`].
+pub(crate) fn read_results_file(path: &std::path::Path) -> Result<Vec<u8>, ExperimentError> {
+    let limit = crate::input::MAX_RESULTS_FILE_BYTES;
+    crate::input::read_bytes(path, limit, "results-folder file").map_err(|e| match e {
+        crate::input::ReadError::Io(source) => ExperimentError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        other => ExperimentError::Results {
+            path: path.to_path_buf(),
+            message: other.to_string(),
+        },
+    })
+}
+
+/// [`read_results_file`] as UTF-8 text.
+pub(crate) fn read_results_text(path: &std::path::Path) -> Result<String, ExperimentError> {
+    String::from_utf8(read_results_file(path)?).map_err(|e| ExperimentError::Results {
+        path: path.to_path_buf(),
+        message: format!("not UTF-8 text: {e}"),
+    })
+}

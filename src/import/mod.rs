@@ -122,22 +122,12 @@ fn io_diag(path: &Path, message: String) -> Box<Diagnostic> {
     })
 }
 
-/// Read one input file, refusing it before reading when it is above the size limit.
+/// Read one input file: at most [`yaml::MAX_FILE_BYTES`] + 1 bytes are read, whatever the
+/// path is (a device or a pipe included), and more is refused.
 pub fn read_source(path: &Path) -> Result<Source, Box<Diagnostic>> {
-    let meta = std::fs::metadata(path).map_err(|e| io_diag(path, format!("cannot read: {e}")))?;
-    if meta.len() > yaml::MAX_FILE_BYTES as u64 {
-        return Err(io_diag(
-            path,
-            format!(
-                "input is {} bytes, above the {} byte limit of the importer",
-                meta.len(),
-                yaml::MAX_FILE_BYTES
-            ),
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(|e| io_diag(path, format!("cannot read: {e}")))?;
-    let text =
-        String::from_utf8(bytes).map_err(|e| io_diag(path, format!("not UTF-8 text: {e}")))?;
+    let limit = yaml::MAX_FILE_BYTES as u64;
+    let text = crate::input::read_text(path, limit, "file for the importer")
+        .map_err(|e| io_diag(path, e.to_string()))?;
     Ok(Source {
         name: path.display().to_string(),
         text,

@@ -10,7 +10,7 @@
 use super::manifest::{manifest, plan_from_folder, read_manifest, same_grid};
 use super::runs::read_runs;
 use super::write::{clear, finalize, write_atomic};
-use crate::experiment::error::{ExperimentError, io};
+use crate::experiment::error::{ExperimentError, io, read_results_file};
 use crate::experiment::grid::{Plan, fnv1a64};
 use crate::experiment::progress::Progress;
 use crate::experiment::results::{Row, Shard, files};
@@ -259,7 +259,7 @@ pub fn merge(
             )));
         }
         seen[k - 1] = Some(d.clone());
-        let text = std::fs::read(d.join(files::SCENARIO)).map_err(io(d.join(files::SCENARIO)))?;
+        let text = read_results_file(&d.join(files::SCENARIO))?;
         if fnv1a64(&text) != plan.hash {
             return Err(fail("scenario.toml does not match its manifest".into()));
         }

@@ -3,7 +3,7 @@
 //! identity check that `--resume` and `merge` apply before trusting a folder's rows. Also
 //! rebuilding the plan a folder was produced from (its `scenario.toml` and manifest).
 
-use crate::experiment::error::{ExperimentError, io};
+use crate::experiment::error::{ExperimentError, read_results_text};
 use crate::experiment::grid::{GridMode, Plan, PlanInput, SeedMode};
 use crate::experiment::results::{COST_METRIC, ChosenRun, RUNTIME_METRIC, Shard, files};
 use serde_json::json;
@@ -115,7 +115,7 @@ pub fn manifest(
 /// Read a results folder's manifest.
 pub fn read_manifest(dir: &Path) -> Result<serde_json::Value, ExperimentError> {
     let path = dir.join(files::MANIFEST);
-    let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+    let text = read_results_text(&path)?;
     serde_json::from_str(&text).map_err(|e| ExperimentError::Results {
         path,
         message: format!("not a valid manifest: {e}"),
@@ -154,7 +154,7 @@ pub fn same_grid(manifest: &serde_json::Value, plan: &Plan) -> Result<(), String
 pub fn plan_from_folder(dir: &Path) -> Result<(Plan, serde_json::Value), ExperimentError> {
     let m = read_manifest(dir)?;
     let path = dir.join(files::SCENARIO);
-    let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+    let text = read_results_text(&path)?;
     let bad = |what: &str| ExperimentError::Results {
         path: dir.join(files::MANIFEST),
         message: format!("manifest has no valid `{what}`"),

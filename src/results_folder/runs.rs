@@ -2,7 +2,7 @@
 //! every line is checked against the plan (header, point, replication, seed, axis values), a
 //! torn last line is dropped, exact duplicates are merged and conflicting ones rejected.
 
-use crate::experiment::error::{ExperimentError, io};
+use crate::experiment::error::{ExperimentError, read_results_file};
 use crate::experiment::grid::Plan;
 use crate::experiment::results::Row;
 use crate::output;
@@ -12,7 +12,7 @@ use std::path::Path;
 /// while writing) is dropped; any other malformed line is an error naming its line. Exact
 /// duplicates are dropped; conflicting ones are an error.
 pub fn read_runs(plan: &Plan, path: &Path) -> Result<Vec<Row>, ExperimentError> {
-    let bytes = std::fs::read(path).map_err(io(path))?;
+    let bytes = read_results_file(path)?;
     parse_runs(plan, path, &bytes)
 }
 

@@ -37,8 +37,8 @@ pub enum ScenarioError {
     Io {
         /// Path given by the user.
         path: String,
-        /// Underlying error.
-        source: std::io::Error,
+        /// Underlying error (I/O, above [`crate::input::MAX_SCENARIO_BYTES`], not UTF-8).
+        source: crate::input::ReadError,
     },
     /// The file was read but is invalid; every problem found is listed.
     Invalid(Vec<Diagnostic>),
@@ -47,9 +47,10 @@ pub enum ScenarioError {
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ScenarioError::Io { path, source } => {
-                write!(f, "{path}: cannot read scenario: {source}")
-            }
+            ScenarioError::Io { path, source } => match source {
+                crate::input::ReadError::Io(e) => write!(f, "{path}: cannot read scenario: {e}"),
+                other => write!(f, "{path}: {other}"),
+            },
             ScenarioError::Invalid(diags) => {
                 for (i, d) in diags.iter().enumerate() {
                     if i > 0 {
@@ -75,9 +76,10 @@ impl ScenarioError {
     }
 }
 
-/// Read a scenario file's text.
+/// Read a scenario file's text (at most [`crate::input::MAX_SCENARIO_BYTES`]).
 pub fn read(path: &std::path::Path) -> Result<String, ScenarioError> {
-    std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+    let limit = crate::input::MAX_SCENARIO_BYTES;
+    crate::input::read_text(path, limit, "scenario file").map_err(|source| ScenarioError::Io {
         path: path.display().to_string(),
         source,
     })

@@ -4,6 +4,8 @@
 //! closed forms, and every command follows one `--jobs` rule. Each test is named after the
 //! reproducer it guards.
 
+mod reads;
+
 use crate::common::{argosim, invalid, line_of, minimal, task};
 use argosim::scenario::{DEFAULT_SCENARIO, ScenarioError};
 use predicates::prelude::*;
