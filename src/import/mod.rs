@@ -65,6 +65,7 @@ mod cron;
 mod emit;
 mod expr;
 mod locate;
+mod names;
 mod wfformat;
 mod yaml;
 
@@ -202,7 +203,7 @@ pub fn import_sources(
             d.source < n_inputs && matches!(argo::kind_of(&d.value), "Workflow" | "CronWorkflow")
         }),
     };
-    let mut used_names: BTreeSet<String> = BTreeSet::new();
+    let mut used_names = names::UniqueNames::default();
     for di in 0..corpus.docs.len() {
         let d = &corpus.docs[di];
         if d.source >= n_inputs {
@@ -298,13 +299,7 @@ pub fn import_sources(
                 continue;
             }
         };
-        let base = cfg.name.clone();
-        let mut n = 2;
-        while used_names.contains(&cfg.name) {
-            cfg.name = format!("{base}-{n}");
-            n += 1;
-        }
-        used_names.insert(cfg.name.clone());
+        cfg.name = used_names.claim(&cfg.name, "-");
         warnings.extend(w.warnings);
         for (k, v) in w.semaphores {
             out.semaphores.entry(k).or_insert(v);

@@ -27,7 +27,7 @@ use crate::metrics::RunReport;
 use crate::scenario::Scenario;
 use crate::scenario::diag::Diagnostic;
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap};
 
 /// WfFormat schema version written.
 pub const WFFORMAT_SCHEMA_VERSION: &str = "1.5";
@@ -93,24 +93,15 @@ pub fn wfformat_export(report: &RunReport, sc: &Scenario) -> Value {
 pub fn wfformat_export_workflow(report: &RunReport, sc: &Scenario, index: usize) -> Option<Value> {
     let wf = sc.workflows.get(index)?;
     // Ids of each task's pods.
-    let mut used = BTreeSet::new();
+    let mut used = super::names::UniqueNames::default();
     let mut ids: Vec<Vec<String>> = Vec::with_capacity(wf.tasks.len());
     for t in &wf.tasks {
         let base = sanitize(&t.name);
         let mut v = Vec::with_capacity(t.width as usize);
         for i in 0..t.width.max(1) {
-            let mut id = if t.width > 1 {
-                format!("{base}_{i}")
-            } else {
-                base.clone()
-            };
-            let mut n = 2;
-            while used.contains(&id) {
-                id = format!("{base}_{i}_{n}");
-                n += 1;
-            }
-            used.insert(id.clone());
-            v.push(id);
+            let stem = format!("{base}_{i}");
+            let first = if t.width > 1 { &stem } else { &base };
+            v.push(used.claim_or(first, &stem, "_"));
         }
         ids.push(v);
     }
@@ -501,20 +492,18 @@ pub(crate) fn import_instance(
         group_of[i] = g;
     }
     let mut names: Vec<String> = Vec::with_capacity(groups.len());
-    let mut taken = BTreeSet::new();
+    let mut taken = super::names::UniqueNames::default();
     let mut missing_runtime = 0usize;
+    let mut groups_per_name: HashMap<&str, usize> = HashMap::new();
+    for (key, _) in &groups {
+        *groups_per_name.entry(key.0.as_str()).or_default() += 1;
+    }
     for (key, members) in &groups {
-        let mut name = key.0.clone();
-        if groups.iter().filter(|(k, _)| k.0 == key.0).count() > 1 {
-            name = raws[members[0]].id.clone();
+        let mut name = key.0.as_str();
+        if groups_per_name[name] > 1 {
+            name = &raws[members[0]].id;
         }
-        let base = name.clone();
-        let mut k = 2;
-        while !taken.insert(name.clone()) {
-            name = format!("{base}-{k}");
-            k += 1;
-        }
-        names.push(name);
+        names.push(taken.claim(name, "-"));
     }
     let mut tasks = Vec::with_capacity(groups.len());
     for (g, (key, members)) in groups.iter().enumerate() {

@@ -160,7 +160,7 @@ struct Conv<'c> {
     /// The flattened graph.
     nodes: Vec<Node>,
     /// Task names taken.
-    names: BTreeSet<String>,
+    names: crate::import::names::UniqueNames,
     /// Templates being expanded (document, path), innermost last.
     stack: Vec<(usize, Vec<Seg>)>,
     /// Spec-level defaults of the templates.
@@ -216,7 +216,7 @@ impl<'c> Conv<'c> {
             warnings: Vec::new(),
             seen: BTreeSet::new(),
             nodes: Vec::new(),
-            names: BTreeSet::new(),
+            names: Default::default(),
             stack: Vec::new(),
             wf_node_selector: None,
             wf_tolerations: None,

@@ -18,14 +18,7 @@ impl<'c> Conv<'c> {
     /// A task name not taken yet: `base` (`main` when empty), else `base-2`, `base-3`, ...
     fn unique_name(&mut self, base: &str) -> String {
         let base = if base.is_empty() { "main" } else { base };
-        let mut name = base.to_string();
-        let mut n = 2;
-        while self.names.contains(&name) {
-            name = format!("{base}-{n}");
-            n += 1;
-        }
-        self.names.insert(name.clone());
-        name
+        self.names.claim(base, "-")
     }
 
     /// One pod with default resources and duration (an unresolved `templateRef`).
