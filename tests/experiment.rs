@@ -678,3 +678,100 @@ fn argo_workflow_template_matches_the_schema() {
         "{errs:?}"
     );
 }
+
+// ------------------------------------------------------------- grids over imported manifests
+
+/// A copy of scenarios/manifests (etl.toml and the manifests it imports) in a temp dir.
+fn manifest_scenario(dir: &Path) -> PathBuf {
+    for f in [
+        "etl.toml",
+        "etl.yaml",
+        "etl-templates.yaml",
+        "refresh-cron.yaml",
+    ] {
+        std::fs::copy(crate_path(&format!("scenarios/manifests/{f}")), dir.join(f)).unwrap();
+    }
+    dir.join("etl.toml")
+}
+
+fn manifest_grid(scenario: &Path, out: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    argosim()
+        .arg("grid")
+        .arg(scenario)
+        .args([
+            "--axis",
+            "controller.qps=20,50",
+            "--replications",
+            "2",
+            "--jobs",
+            "1",
+            "--out",
+        ])
+        .arg(out)
+        .args(extra)
+        .assert()
+}
+
+/// The grid identity covers every manifest's content, not only the scenario text: an edited
+/// manifest on `--resume` is refused, naming it (issue 13 item 4).
+#[test]
+fn resume_after_a_manifest_was_edited_is_refused_naming_it() {
+    let t = tempfile::tempdir().unwrap();
+    let sc = manifest_scenario(t.path());
+    let out = t.path().join("g");
+    manifest_grid(&sc, &out, &["--stop-after", "1"]).code(3);
+    let m: Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let inputs: Vec<&str> = m["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(inputs.len(), 4, "{inputs:?}");
+    assert!(inputs[1..].contains(&"etl.yaml"), "{inputs:?}");
+    // The unchanged inputs resume.
+    manifest_grid(&sc, &out, &["--resume", "--stop-after", "1"]).code(3);
+    let yaml = t.path().join("etl.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    std::fs::write(&yaml, format!("{text}\n# edited\n")).unwrap();
+    manifest_grid(&sc, &out, &["--resume"])
+        .code(2)
+        .stderr(predicate::str::contains(
+            "cannot resume a different grid: etl.yaml changed since this folder was written",
+        ));
+}
+
+/// The folder stores the resolved scenario (workflows inline, no `manifests`), so `merge` and
+/// `sensitivity` work from the folder alone after the manifests are gone.
+#[test]
+fn a_manifest_grid_folder_is_self_contained() {
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    let sc = manifest_scenario(&src);
+    let out = t.path().join("g");
+    manifest_grid(&sc, &out, &[]).success();
+    std::fs::remove_dir_all(&src).unwrap();
+    let stored = std::fs::read_to_string(out.join("scenario.toml")).unwrap();
+    assert!(!stored.contains("manifests ="), "{stored}");
+    assert!(stored.contains("[[workflows]]"), "workflows inline");
+    argosim()
+        .arg("sensitivity")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("controller.qps"));
+    let merged = t.path().join("m");
+    argosim()
+        .arg("merge")
+        .arg(&out)
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(out.join("runs.csv")).unwrap(),
+        std::fs::read(merged.join("runs.csv")).unwrap()
+    );
+}

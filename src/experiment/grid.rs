@@ -164,8 +164,10 @@ pub struct Plan {
     pub input: PlanInput,
     /// Scenario name (`name = ...`).
     pub name: String,
-    /// FNV-1a 64 of the scenario text.
+    /// FNV-1a 64 of the resolved scenario text (the grid's identity with its settings).
     pub hash: u64,
+    /// The resolved scenario and its input files ([`super::provenance`]).
+    pub provenance: super::provenance::Provenance,
     /// The grid.
     pub grid: Grid,
     /// Master seed.
@@ -800,9 +802,15 @@ impl Plan {
                 "replications must be at least 1".into(),
             )]);
         }
+        let import_varies = grid
+            .axes
+            .iter()
+            .any(|a| a.name.starts_with("import") || a.name.starts_with("manifests"));
+        let provenance = super::provenance::provenance(file, &input.text, &base, import_varies);
         Ok(Plan {
             name: base.file.name.clone(),
-            hash: fnv1a64(input.text.as_bytes()),
+            hash: fnv1a64(provenance.resolved.as_bytes()),
+            provenance,
             grid,
             seed,
             replications,

@@ -21,6 +21,7 @@ pub mod grid;
 pub mod path;
 pub mod present;
 pub mod progress;
+pub mod provenance;
 pub mod results;
 pub mod runner;
 pub mod sensitivity;

@@ -152,7 +152,7 @@ pub fn run_grid(
         cmd_info.clone(),
     );
     write_atomic(dir, files::MANIFEST, m.as_bytes())?;
-    write_atomic(dir, files::SCENARIO, plan.input.text.as_bytes())?;
+    write_atomic(dir, files::SCENARIO, plan.provenance.resolved.as_bytes())?;
     // Start runs.csv again from the rows kept (drops a torn last line).
     let mut start = output::csv::runs_header_bytes(plan);
     for r in &done {

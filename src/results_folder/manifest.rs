@@ -5,6 +5,7 @@
 
 use crate::experiment::error::{ExperimentError, read_results_text};
 use crate::experiment::grid::{GridMode, Plan, PlanInput, SeedMode};
+use crate::experiment::provenance::{InputFile, changed_input};
 use crate::experiment::results::{COST_METRIC, ChosenRun, RUNTIME_METRIC, Shard, files};
 use serde_json::json;
 use std::path::Path;
@@ -68,6 +69,13 @@ pub fn manifest(
             "fnv1a64": format!("{:016x}", plan.hash),
         }),
     );
+    let inputs: Vec<serde_json::Value> = plan
+        .provenance
+        .inputs
+        .iter()
+        .map(|f| json!({"file": f.file, "fnv1a64": format!("{:016x}", f.fnv1a64)}))
+        .collect();
+    m.insert("inputs".into(), json!(inputs));
     m.insert("seed".into(), json!(plan.seed));
     m.insert("seed_mode".into(), json!(plan.grid.seeds.name()));
     m.insert("seed_derivation".into(), json!(seed_rule));
@@ -140,6 +148,13 @@ pub fn same_grid(manifest: &serde_json::Value, plan: &Plan) -> Result<(), String
         "replications",
         "cli_axes",
     ] {
+        if k == "scenario_fnv1a64"
+            && let Some(why) = changed_input(&plan.provenance.inputs, &folder_inputs(manifest))
+        {
+            // Every input's content is part of the identity, even where the resolved
+            // scenario would come out the same (a comment in a manifest).
+            return Err(why);
+        }
         if want[k] != got[k] {
             return Err(format!(
                 "{k} is {} here but {} in this folder",
@@ -148,6 +163,24 @@ pub fn same_grid(manifest: &serde_json::Value, plan: &Plan) -> Result<(), String
         }
     }
     Ok(())
+}
+
+/// The `inputs` list of a manifest (empty for folders written before it existed).
+fn folder_inputs(manifest: &serde_json::Value) -> Vec<InputFile> {
+    manifest["inputs"]
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .map(|f| InputFile {
+                    file: f["file"].as_str().unwrap_or_default().to_string(),
+                    fnv1a64: f["fnv1a64"]
+                        .as_str()
+                        .and_then(|h| u64::from_str_radix(h, 16).ok())
+                        .unwrap_or(0),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Rebuild the plan a results folder was produced from (its `scenario.toml` and manifest).
@@ -178,6 +211,12 @@ pub fn plan_from_folder(dir: &Path) -> Result<(Plan, serde_json::Value), Experim
         replications: Some(replications),
         use_grid: true,
     })?;
+    // The folder's scenario.toml is already resolved: its inputs are the ones recorded.
+    let mut plan = plan;
+    let recorded = folder_inputs(&m);
+    if !recorded.is_empty() {
+        plan.provenance.inputs = recorded;
+    }
     if let Err(e) = same_grid(&m, &plan) {
         return Err(ExperimentError::Results {
             path: dir.to_path_buf(),

@@ -48,7 +48,10 @@ pub fn render(results: &GridResults) -> Result<Vec<(String, Vec<u8>)>, Experimen
             files::SENSITIVITY.into(),
             output::csv::sensitivity_csv(plan, &results.sensitivity),
         ),
-        (files::SCENARIO.into(), plan.input.text.as_bytes().to_vec()),
+        (
+            files::SCENARIO.into(),
+            plan.provenance.resolved.as_bytes().to_vec(),
+        ),
     ];
     let figures = output::plot::figures(results)
         .map_err(|(name, message)| ExperimentError::Plot { name, message })?;
@@ -116,7 +119,7 @@ pub fn finalize(
             (files::RUNS.to_string(), output::csv::runs_csv(plan, &rows)),
             (
                 files::SCENARIO.to_string(),
-                plan.input.text.as_bytes().to_vec(),
+                plan.provenance.resolved.as_bytes().to_vec(),
             ),
         ];
         (w, None)
