@@ -79,11 +79,13 @@ pub fn parse_bytes(s: &str) -> Result<u64, String> {
         "Gi" => 1 << 30,
         "Ti" => 1 << 40,
         "Pi" => 1 << 50,
+        "Ei" => 1 << 60,
         "k" => 1_000,
         "M" => 1_000_000,
         "G" => 1_000_000_000,
         "T" => 1_000_000_000_000,
         "P" => 1_000_000_000_000_000,
+        "E" => 1_000_000_000_000_000_000,
         _ => return Err(bad()),
     };
     exact(num, mult)
@@ -345,6 +347,9 @@ mod tests {
         assert!(parse_bytes("1.5").is_err());
         assert!(parse_bytes("-1Gi").is_err());
         assert!(parse_bytes("2GB").is_err());
+        assert_eq!(parse_bytes("7Ei"), Ok(7 << 60));
+        assert_eq!(parse_bytes("18E"), Ok(18_000_000_000_000_000_000));
+        assert!(parse_bytes("16Ei").is_err(), "2^64 does not fit");
         assert_eq!(format_bytes(1_048_576), "1.00 MiB");
         assert_eq!(format_bytes(512), "512 B");
     }

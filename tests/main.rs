@@ -8,6 +8,7 @@ mod bad_input;
 mod cli;
 mod determinism;
 mod fidelity;
+mod fuzz;
 mod golden;
 mod models;
 mod props;
