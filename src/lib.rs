@@ -89,10 +89,20 @@ pub fn run_replications(sc: &Scenario, seed: u64, replications: u32) -> Report {
 /// Headline metrics, by name, summarised over runs.
 pub fn summarise(runs: &[RunReport]) -> indexmap::IndexMap<String, Summary> {
     type Get = fn(&RunReport) -> f64;
-    let metrics: [(&str, Get); 14] = [
-        ("makespan_p50_s", |r| r.workflows.makespan_s.p50),
-        ("makespan_p95_s", |r| r.workflows.makespan_s.p95),
-        ("makespan_max_s", |r| r.workflows.makespan_s.max),
+    /// A statistic of an empty sample is no data (NaN), never 0.
+    fn of(s: &metrics::Stats, v: f64) -> f64 {
+        if s.count == 0 { f64::NAN } else { v }
+    }
+    let metrics: [(&str, Get); 15] = [
+        ("makespan_p50_s", |r| {
+            of(&r.workflows.makespan_s, r.workflows.makespan_s.p50)
+        }),
+        ("makespan_p95_s", |r| {
+            of(&r.workflows.makespan_s, r.workflows.makespan_s.p95)
+        }),
+        ("makespan_max_s", |r| {
+            of(&r.workflows.makespan_s, r.workflows.makespan_s.max)
+        }),
         ("end_time_s", |r| r.end_time_s),
         ("success_rate", |r| r.workflows.success_rate),
         ("cost_total_usd", |r| r.cost.total_usd),
@@ -110,9 +120,17 @@ pub fn summarise(runs: &[RunReport]) -> indexmap::IndexMap<String, Summary> {
         ("workflow_object_peak_bytes", |r| {
             r.workflow_object.peak_bytes as f64
         }),
-        ("queue_latency_p95_s", |r| r.controller.queue_latency_s.p95),
-        ("pod_startup_p95_s", |r| r.pods.startup_s.p95),
+        ("queue_latency_p95_s", |r| {
+            of(
+                &r.controller.queue_latency_s,
+                r.controller.queue_latency_s.p95,
+            )
+        }),
+        ("pod_startup_p95_s", |r| {
+            of(&r.pods.startup_s, r.pods.startup_s.p95)
+        }),
         ("pods_created", |r| r.pods.created as f64),
+        ("unfinished_workflows", |r| r.workflows.unfinished as f64),
     ];
     metrics
         .iter()

@@ -379,7 +379,7 @@ fn compare_with_itself_under_other_seeds_finds_no_significant_change() {
         .clone();
     let text = String::from_utf8(out).unwrap();
     assert!(
-        text.contains("Verdict: no significant change in any of the 14 metrics."),
+        text.contains("Verdict: no significant change in any of the 15 metrics."),
         "{text}"
     );
     let end = text.lines().find(|l| l.starts_with("end_time_s")).unwrap();
@@ -773,5 +773,123 @@ fn a_manifest_grid_folder_is_self_contained() {
     assert_eq!(
         std::fs::read(out.join("runs.csv")).unwrap(),
         std::fs::read(merged.join("runs.csv")).unwrap()
+    );
+}
+
+// ------------------------------------------------- results that mean nothing never pass
+
+/// One pod that fits no node: the workflow never finishes and runs to the 1 h horizon.
+const NEVER: &str = r#"
+[experiment]
+horizon = "1h"
+replications = 2
+[[cluster.pools]]
+name = "p"
+cpu = "4"
+memory = "16Gi"
+price_per_hour = 1.0
+nodes = 1
+[[workflows]]
+name = "w"
+[[workflows.tasks]]
+name = "t"
+cpu = "8"
+duration = "1m"
+[[submissions]]
+workflow = "w"
+"#;
+
+/// A makespan with no finished workflow was recorded as 0, so `makespan_p95_s < 15m` passed
+/// ("observed 0.00s"); now it is no data and a breach, and a run that hit the horizon with
+/// unfinished workflows breaches every check unless it says `allow_unfinished = true`.
+#[test]
+fn checks_on_no_data_or_unfinished_runs_fail_with_the_reason() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("never.toml");
+    let checks = "[[check]]\nmetric = \"makespan_p95_s\"\nstatistic = \"p95\"\noperator = \"<\"\nthreshold = \"15m\"\n\
+                  [[check]]\nmetric = \"cost_total_usd\"\noperator = \"<\"\nthreshold = \"100\"\n\
+                  [[check]]\nmetric = \"cost_total_usd\"\noperator = \"<\"\nthreshold = \"100\"\nallow_unfinished = true\n";
+    std::fs::write(&p, format!("{NEVER}{checks}")).unwrap();
+    let junit = t.path().join("check.xml");
+    let out = argosim()
+        .arg("check")
+        .arg(&p)
+        .arg("--junit")
+        .arg(&junit)
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains("< ")).collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines[0].contains("no data") && lines[0].contains("FAIL (no data: 2 of 2 runs"),
+        "{text}"
+    );
+    assert!(
+        lines[1].contains("FAIL (2 of 2 runs hit the horizon with unfinished workflows"),
+        "{text}"
+    );
+    assert!(lines[2].ends_with("pass"), "{text}");
+    assert!(text.contains("1 of 3 checks hold"), "{text}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("failures=\"2\"") && xml.contains("observed no data"),
+        "{xml}"
+    );
+}
+
+/// A grid point whose runs hit the horizon is cheaper (its bill is cut by the horizon) but
+/// is never ranked best or put on the Pareto front, and summary.md says why.
+#[test]
+fn grid_never_ranks_a_point_with_unfinished_runs() {
+    let t = tempfile::tempdir().unwrap();
+    let p = t.path().join("g.toml");
+    // 4 pods of 3 CPUs, 1 per 4-CPU node, 1 minute each, 150 s horizon: one node needs 4
+    // minutes (unfinished), four nodes about one.
+    let text = NEVER
+        .replace("horizon = \"1h\"", "horizon = \"150s\"")
+        .replace("cpu = \"8\"", "cpu = \"3\"\nwidth = 4");
+    std::fs::write(&p, text).unwrap();
+    let out = t.path().join("o");
+    argosim()
+        .arg("grid")
+        .arg(&p)
+        .args([
+            "--axis",
+            "cluster.pools[0].nodes=1,4",
+            "--jobs",
+            "1",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let points = std::fs::read_to_string(out.join("points.csv")).unwrap();
+    let rows: Vec<&str> = points.lines().skip(1).collect();
+    let front = |r: &str| r.split(',').nth(3).unwrap().to_string();
+    assert_eq!(
+        front(rows[0]),
+        "false",
+        "1 node: not on the front: {points}"
+    );
+    assert_eq!(front(rows[1]), "true", "{points}");
+    let m: Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["chosen_run"]["point"], 1, "best is the finished point");
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    let line0 = summary
+        .lines()
+        .find(|l| l.starts_with("| 0 |"))
+        .unwrap_or_else(|| panic!("{summary}"));
+    assert!(
+        line0.contains("unfinished at horizon: not ranked"),
+        "{line0}"
+    );
+    assert!(
+        !line0.contains("best") && !line0.contains("Pareto"),
+        "{line0}"
     );
 }

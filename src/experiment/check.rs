@@ -15,9 +15,15 @@
 //! operator = ">="
 //! threshold = "99%"
 //! probability = "90%"                      # ... must be at least 90%
+//! allow_unfinished = true                  # judge runs that hit the horizon too
 //! ```
 //!
-//! Statistics are over the per-run values of the metric (p50/p95 nearest rank). Every problem
+//! Statistics are over the per-run values of the metric (p50/p95 nearest rank). Results that
+//! mean nothing never pass: a statistic over runs of which one has no data (a makespan with
+//! no finished workflow) is "no data" and a breach; so is any check, unless it says
+//! `allow_unfinished = true`, when a run hit the horizon with unfinished workflows (its run
+//! length and cost are cut by the horizon, not measured). For `probability` a run without data
+//! does not meet the threshold. Every problem
 //! in a `[[check]]` table is a diagnostic naming `check[i].key` and its line. Also here: the
 //! JUnit XML rendering for CI systems. Left out: checks on metrics outside the headline list,
 //! and confidence-aware checks ("the CI upper bound is below 2h").
@@ -134,16 +140,20 @@ pub struct CheckSpec {
     pub probability: Option<f64>,
     /// Line of the `[[check]]` header.
     pub line: Option<usize>,
+    /// `allow_unfinished = true`: runs that hit the horizon with unfinished workflows do not
+    /// breach this check by themselves.
+    pub allow_unfinished: bool,
 }
 
 /// Keys a `[[check]]` table accepts.
-pub const KEYS: [&str; 6] = [
+pub const KEYS: [&str; 7] = [
     "name",
     "metric",
     "statistic",
     "operator",
     "threshold",
     "probability",
+    "allow_unfinished",
 ];
 
 fn text_of(v: &toml::Value) -> String {
@@ -324,6 +334,18 @@ pub fn parse_checks(
             },
             (None, _) => None,
         };
+        let allow_unfinished = match t.get("allow_unfinished") {
+            None => false,
+            Some(toml::Value::Boolean(b)) => *b,
+            Some(other) => {
+                d(
+                    "allow_unfinished",
+                    format!("expected true or false, got `{other}`"),
+                    None,
+                );
+                false
+            }
+        };
         let name = string("name", &mut d);
         if let (Some(metric), Some(statistic), Some(op), Some((threshold, threshold_text))) =
             (metric, statistic, op, threshold)
@@ -346,6 +368,7 @@ pub fn parse_checks(
                 threshold_text,
                 probability,
                 line: locate_key(text, &format!("check[{i}]")),
+                allow_unfinished,
             });
         }
     }
@@ -365,11 +388,17 @@ pub struct CheckOutcome {
     pub observed: f64,
     /// It holds.
     pub pass: bool,
+    /// Why it was breached regardless of the threshold: no data, or runs that hit the horizon
+    /// with unfinished workflows.
+    pub reason: Option<String>,
 }
 
 impl CheckOutcome {
     /// Observed value for people.
     pub fn observed_text(&self) -> String {
+        if self.observed.is_nan() {
+            return "no data".into();
+        }
         match self.spec.statistic {
             Statistic::Probability => format!("{:.1}% of runs", self.observed * 100.0),
             _ => present::format_value(&self.spec.metric, self.observed),
@@ -416,33 +445,57 @@ impl CheckReport {
 }
 
 /// Evaluate checks over per-run metric values (`values[run][metric]`, metric order of
-/// [`metric_names`]).
+/// [`metric_names`]). A statistic over runs of which some have no data (NaN: e.g. a makespan
+/// with no finished workflow) is no data, and the check is breached for that reason; runs that
+/// hit the horizon with unfinished workflows breach every check without `allow_unfinished`.
 pub fn evaluate(specs: &[CheckSpec], metrics: &[String], runs: &[Vec<f64>]) -> Vec<CheckOutcome> {
+    let unfinished_at = metrics.iter().position(|x| x == "unfinished_workflows");
+    let unfinished_runs = unfinished_at.map_or(0, |u| runs.iter().filter(|r| r[u] > 0.0).count());
     specs
         .iter()
         .map(|s| {
             let m = metrics.iter().position(|x| *x == s.metric).unwrap_or(0);
             let v: Vec<f64> = runs.iter().map(|r| r[m]).collect();
+            let missing = v.iter().filter(|x| x.is_nan()).count();
             let a = aggregate(&v);
             let observed = match s.statistic {
+                _ if v.is_empty() => f64::NAN,
+                Statistic::Probability => {
+                    v.iter().filter(|&&x| s.op.holds(x, s.threshold)).count() as f64
+                        / v.len() as f64
+                }
+                _ if missing > 0 => f64::NAN,
                 Statistic::Mean => a.mean,
                 Statistic::P50 => a.p50,
                 Statistic::P95 => a.p95,
                 Statistic::Max => a.max,
                 Statistic::Min => a.min,
-                Statistic::Probability => {
-                    v.iter().filter(|&&x| s.op.holds(x, s.threshold)).count() as f64
-                        / v.len().max(1) as f64
-                }
             };
-            let pass = match s.statistic {
+            let mut reason = None;
+            if v.is_empty() {
+                reason = Some("no data: no runs".to_string());
+            } else if missing > 0 && s.statistic != Statistic::Probability {
+                reason = Some(format!(
+                    "no data: {missing} of {} runs have no {} (an empty sample)",
+                    v.len(),
+                    s.metric
+                ));
+            } else if unfinished_runs > 0 && !s.allow_unfinished {
+                reason = Some(format!(
+                    "{unfinished_runs} of {} runs hit the horizon with unfinished workflows \
+                     (set allow_unfinished = true to judge them anyway)",
+                    v.len()
+                ));
+            }
+            let holds = match s.statistic {
                 Statistic::Probability => observed >= s.probability.unwrap_or(1.0),
                 _ => !observed.is_nan() && s.op.holds(observed, s.threshold),
             };
             CheckOutcome {
                 spec: s.clone(),
                 observed,
-                pass,
+                pass: holds && reason.is_none(),
+                reason,
             }
         })
         .collect()
@@ -529,13 +582,16 @@ pub fn junit_xml(r: &CheckReport) -> String {
         if o.pass {
             s.push_str("/>\n");
         } else {
-            let msg = format!(
+            let mut msg = format!(
                 "{} of {}: observed {}, required {}",
                 o.spec.statistic.name(),
                 o.spec.metric,
                 o.observed_text(),
                 o.condition_text()
             );
+            if let Some(why) = &o.reason {
+                msg.push_str(&format!(" ({why})"));
+            }
             s.push_str(&format!(
                 ">\n      <failure message=\"{}\" type=\"threshold\">{}</failure>\n    </testcase>\n",
                 xml(&msg),

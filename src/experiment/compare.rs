@@ -288,6 +288,14 @@ pub fn compare(
         m.p_adjusted = p;
         m.significant = p < ALPHA;
         m.verdict = verdict(&m.metric, &m.base, &m.test, m.significant);
+        if m.base.n == 0 || m.candidate.n == 0 {
+            // A statistic of an empty sample (no finished workflow): nothing to compare.
+            m.significant = false;
+            m.verdict = format!(
+                "no data ({} base and {} candidate runs have a value)",
+                m.base.n, m.candidate.n
+            );
+        }
     }
     Ok(Comparison {
         base_label: input.base.label.clone(),

@@ -150,6 +150,14 @@ pub fn summarise_points(plan: &Plan, rows: &[Row]) -> Vec<PointSummary> {
     out
 }
 
+/// Metric counting a run's workflows left unfinished at the horizon.
+pub const UNFINISHED_METRIC: &str = "unfinished_workflows";
+
+/// Whether any run of point `p` hit the horizon with unfinished workflows.
+pub fn has_unfinished(plan: &Plan, p: &PointSummary) -> bool {
+    metric_index(plan, UNFINISHED_METRIC).is_some_and(|u| p.aggs[u].max > 0.0)
+}
+
 /// Points not dominated in (runtime, cost) means, by increasing runtime then index.
 pub fn pareto_front(points: &[PointSummary], rt: usize, cost: usize) -> Vec<usize> {
     let key = |p: &PointSummary| (p.aggs[rt].mean, p.aggs[cost].mean);
@@ -201,8 +209,15 @@ impl<'a> GridResults<'a> {
         let points = summarise_points(plan, &rows);
         let rt = metric_index(plan, RUNTIME_METRIC);
         let cost = metric_index(plan, COST_METRIC);
+        // A point with a run that hit the horizon with unfinished workflows is never ranked:
+        // its run length and cost are cut by the horizon, not measured.
+        let ranked: Vec<PointSummary> = points
+            .iter()
+            .filter(|p| !has_unfinished(plan, p))
+            .cloned()
+            .collect();
         let (pareto, best) = match (rt, cost) {
-            (Some(rt), Some(c)) => (pareto_front(&points, rt, c), best_point(&points, rt, c)),
+            (Some(rt), Some(c)) => (pareto_front(&ranked, rt, c), best_point(&ranked, rt, c)),
             _ => (Vec::new(), None),
         };
         let sensitivity = sensitivity::analyse(plan, &rows);

@@ -53,8 +53,10 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((p * n as f64).ceil() as usize).clamp(1, n) - 1]
 }
 
-/// Summarise values (order matters only for the floating-point sums).
+/// Summarise values (order matters only for the floating-point sums). NaN values (no data)
+/// are left out: `n` counts the others.
 pub fn aggregate(v: &[f64]) -> Agg {
+    let v: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
     let n = v.len();
     if n == 0 {
         return Agg {

@@ -53,9 +53,18 @@ pub struct Summary {
 
 impl Summary {
     /// Summarise values in order (sequential sum: the result does not depend on threads).
+    /// NaN values (no data: a statistic of an empty sample) are left out; `n` counts the
+    /// others, and with none every statistic is NaN (`null` in JSON).
     pub fn of(v: &[f64]) -> Summary {
+        let v: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
         if v.is_empty() {
-            return Summary::default();
+            return Summary {
+                n: 0,
+                mean: f64::NAN,
+                sd: f64::NAN,
+                min: f64::NAN,
+                max: f64::NAN,
+            };
         }
         let n = v.len() as f64;
         let mean = v.iter().sum::<f64>() / n;

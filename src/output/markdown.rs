@@ -248,7 +248,11 @@ pub fn check(r: &CheckReport, style: Style) -> String {
                 o.spec.statistic.name().to_string(),
                 o.observed_text(),
                 o.condition_text(),
-                if o.pass { "pass".into() } else { "FAIL".into() },
+                match (&o.reason, o.pass) {
+                    (_, true) => "pass".into(),
+                    (Some(why), false) => format!("FAIL ({why})"),
+                    (None, false) => "FAIL".into(),
+                },
             ]
         })
         .collect();
@@ -421,6 +425,9 @@ pub fn grid_summary(r: &GridResults, plots: &[(String, String)]) -> String {
                 }
                 if r.pareto.contains(&p) {
                     tags.push("Pareto");
+                }
+                if crate::experiment::results::has_unfinished(plan, ps) {
+                    tags.push("unfinished at horizon: not ranked");
                 }
                 row.push(tags.join(", "));
                 row

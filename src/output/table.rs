@@ -59,6 +59,10 @@ pub fn table(report: &Report) -> String {
             "\nAcross replications            mean          sd         min         max"
         );
         for (k, s) in &report.summary {
+            if s.n == 0 {
+                let _ = writeln!(o, "  {k:<28} {:>10}  (no run has any)", "no data");
+                continue;
+            }
             let _ = writeln!(
                 o,
                 "  {k:<28} {:>10.3}  {:>10.3}  {:>10.3}  {:>10.3}",
