@@ -19,6 +19,22 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Do not print warnings on stderr (they stay in the reports).
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
+}
+
+/// Print warnings on stderr as kubectl does (`Warning: ...`), each once, unless `quiet`.
+fn warn_all(quiet: bool, warnings: impl IntoIterator<Item = String>) {
+    if quiet {
+        return;
+    }
+    let mut seen = std::collections::HashSet::new();
+    for w in warnings {
+        if seen.insert(w.clone()) {
+            eprintln!("Warning: {w}");
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -32,6 +48,8 @@ enum Format {
 #[derive(Subcommand)]
 enum Command {
     /// Simulate a scenario (the embedded default when no file is given) and print the report.
+    /// Exit 0 when every workflow finished, 1 when a replication hit the horizon with
+    /// workflows unfinished (the report is still printed and written), 2 on bad input.
     Run {
         /// Scenario TOML file.
         scenario: Option<PathBuf>,
@@ -260,6 +278,8 @@ fn command_line() -> Vec<String> {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    let quiet = cli.quiet;
+    let warn_sc = |sc: &Scenario| warn_all(quiet, sc.warnings.iter().map(|d| d.to_string()));
     match cli.command {
         Command::Run {
             scenario,
@@ -271,6 +291,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             max_memory,
         } => {
             let sc = load(scenario.as_deref())?;
+            warn_sc(&sc);
             let seed = seed.unwrap_or(sc.file.experiment.seed);
             let reps = replications.unwrap_or(sc.file.experiment.replications);
             if reps == 0 {
@@ -321,16 +342,35 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Format::Table => print!("{text}"),
                 Format::Json => print!("{json}"),
             }
-            Ok(ExitCode::SUCCESS)
+            let cut: Vec<_> = report
+                .runs
+                .iter()
+                .filter(|r| r.horizon_reached && r.workflows.unfinished > 0)
+                .collect();
+            warn_all(
+                quiet,
+                cut.iter().map(|r| {
+                    format!(
+                        "replication {} hit the horizon ({}) with {} workflow(s) unfinished: its \
+                         run length and cost are cut by the horizon",
+                        r.replication,
+                        argosim::units::format_duration(sc.file.experiment.horizon.0),
+                        r.workflows.unfinished
+                    )
+                }),
+            );
+            Ok(if cut.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Validate {
             scenario,
             max_memory,
         } => {
             let sc = load(Some(&scenario))?;
-            for w in &sc.warnings {
-                eprintln!("warning: {w}");
-            }
+            warn_sc(&sc);
             let est = budget::estimate(
                 &sc,
                 sc.file.experiment.replications.into(),
@@ -389,7 +429,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             match argosim::import::import_manifests(&files, &h) {
                 Ok(imp) => {
                     for d in &imp.warnings {
-                        eprintln!("warning: {d}");
+                        warn_all(quiet, [d.to_string()]);
                     }
                     for d in &imp.refused {
                         eprintln!("refused: {d}");
@@ -430,6 +470,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 use_grid: true,
             })
             .map_err(experiment::ExperimentError::Invalid)?;
+            warn_all(
+                quiet,
+                plan.points
+                    .iter()
+                    .flat_map(|p| p.scenario.warnings.iter().map(|d| d.to_string())),
+            );
             let out = out
                 .unwrap_or_else(|| PathBuf::from("results").join(output::plot::slug(&plan.name)));
             let opts = results_folder::GridOptions {
@@ -505,9 +551,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     text: read_text(p)?,
                 })
             };
+            let (b, c) = (side(&base)?, candidate.as_deref().map(side).transpose()?);
+            for s in std::iter::once(&b).chain(c.as_ref()) {
+                if let Ok(sc) = argosim::parse_scenario(&s.source, &s.text) {
+                    warn_sc(&sc);
+                }
+            }
             let input = compare::CompareInput {
-                base: side(&base)?,
-                candidate: candidate.as_deref().map(side).transpose()?,
+                base: b,
+                candidate: c,
                 sets,
                 seed,
                 candidate_seed,
@@ -532,6 +584,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             markdown,
         } => {
             let text = read_text(&scenario)?;
+            if let Ok(sc) = argosim::parse_scenario(&scenario.display().to_string(), &text) {
+                warn_sc(&sc);
+            }
             let bar = progress::for_stderr("check");
             let r = experiment::check::run_checks(
                 &scenario.display().to_string(),

@@ -200,3 +200,64 @@ fn run_exporters_of_the_default_run() {
     assert!(prom.contains(&format!("argo_workflows_k8s_request_total{{kind=\"Pod\",status_code=\"201\",verb=\"CREATE\"}} {created}")));
     assert!(!prom.contains("reason=\"PodInitializing\""));
 }
+
+/// Validation warnings reach stderr as `Warning: ...` on every command that reads a scenario
+/// (kubectl's convention), and `--quiet` silences them; `run` exits 1 when the horizon cut a
+/// replication with workflows unfinished, and says so on stderr.
+#[test]
+fn warnings_go_to_stderr_on_every_command_and_quiet_silences_them() {
+    let text = minimal()
+        .experiment("horizon = \"10m\"")
+        .task(task("ok", "1m"))
+        .task(task("big", "1m").cpu("64"))
+        .toml()
+        + "[[check]]\nmetric = \"cost_total_usd\"\noperator = \"<\"\nthreshold = \"100\"\n";
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("warn.toml");
+    std::fs::write(&p, &text).unwrap();
+    let ps = p.to_str().unwrap().to_string();
+    let out = dir.path().join("g").to_str().unwrap().to_string();
+    let commands: [(Vec<&str>, i32); 5] = [
+        (vec!["validate", &ps], 0),
+        (vec!["run", &ps], 1),
+        (vec!["check", &ps], 1),
+        (vec!["compare", &ps, "--set", "controller.qps=50"], 0),
+        (
+            vec![
+                "grid",
+                &ps,
+                "--axis",
+                "controller.qps=20,50",
+                "--out",
+                &out,
+                "--force",
+            ],
+            0,
+        ),
+    ];
+    for (args, code) in &commands {
+        argosim()
+            .args(args)
+            .assert()
+            .code(*code)
+            .stderr(predicate::str::contains("Warning: "))
+            .stderr(predicate::str::contains("more than any node's allocatable"));
+        let quiet = argosim()
+            .arg("--quiet")
+            .args(args)
+            .assert()
+            .code(*code)
+            .get_output()
+            .stderr
+            .clone();
+        let quiet = String::from_utf8(quiet).unwrap();
+        assert!(!quiet.contains("Warning:"), "{args:?}: {quiet}");
+    }
+    argosim()
+        .args(["run", &ps])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "Warning: replication 0 hit the horizon (10m0s) with 1 workflow(s) unfinished",
+        ));
+}

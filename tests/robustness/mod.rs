@@ -185,7 +185,9 @@ fn bucket_storage_with_one_byte_objects_runs_in_closed_form() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(&dir, "bucket.toml", &text);
     let t = Instant::now();
-    argosim().arg("run").arg(&p).assert().success();
+    // 10.7e9 requests at the bucket's request rate outlast the 72 h horizon: exit 1 (cut by
+    // the horizon), reached in closed form.
+    argosim().arg("run").arg(&p).assert().code(1);
     assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
 }
 
