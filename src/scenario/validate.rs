@@ -633,19 +633,6 @@ impl Scenario {
                         images.len() - 1
                     }
                 };
-                if !pools.is_empty()
-                    && !pools.iter().any(|p| {
-                        p.alloc_cpu >= t.cpu.0 && p.alloc_mem >= t.memory.0 && p.max_nodes > 0
-                    })
-                {
-                    c.warn(
-                        &format!("{tk}.cpu"),
-                        format!(
-                            "task {:?} requests cpu {} and memory {}, more than any node's allocatable: its pods will stay Pending (Unschedulable) and the workflow will not finish",
-                            t.name, t.cpu, crate::units::format_bytes(t.memory.0)
-                        ),
-                    );
-                }
                 let lock = resolve_lock(&mut c, &tk, &t.semaphore, &t.mutex);
                 for (pi, pname) in t.pools.iter().enumerate() {
                     if !pools.iter().any(|p| &p.name == pname) {
@@ -667,7 +654,72 @@ impl Scenario {
                     })
                     .collect();
                 if !pools.is_empty() && !allowed_pools.iter().any(|&a| a) {
-                    c.warn(&tk, format!("task {:?} may run on no pool (pools, arch, tolerations): its pods will stay Pending", t.name));
+                    let why: Vec<String> = pools
+                        .iter()
+                        .map(|p| {
+                            let mut r = Vec::new();
+                            if !(t.pools.is_empty() || t.pools.contains(&p.name)) {
+                                r.push("not in the task's pools".to_string());
+                            }
+                            if let Some(a) = t.arch.as_ref().filter(|a| **a != p.arch) {
+                                r.push(format!("arch {} is not {a}", p.arch));
+                            }
+                            for taint in p.taints.iter().filter(|x| !t.tolerations.contains(x)) {
+                                r.push(format!("taint {taint} not tolerated"));
+                            }
+                            format!("pool {:?}: {}", p.name, r.join(", "))
+                        })
+                        .collect();
+                    c.warn(
+                        &tk,
+                        format!(
+                            "task {:?} may run on no pool ({}): its pods will stay Pending",
+                            t.name,
+                            why.join("; ")
+                        ),
+                    );
+                } else if !pools.is_empty()
+                    && !pools.iter().zip(&allowed_pools).any(|(p, &ok)| {
+                        ok && p.alloc_cpu >= t.cpu.0 && p.alloc_mem >= t.memory.0 && p.max_nodes > 0
+                    })
+                {
+                    // Name each pool the task may use and what does not fit there.
+                    let why: Vec<String> = pools
+                        .iter()
+                        .zip(&allowed_pools)
+                        .filter(|(_, ok)| **ok)
+                        .map(|(p, _)| {
+                            let mut r = Vec::new();
+                            if p.alloc_cpu < t.cpu.0 {
+                                r.push(format!(
+                                    "cpu {} allocatable",
+                                    crate::units::format_cpu(p.alloc_cpu)
+                                ));
+                            }
+                            if p.alloc_mem < t.memory.0 {
+                                r.push(format!(
+                                    "memory {} allocatable",
+                                    crate::units::format_bytes(p.alloc_mem)
+                                ));
+                            }
+                            if p.max_nodes == 0 {
+                                r.push("max_nodes = 0".into());
+                            }
+                            format!("pool {:?}: {}", p.name, r.join(", "))
+                        })
+                        .collect();
+                    c.warn(
+                        &format!("{tk}.cpu"),
+                        format!(
+                            "task {:?} requests cpu {} and memory {}, more than any node's \
+                             allocatable ({}): its pods will stay Pending (Unschedulable) and the \
+                             workflow will not finish",
+                            t.name,
+                            t.cpu,
+                            crate::units::format_bytes(t.memory.0),
+                            why.join("; ")
+                        ),
+                    );
                 }
                 if t.threads == 0 {
                     c.err(&format!("{tk}.threads"), "must be at least 1");
@@ -871,15 +923,38 @@ impl Scenario {
                 ),
             );
         }
-        if raw.autoscaler.mode != AutoscalerMode::None
-            && pools
+        if raw.autoscaler.mode != AutoscalerMode::None {
+            // The most common reason an autoscaled run is slow: a pool whose max_nodes was left
+            // unset stays at its size. Said first, per pool.
+            let mut first = Vec::new();
+            if pools
                 .iter()
                 .all(|p| p.max_nodes == p.nodes && p.min_nodes == p.nodes)
-        {
-            c.warn(
-                "autoscaler.mode",
-                "an autoscaler is on but every pool has max_nodes = nodes: nothing can scale",
-            );
+            {
+                first.push(c.diag(
+                    "autoscaler.mode",
+                    "an autoscaler is on but every pool has max_nodes = nodes: nothing can scale"
+                        .into(),
+                    None,
+                ));
+            }
+            for (i, (rp, p)) in raw.cluster.pools.iter().zip(&pools).enumerate() {
+                if rp.max_nodes.is_none() {
+                    first.push(c.diag(
+                        &format!("cluster.pools[{i}]"),
+                        format!(
+                            "pool {:?} has no max_nodes, so the autoscaler keeps it at nodes = {}: \
+                             it can never scale up",
+                            p.name, p.nodes
+                        ),
+                        Some(format!(
+                            "set cluster.pools[{i}].max_nodes (or max_nodes = {} to keep it fixed)",
+                            p.nodes
+                        )),
+                    ));
+                }
+            }
+            c.warnings.splice(0..0, first);
         }
         if !c.errors.is_empty() {
             return Err(ScenarioError::Invalid(c.errors));

@@ -376,3 +376,67 @@ fn pod_larger_than_any_node_cli_run_completes() {
             .contains("more than any node's allocatable")
     );
 }
+
+/// An autoscaled pool whose `max_nodes` was left unset can never grow: the first warning says
+/// so, naming the pool, its line and the fix (issue 12 item 4).
+#[test]
+fn an_autoscaled_pool_without_max_nodes_is_the_first_warning() {
+    let text = format!(
+        "{}[autoscaler]\nmode = \"cluster-autoscaler\"\n",
+        base().replace("nodes = 1\n", "nodes = 1\n[[cluster.pools]]\nname = \"q\"\ncpu = \"16\"\nmemory = \"64Gi\"\nprice_per_hour = 1.0\nnodes = 0\nmax_nodes = 5\n")
+    );
+    let sc = crate::common::scenario(&text);
+    let first = &sc.warnings[0];
+    assert_eq!(first.key.as_deref(), Some("cluster.pools[0]"), "{first}");
+    assert!(
+        first.message.contains("pool \"p\" has no max_nodes"),
+        "{first}"
+    );
+    assert!(first.message.contains("can never scale up"), "{first}");
+    assert_eq!(first.line, Some(line_of(&text, "[[cluster.pools]]")));
+    assert!(
+        first
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("set cluster.pools[0].max_nodes")
+    );
+    // Pool q sets max_nodes: no warning about it.
+    assert!(!sc.warnings.iter().any(|w| w.message.contains("pool \"q\"")));
+}
+
+/// A task no pool can fit names each pool it may use and what is too small there; a task no
+/// pool admits names why for each pool.
+#[test]
+fn a_task_that_fits_no_pool_names_the_pools_and_the_resource() {
+    let text = minimal().task(task("big", "1m").cpu("64")).toml();
+    let sc = crate::common::scenario(&text);
+    let w = sc
+        .warnings
+        .iter()
+        .find(|w| w.message.contains("more than any node's allocatable"))
+        .unwrap();
+    assert!(
+        w.message.contains("(pool \"p\": cpu 16 allocatable)"),
+        "{w}"
+    );
+    assert!(!w.message.contains("memory 0 B allocatable"), "memory fits: {w}");
+    assert!(!w.message.contains("memory 16"), "memory fits: {w}");
+
+    let tainted = minimal().task(task("t", "1m")).toml().replacen(
+        "price_per_hour",
+        "taints = [\"cloud.google.com/gke-spot\"]\nprice_per_hour",
+        1,
+    );
+    let sc = crate::common::scenario(&tainted);
+    let w = sc
+        .warnings
+        .iter()
+        .find(|w| w.message.contains("may run on no pool"))
+        .unwrap_or_else(|| panic!("{:?}", sc.warnings));
+    assert!(
+        w.message
+            .contains("pool \"p\": taint cloud.google.com/gke-spot not tolerated"),
+        "{w}"
+    );
+}
