@@ -53,6 +53,9 @@ enum Command {
     Run {
         /// Scenario TOML file.
         scenario: Option<PathBuf>,
+        /// Change a scenario key first: KEY=VALUE (TOML value), e.g. --set controller.qps=100.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
         /// Master seed (overrides [experiment].seed).
         #[arg(long)]
         seed: Option<u64>,
@@ -60,12 +63,22 @@ enum Command {
         #[arg(long)]
         replications: Option<u32>,
         /// Output format on stdout.
-        #[arg(long, value_enum, default_value = "table")]
+        #[arg(
+            short = 'o',
+            long = "output",
+            visible_alias = "format",
+            value_enum,
+            default_value = "table"
+        )]
         format: Format,
         /// Also write report.json, summary.txt, and per run timeseries.csv (the sampled
         /// series) and metrics.prom (a Prometheus text snapshot) into this directory.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Let --out name a folder that is not empty (the files of an earlier run are
+        /// replaced; none is left behind).
+        #[arg(long)]
+        force: bool,
         /// Worker threads for replications (default: all cores).
         #[arg(long)]
         jobs: Option<usize>,
@@ -103,6 +116,9 @@ enum Command {
     Grid {
         /// Scenario TOML file with a [grid] table (or --axis).
         scenario: PathBuf,
+        /// Change a scenario key first: KEY=VALUE (TOML value), e.g. --set controller.qps=100.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
         /// Results folder (default: results/<scenario name>).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -176,7 +192,13 @@ enum Command {
         #[arg(long, value_name = "BYTES", value_parser = parse_memory)]
         max_memory: Option<u64>,
         /// Output format on stdout.
-        #[arg(long, value_enum, default_value = "table")]
+        #[arg(
+            short = 'o',
+            long = "output",
+            visible_alias = "format",
+            value_enum,
+            default_value = "table"
+        )]
         format: TextFormat,
         /// Also write the comparison as Markdown to this file.
         #[arg(long)]
@@ -187,6 +209,9 @@ enum Command {
     Check {
         /// Scenario TOML file with [[check]] tables.
         scenario: PathBuf,
+        /// Change a scenario key first: KEY=VALUE (TOML value), e.g. --set controller.qps=100.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
         /// Master seed (overrides [experiment].seed).
         #[arg(long)]
         seed: Option<u64>,
@@ -201,7 +226,13 @@ enum Command {
         #[arg(long, value_name = "BYTES", value_parser = parse_memory)]
         max_memory: Option<u64>,
         /// Output format on stdout.
-        #[arg(long, value_enum, default_value = "table")]
+        #[arg(
+            short = 'o',
+            long = "output",
+            visible_alias = "format",
+            value_enum,
+            default_value = "table"
+        )]
         format: TextFormat,
         /// Also write JUnit XML to this file.
         #[arg(long)]
@@ -216,7 +247,13 @@ enum Command {
         /// Results folder.
         dir: PathBuf,
         /// Output format on stdout.
-        #[arg(long, value_enum, default_value = "table")]
+        #[arg(
+            short = 'o',
+            long = "output",
+            visible_alias = "format",
+            value_enum,
+            default_value = "table"
+        )]
         format: TextFormat,
     },
 }
@@ -261,6 +298,19 @@ fn write_file(path: &Path, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// The scenario text with `--set` changes applied (unchanged without any).
+fn with_sets(source: &str, text: String, sets: &[String]) -> Result<String> {
+    if sets.is_empty() {
+        return Ok(text);
+    }
+    let side = compare::Side {
+        label: source.to_string(),
+        source: source.to_string(),
+        text,
+    };
+    Ok(compare::apply_sets(&side, sets)?)
+}
+
 fn load(path: Option<&Path>) -> Result<Scenario> {
     match path {
         Some(p) => argosim::load_scenario(p).map_err(|e| anyhow::anyhow!("{e}")),
@@ -283,14 +333,31 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run {
             scenario,
+            sets,
             seed,
             replications,
             format,
             out,
+            force,
             jobs,
             max_memory,
         } => {
-            let sc = load(scenario.as_deref())?;
+            if let Some(dir) = &out {
+                results_folder::prepare_run_folder(dir, force)?;
+            }
+            let sc = if sets.is_empty() {
+                load(scenario.as_deref())?
+            } else {
+                let (source, text) = match &scenario {
+                    Some(p) => (p.display().to_string(), read_text(p)?),
+                    None => (
+                        scenario::DEFAULT_SCENARIO_NAME.to_string(),
+                        scenario::DEFAULT_SCENARIO.to_string(),
+                    ),
+                };
+                let text = with_sets(&source, text, &sets)?;
+                argosim::parse_scenario(&source, &text).map_err(|e| anyhow::anyhow!("{e}"))?
+            };
             warn_sc(&sc);
             let seed = seed.unwrap_or(sc.file.experiment.seed);
             let reps = replications.unwrap_or(sc.file.experiment.replications);
@@ -308,6 +375,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Some(p) => read_text(p)?,
                 None => scenario::DEFAULT_SCENARIO.to_string(),
             };
+            let source = scenario
+                .as_ref()
+                .map_or(scenario::DEFAULT_SCENARIO_NAME.to_string(), |p| {
+                    p.display().to_string()
+                });
+            let text = with_sets(&source, text, &sets)?;
             let reps_key = if replications.is_some() {
                 "--replications"
             } else {
@@ -449,6 +522,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Grid {
             scenario,
+            sets,
             out,
             jobs,
             replications,
@@ -463,7 +537,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let started = std::time::Instant::now();
             let plan = experiment::Plan::new(experiment::PlanInput {
                 source: scenario.display().to_string(),
-                text: read_text(&scenario)?,
+                text: with_sets(
+                    &scenario.display().to_string(),
+                    read_text(&scenario)?,
+                    &sets,
+                )?,
                 cli_axes: axes,
                 seed,
                 replications,
@@ -575,6 +653,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Check {
             scenario,
+            sets,
             seed,
             replications,
             jobs,
@@ -583,7 +662,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             junit,
             markdown,
         } => {
-            let text = read_text(&scenario)?;
+            let text = with_sets(
+                &scenario.display().to_string(),
+                read_text(&scenario)?,
+                &sets,
+            )?;
             if let Ok(sc) = argosim::parse_scenario(&scenario.display().to_string(), &text) {
                 warn_sc(&sc);
             }

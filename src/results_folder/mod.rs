@@ -3,7 +3,7 @@
 //! run a grid into a folder with `--resume` and `--shard` ([`run_grid`]), join shard folders
 //! ([`merge`]), read `runs.csv` back and check it ([`read_runs`]), the manifest and the grid
 //! identity behind resume and merge ([`manifest`]), and atomic writes of every file
-//! ([`finalize`]).
+//! ([`finalize`]); also the folder of `run --out` ([`prepare_run_folder`]).
 //!
 //! Everything written is a function of (scenario text, seed, replications, `--axis` list,
 //! sorted rows), so a grid run with any `--jobs`, resumed after a kill, or merged from shards
@@ -19,4 +19,4 @@ pub mod write;
 pub use grid::{GridOptions, GridOutcome, merge, run_grid};
 pub use manifest::{identity, plan_from_folder, read_manifest, same_grid};
 pub use runs::{parse_runs, read_runs};
-pub use write::{clear, finalize, plot_dir, render, write_atomic};
+pub use write::{clear, finalize, plot_dir, prepare_run_folder, render, write_atomic};

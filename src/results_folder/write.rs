@@ -147,3 +147,47 @@ pub fn finalize(
 pub fn plot_dir(dir: &Path) -> PathBuf {
     dir.join(files::PLOTS)
 }
+
+/// Whether `name` is a file `argosim run --out` writes.
+fn is_run_file(name: &str) -> bool {
+    let ours = |stem: &str, ext: &str| {
+        name.strip_prefix(stem)
+            .and_then(|r| r.strip_suffix(ext))
+            .is_some_and(|mid| mid.is_empty() || mid.starts_with("-r"))
+    };
+    name == "report.json"
+        || name == "summary.txt"
+        || ours("timeseries", ".csv")
+        || ours("metrics", ".prom")
+        || name.ends_with(".tmp")
+}
+
+/// Get `dir` ready for `run --out`: a folder that holds anything is refused unless `force`,
+/// and then the files of an earlier run (`report.json`, `summary.txt`, `timeseries*.csv`,
+/// `metrics*.prom`) are removed first, so none is left from a run with more replications.
+/// Other files are kept.
+pub fn prepare_run_folder(dir: &Path, force: bool) -> Result<(), ExperimentError> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    if !force {
+        return Err(ExperimentError::Results {
+            path: dir.to_path_buf(),
+            message: "is not empty; pass --force to replace the files of an earlier run".into(),
+        });
+    }
+    for n in names.iter().filter(|n| is_run_file(n)) {
+        let p = dir.join(n);
+        if p.is_file() {
+            std::fs::remove_file(&p).map_err(io(&p))?;
+        }
+    }
+    Ok(())
+}

@@ -420,7 +420,10 @@ fn a_task_that_fits_no_pool_names_the_pools_and_the_resource() {
         w.message.contains("(pool \"p\": cpu 16 allocatable)"),
         "{w}"
     );
-    assert!(!w.message.contains("memory 0 B allocatable"), "memory fits: {w}");
+    assert!(
+        !w.message.contains("memory 0 B allocatable"),
+        "memory fits: {w}"
+    );
     assert!(!w.message.contains("memory 16"), "memory fits: {w}");
 
     let tainted = minimal().task(task("t", "1m")).toml().replacen(

@@ -261,3 +261,98 @@ fn warnings_go_to_stderr_on_every_command_and_quiet_silences_them() {
             "Warning: replication 0 hit the horizon (10m0s) with 1 workflow(s) unfinished",
         ));
 }
+
+/// `--set KEY=VALUE` works on run, check and grid as on compare (issue 12 item 5): the value
+/// reaches the model, and a bad key names `--set KEY` with did-you-mean.
+#[test]
+fn set_changes_a_key_on_run_check_and_grid() {
+    let out = argosim()
+        .args(["run", "--set", "controller.qps=50", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let kube = v["runs"][0]["throttling"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["client"] == "workflow-controller (kube)")
+        .unwrap()
+        .clone();
+    assert_eq!(kube["qps"], 50.0);
+    argosim()
+        .args(["run", "--set", "controller.qsp=50"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--set controller.qsp: unknown field `qsp`",
+        ))
+        .stderr(predicate::str::contains("did you mean `qps`?"));
+    let s = crate_path("scenarios/throttled-fanout.toml");
+    // A breach only the change can cause: 1 node of 16 cores for 2,000 pods misses 15 min.
+    argosim()
+        .arg("check")
+        .arg(&s)
+        .args(["--set", "cluster.pools[0].nodes=1", "--replications", "1"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("FAIL"));
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("g");
+    argosim()
+        .arg("grid")
+        .arg(&s)
+        .args(["--set", "experiment.replications=1", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    assert_eq!(
+        runs.lines().count(),
+        1 + 3,
+        "3 points x 1 replication: {runs}"
+    );
+}
+
+/// `run --out` refuses a folder that holds anything unless `--force`, and with it leaves no
+/// file of an earlier run (a 3-replication run's timeseries-r2.csv after a 1-replication run).
+#[test]
+fn run_out_refuses_a_non_empty_folder_and_force_leaves_nothing_stale() {
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("r");
+    argosim()
+        .args(["run", "--replications", "3", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(out.join("timeseries-r2.csv").exists());
+    std::fs::write(out.join("notes.md"), "mine").unwrap();
+    argosim()
+        .args(["run", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not empty; pass --force"));
+    argosim()
+        .args(["run", "--force", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "metrics.prom",
+            "notes.md",
+            "report.json",
+            "summary.txt",
+            "timeseries.csv"
+        ]
+    );
+}

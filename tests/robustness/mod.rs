@@ -266,8 +266,7 @@ fn failed_writes_leave_no_temp_file_behind() {
     let out = dir.path().join("out");
     std::fs::create_dir_all(out.join("report.json").join("x")).unwrap();
     argosim()
-        .arg("run")
-        .arg("--out")
+        .args(["run", "--force", "--out"])
         .arg(&out)
         .assert()
         .code(2)
