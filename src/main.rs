@@ -98,6 +98,12 @@ enum Command {
     },
     /// Print the embedded default scenario (a starting point for your own).
     Example,
+    /// Explain a scenario key (like `kubectl explain`): type, default, upstream flag and
+    /// meaning, from docs/scenario.md; a table name lists its keys.
+    Explain {
+        /// Dotted key, e.g. controller.qps, cluster.pools[0].max_nodes, kubelet.
+        key: String,
+    },
     /// Import Argo manifests (Workflow, WorkflowTemplate, ClusterWorkflowTemplate,
     /// CronWorkflow) or WfFormat traces and print the workload as scenario TOML.
     Import {
@@ -516,6 +522,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
+        Command::Explain { key } => match scenario::explain::explain(&key) {
+            Ok(text) => {
+                print!("{text}");
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => bail!("{e}"),
+        },
         Command::Example => {
             print!("{}", scenario::DEFAULT_SCENARIO);
             Ok(ExitCode::SUCCESS)

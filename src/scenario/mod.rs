@@ -14,6 +14,7 @@
 
 pub mod defaults;
 pub mod diag;
+pub mod explain;
 mod import_hints;
 pub mod schema;
 mod validate;

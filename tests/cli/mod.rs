@@ -356,3 +356,70 @@ fn run_out_refuses_a_non_empty_folder_and_force_leaves_nothing_stale() {
         ]
     );
 }
+
+/// `argosim explain` reads docs/scenario.md, and every key the schema accepts is documented
+/// there and every documented key is accepted (issue 12 item 5): the schema's own list of
+/// fields per table comes from its `deny_unknown_fields` error for an unknown key.
+#[test]
+fn every_schema_key_has_an_explain_entry_and_vice_versa() {
+    use argosim::scenario::explain::entries;
+    use std::collections::{BTreeMap, BTreeSet};
+    let all = entries();
+    let mut sections: BTreeMap<String, bool> = BTreeMap::new();
+    for e in &all {
+        sections.insert(e.section.clone(), e.array);
+    }
+    for (section, _) in sections.clone() {
+        // The TOML that puts an unknown key inside `section`.
+        let mut text = String::new();
+        let parts: Vec<&str> = if section.is_empty() {
+            Vec::new()
+        } else {
+            section.split('.').collect()
+        };
+        for i in 1..=parts.len() {
+            let prefix = parts[..i].join(".");
+            match sections.get(&prefix) {
+                Some(true) => text.push_str(&format!("[[{prefix}]]\n")),
+                _ => text.push_str(&format!("[{prefix}]\n")),
+            }
+        }
+        text.push_str("zz_unknown = 1\n");
+        let err = argosim::scenario::parse_file("t.toml", &text)
+            .err()
+            .unwrap_or_else(|| panic!("{section}: unknown key accepted"))
+            .to_string();
+        let tail = err
+            .split("expected")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{section}: {err}"));
+        let tail = tail.lines().next().unwrap();
+        let schema: BTreeSet<String> = tail
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect();
+        let documented: BTreeSet<String> = all
+            .iter()
+            .filter(|e| e.section == section)
+            .map(|e| e.key.rsplit('.').next().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            schema, documented,
+            "[{section}]: schema keys (left) vs docs/scenario.md (right)"
+        );
+    }
+    assert!(sections.len() >= 15, "{sections:?}");
+    argosim()
+        .args(["explain", "controller.qps"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("controller.qps (float)"))
+        .stdout(predicate::str::contains("mirrors:  --qps"));
+    argosim()
+        .args(["explain", "controller.qsp"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `controller.qps`?"));
+}
