@@ -16,7 +16,7 @@ use super::path::KeyPath;
 use super::present::{self, MetricKind};
 use super::progress::Progress;
 use super::runner::run_in_memory;
-use super::stats::{Agg, Welch, aggregate, holm, welch};
+use super::stats::{Agg, Welch, aggregate, holm, paired, welch};
 use crate::scenario::diag::Diagnostic;
 
 /// Family-wise significance level of the verdicts.
@@ -59,7 +59,8 @@ pub struct MetricComparison {
     pub base: Agg,
     /// Candidate runs.
     pub candidate: Agg,
-    /// Welch's test of candidate − base.
+    /// Test of candidate − base: paired t on per-replication differences with common random
+    /// numbers, Welch's t otherwise.
     pub test: Welch,
     /// Holm-adjusted p-value.
     pub p_adjusted: f64,
@@ -271,13 +272,20 @@ pub fn compare(
         let Some(j) = cand.metrics.iter().position(|m| m == name) else {
             continue;
         };
-        let a = aggregate(&rb.iter().map(|r| r.values[i]).collect::<Vec<_>>());
-        let b = aggregate(&rc.iter().map(|r| r.values[j]).collect::<Vec<_>>());
+        let va: Vec<f64> = rb.iter().map(|r| r.values[i]).collect();
+        let vb: Vec<f64> = rc.iter().map(|r| r.values[j]).collect();
+        let (a, b) = (aggregate(&va), aggregate(&vb));
+        // Common random numbers pair replication r of both sides: a paired test.
+        let test = if seed == cseed && va.len() == vb.len() {
+            paired(&va, &vb)
+        } else {
+            welch(&a, &b)
+        };
         out.push(MetricComparison {
             metric: name.clone(),
             base: a,
             candidate: b,
-            test: welch(&a, &b),
+            test,
             p_adjusted: f64::NAN,
             significant: false,
             verdict: String::new(),
@@ -286,7 +294,10 @@ pub fn compare(
     let adj = holm(&out.iter().map(|m| m.test.p).collect::<Vec<_>>());
     for (m, p) in out.iter_mut().zip(adj) {
         m.p_adjusted = p;
-        m.significant = p < ALPHA;
+        // A change that rounds to 0.0 % of the base is never called significant.
+        let negligible =
+            m.base.mean.abs() > 0.0 && (m.test.diff / m.base.mean * 100.0).abs() < 0.05;
+        m.significant = p < ALPHA && !negligible;
         m.verdict = verdict(&m.metric, &m.base, &m.test, m.significant);
         if m.base.n == 0 || m.candidate.n == 0 {
             // A statistic of an empty sample (no finished workflow): nothing to compare.

@@ -53,7 +53,7 @@ pub fn label(name: &str) -> String {
         "cost_total_usd" => "cost".into(),
         "cost_per_workflow_usd" => "cost per workflow".into(),
         "api_requests" => "API requests".into(),
-        "throttle_wait_total_s" => "client throttle wait (total)".into(),
+        "throttle_wait_total_s" => "client throttle wait (summed over requests)".into(),
         "throttle_wait_max_s" => "client throttle wait (max)".into(),
         "workflow_object_peak_bytes" => "peak Workflow object".into(),
         "queue_latency_p95_s" => "workflow queue latency p95".into(),

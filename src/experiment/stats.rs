@@ -117,6 +117,62 @@ pub struct Welch {
     pub ci_hi: f64,
 }
 
+/// Paired t-test of mean(b[i] − a[i]) (the same replication seeds on both sides: common random
+/// numbers make the pairs correlated, and the differences' spread is what matters). Needs
+/// n ≥ 2 pairs without NaN; otherwise NaN p and CI. Reported in a [`Welch`] with df = n − 1.
+pub fn paired(a: &[f64], b: &[f64]) -> Welch {
+    let d: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| y - x)
+        .filter(|x| !x.is_nan())
+        .collect();
+    let n = d.len();
+    let diff = if n > 0 {
+        d.iter().sum::<f64>() / n as f64
+    } else {
+        f64::NAN
+    };
+    let nan = Welch {
+        diff,
+        se: f64::NAN,
+        df: f64::NAN,
+        p: f64::NAN,
+        ci_lo: f64::NAN,
+        ci_hi: f64::NAN,
+    };
+    if n < 2 || n != a.len() {
+        return nan;
+    }
+    let sd = (d.iter().map(|x| (x - diff).powi(2)).sum::<f64>() / (n as f64 - 1.0)).sqrt();
+    let se = sd / (n as f64).sqrt();
+    let df = n as f64 - 1.0;
+    if se == 0.0 {
+        let p = if diff == 0.0 { 1.0 } else { 0.0 };
+        return Welch {
+            diff,
+            se,
+            df,
+            p,
+            ci_lo: diff,
+            ci_hi: diff,
+        };
+    }
+    let p = match StudentsT::new(0.0, 1.0, df) {
+        Ok(dist) => (2.0 * dist.sf((diff / se).abs())).min(1.0),
+        Err(_) => f64::NAN,
+    };
+    let h = t_quantile(df) * se;
+    Welch {
+        diff,
+        se,
+        df,
+        p,
+        ci_lo: diff - h,
+        ci_hi: diff + h,
+    }
+}
+
 /// Welch's unequal-variance t-test of mean(b) − mean(a). Needs n ≥ 2 on both sides.
 pub fn welch(a: &Agg, b: &Agg) -> Welch {
     let diff = b.mean - a.mean;
@@ -179,6 +235,20 @@ pub fn holm(p: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paired_test_sees_a_constant_shift_that_welch_misses() {
+        // Wide spread between replications, the same +1 in every pair.
+        let a = [10.0, 50.0, 90.0, 130.0];
+        let b = [11.0, 51.0, 91.0, 131.0];
+        let p = paired(&a, &b);
+        assert_eq!((p.diff, p.se, p.p), (1.0, 0.0, 0.0));
+        let w = welch(&aggregate(&a), &aggregate(&b));
+        assert!(w.p > 0.9, "{}", w.p);
+        // Closed form: d = [1, 3], mean 2, sd sqrt(2), se 1, t = 2, df 1: p = 0.2952.
+        let q = paired(&[0.0, 0.0], &[1.0, 3.0]);
+        assert!((q.p - 0.295_167).abs() < 1e-5, "{}", q.p);
+    }
 
     #[test]
     fn t_quantiles() {

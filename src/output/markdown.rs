@@ -148,7 +148,11 @@ pub fn compare(c: &Comparison, style: Style) -> String {
         "base mean (95% CI)",
         "candidate mean (95% CI)",
         "delta",
-        "p (Welch)",
+        if c.common_random_numbers() {
+            "p (paired)"
+        } else {
+            "p (Welch)"
+        },
         "p (Holm)",
         "verdict",
     ]

@@ -54,20 +54,86 @@ pub fn table(report: &Report) -> String {
         let _ = writeln!(o, "warning: {w}");
     }
     if report.replications > 1 {
+        // Like `compare`: units, and the mean with its 95 % confidence interval.
+        use crate::experiment::present::format_value as fv;
+        let rows: Vec<[String; 5]> = report
+            .summary
+            .iter()
+            .map(|(k, s)| {
+                if s.n == 0 {
+                    return [
+                        k.clone(),
+                        "no data (no run has any)".into(),
+                        String::new(),
+                        String::new(),
+                        String::new(),
+                    ];
+                }
+                let mean = if s.n > 1 {
+                    let h = crate::experiment::stats::t_quantile(s.n as f64 - 1.0) * s.sd
+                        / (s.n as f64).sqrt();
+                    format!(
+                        "{} ({} – {})",
+                        fv(k, s.mean),
+                        fv(k, s.mean - h),
+                        fv(k, s.mean + h)
+                    )
+                } else {
+                    fv(k, s.mean)
+                };
+                let note = if s.n < report.replications as u64 {
+                    format!("  ({} of {} runs have data)", s.n, report.replications)
+                } else {
+                    String::new()
+                };
+                [
+                    k.clone(),
+                    mean + &note,
+                    fv(k, s.sd),
+                    fv(k, s.min),
+                    fv(k, s.max),
+                ]
+            })
+            .collect();
+        let header = ["metric", "mean (95% CI)", "sd", "min", "max"];
+        let width = |c: usize| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain([header[c].len()])
+                .max()
+                .unwrap_or(0)
+        };
+        let w: Vec<usize> = (0..5).map(width).collect();
+        let _ = writeln!(o, "\nAcross replications");
         let _ = writeln!(
             o,
-            "\nAcross replications            mean          sd         min         max"
+            "  {:<w0$}  {:>w1$}  {:>w2$}  {:>w3$}  {:>w4$}",
+            header[0],
+            header[1],
+            header[2],
+            header[3],
+            header[4],
+            w0 = w[0],
+            w1 = w[1],
+            w2 = w[2],
+            w3 = w[3],
+            w4 = w[4]
         );
-        for (k, s) in &report.summary {
-            if s.n == 0 {
-                let _ = writeln!(o, "  {k:<28} {:>10}  (no run has any)", "no data");
-                continue;
-            }
-            let _ = writeln!(
-                o,
-                "  {k:<28} {:>10.3}  {:>10.3}  {:>10.3}  {:>10.3}",
-                s.mean, s.sd, s.min, s.max
+        for r in &rows {
+            let line = format!(
+                "  {:<w0$}  {:>w1$}  {:>w2$}  {:>w3$}  {:>w4$}",
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                w0 = w[0],
+                w1 = w[1],
+                w2 = w[2],
+                w3 = w[3],
+                w4 = w[4]
             );
+            let _ = writeln!(o, "{}", line.trim_end());
         }
         let _ = writeln!(o, "\nDetails of replication 0:");
     }
@@ -185,11 +251,14 @@ fn run_table(o: &mut String, r: &RunReport) {
         );
     }
 
-    let _ = writeln!(o, "\nClient-side throttling");
+    let _ = writeln!(
+        o,
+        "\nClient-side throttling (summed wait: over all requests, which wait in parallel)"
+    );
     let _ = writeln!(
         o,
         "  {:<32} {:>10} {:>9} {:>10} {:>8} {:>11} {:>9}",
-        "client", "qps/burst", "requests", "throttled", ">1s", "total wait", "max wait"
+        "client", "qps/burst", "requests", "throttled", ">1s", "summed wait", "max wait"
     );
     for t in &r.throttling {
         let _ = writeln!(

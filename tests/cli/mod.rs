@@ -423,3 +423,49 @@ fn every_schema_key_has_an_explain_entry_and_vice_versa() {
         .code(2)
         .stderr(predicate::str::contains("did you mean `controller.qps`?"));
 }
+
+/// Numbers people read (issue 12 item 7): the multi-replication table has units and a mean
+/// with its 95 % CI, as `compare` prints; `compare` with common random numbers uses a paired
+/// test, and with other seeds Welch's.
+#[test]
+fn replication_table_has_units_and_cis_and_compare_pairs_common_seeds() {
+    let out = argosim()
+        .args(["run", "--replications", "3"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains("mean (95% CI)"), "{text}");
+    let row = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("cost_total_usd"))
+        .unwrap();
+    assert!(row.contains("$") && row.contains(" – "), "{row}");
+    let s = crate_path("scenarios/default.toml");
+    argosim()
+        .arg("compare")
+        .arg(&s)
+        .args(["--set", "controller.qps=50", "--replications", "3"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("p (paired)"))
+        .stdout(predicate::str::contains(
+            "client throttle wait (summed over requests)",
+        ));
+    argosim()
+        .arg("compare")
+        .arg(&s)
+        .args([
+            "--set",
+            "controller.qps=50",
+            "--replications",
+            "3",
+            "--candidate-seed",
+            "9",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("p (Welch)"));
+}
