@@ -133,6 +133,13 @@ fn grid_writes_every_file_with_one_row_per_run() {
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
     let svg = String::from_utf8(files["plots/metrics-vs-controller.qps.svg"].clone()).unwrap();
     assert!(svg.contains("run length (min)") && svg.contains("controller.qps"));
+    // Points are labelled with their settings, not p0..p5.
+    let pareto = String::from_utf8(files["plots/runtime-vs-cost.svg"].clone()).unwrap();
+    assert!(
+        pareto.contains("qps=20, burst=30, nodes=20"),
+        "point labels"
+    );
+    assert!(!pareto.contains(">p0<"), "no bare point ids");
     let summary = String::from_utf8(files["summary.md"].clone()).unwrap();
     assert!(summary.contains("## Sensitivity") && summary.contains("Pareto front"));
 }

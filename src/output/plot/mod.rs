@@ -230,6 +230,7 @@ pub fn figures(r: &GridResults) -> Result<Vec<Figure>, (String, String)> {
             front: r.pareto.clone(),
             best: r.best,
             replications: plan.replications,
+            labels: point_labels(plan),
         };
         out.push(render(
             &f,
@@ -248,6 +249,41 @@ pub fn figures(r: &GridResults) -> Result<Vec<Figure>, (String, String)> {
         out.push(render(&f, "timeseries", &title, (1400, 1200))?);
     }
     Ok(out)
+}
+
+/// Each point's settings for people, e.g. `qps=50, burst=75` (the last segment of each axis
+/// key; the whole key where two axes share it).
+pub(super) fn point_labels(plan: &crate::experiment::Plan) -> Vec<String> {
+    let names: Vec<&str> = plan.grid.axes.iter().map(|a| a.name.as_str()).collect();
+    let short: Vec<&str> = names
+        .iter()
+        .map(|n| {
+            let last = n.rsplit('.').next().unwrap_or(n);
+            if names
+                .iter()
+                .filter(|m| m.rsplit('.').next() == Some(last))
+                .count()
+                > 1
+            {
+                n
+            } else {
+                last
+            }
+        })
+        .collect();
+    plan.points
+        .iter()
+        .map(|p| {
+            plan.grid
+                .axes
+                .iter()
+                .zip(&p.values)
+                .zip(&short)
+                .map(|((a, &i), s)| format!("{s}={}", a.texts[i]))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -17,6 +17,8 @@ pub(super) struct ParetoFigure {
     pub(super) best: Option<usize>,
     /// Replications per point (for the subtitle).
     pub(super) replications: u32,
+    /// Each point's settings (`qps=50, burst=75`), by point index.
+    pub(super) labels: Vec<String>,
 }
 
 impl Draw for ParetoFigure {
@@ -165,27 +167,32 @@ impl Draw for ParetoFigure {
                 )))
                 .map_err(e)?
                 .label(format!(
-                    "shortest {} (point {})",
+                    "shortest {} ({})",
                     label(RUNTIME_METRIC),
-                    b.0
+                    self.labels
+                        .get(b.0)
+                        .cloned()
+                        .unwrap_or_else(|| format!("point {}", b.0))
                 ))
                 .legend(move |(x, y)| TriangleMarker::new((x + 10, y), 7, green.filled()));
         }
-        if front.len() <= 8 {
-            for f in &self.front {
-                if let Some(p) = self.pts.iter().find(|p| p.0 == *f) {
-                    let (x, y) = xy(p);
-                    chart
-                        .draw_series(std::iter::once(
-                            EmptyElement::at((x, y))
-                                + Text::new(
-                                    format!("p{}", p.0),
-                                    (8, -20),
-                                    ("sans-serif", 14).into_font(),
-                                ),
-                        ))
-                        .map_err(e)?;
-                }
+        // Label every point with its settings when they stay readable.
+        if self.pts.len() <= 12 {
+            for p in &self.pts {
+                let (x, y) = xy(p);
+                chart
+                    .draw_series(std::iter::once(
+                        EmptyElement::at((x, y))
+                            + Text::new(
+                                self.labels
+                                    .get(p.0)
+                                    .cloned()
+                                    .unwrap_or_else(|| format!("point {}", p.0)),
+                                (8, -20),
+                                ("sans-serif", 14).into_font(),
+                            ),
+                    ))
+                    .map_err(e)?;
             }
         }
         chart
