@@ -1,7 +1,8 @@
 //! Bounded reads of input files: scenarios, manifests, hint files and the results folder's own
 //! files. A read takes at most its limit + 1 byte from the path, whatever the file's metadata
 //! says, so a device (`/dev/zero`), a pipe or a file that grows while being read is refused
-//! after that many bytes instead of being read whole. What it leaves out: a pipe whose writer
+//! after that many bytes instead of being read whole. The path `-` is standard input, read
+//! the same way. What it leaves out: a pipe whose writer
 //! never writes blocks the read, as any reader would.
 
 use std::fmt;
@@ -55,13 +56,23 @@ impl std::error::Error for ReadError {
     }
 }
 
-/// Read at most `limit` bytes of `path`; more is [`ReadError::TooLarge`].
+/// Read at most `limit` bytes of `path` (`-`: standard input); more is
+/// [`ReadError::TooLarge`].
 pub fn read_bytes(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8>, ReadError> {
-    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
     let mut bytes = Vec::new();
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(ReadError::Io)?;
+    let cap = limit.saturating_add(1);
+    if path == Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .take(cap)
+            .read_to_end(&mut bytes)
+            .map_err(ReadError::Io)?;
+    } else {
+        let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+        file.take(cap)
+            .read_to_end(&mut bytes)
+            .map_err(ReadError::Io)?;
+    }
     if bytes.len() as u64 > limit {
         return Err(ReadError::TooLarge { limit, what });
     }

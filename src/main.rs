@@ -51,7 +51,7 @@ enum Command {
     /// Exit 0 when every workflow finished, 1 when a replication hit the horizon with
     /// workflows unfinished (the report is still printed and written), 2 on bad input.
     Run {
-        /// Scenario TOML file.
+        /// Scenario TOML file (`-`: standard input).
         scenario: Option<PathBuf>,
         /// Change a scenario key first: KEY=VALUE (TOML value), e.g. --set controller.qps=100.
         #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -89,7 +89,7 @@ enum Command {
     },
     /// Parse and check a scenario without running it, and print its resource budget.
     Validate {
-        /// Scenario TOML file.
+        /// Scenario TOML file (`-`: standard input).
         scenario: PathBuf,
         /// Refuse, before running, a scenario whose estimated memory is above this
         /// (Kubernetes units: 16Gi, 500Mi); default 16Gi, for a 2-core 24 GiB machine.
@@ -317,13 +317,6 @@ fn with_sets(source: &str, text: String, sets: &[String]) -> Result<String> {
     Ok(compare::apply_sets(&side, sets)?)
 }
 
-fn load(path: Option<&Path>) -> Result<Scenario> {
-    match path {
-        Some(p) => argosim::load_scenario(p).map_err(|e| anyhow::anyhow!("{e}")),
-        None => Ok(scenario::default_scenario()),
-    }
-}
-
 /// `--max-memory`, or the default budget.
 fn memory_limit(flag: Option<u64>) -> u64 {
     flag.unwrap_or(scenario::defaults::MAX_MEMORY)
@@ -351,17 +344,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if let Some(dir) = &out {
                 results_folder::prepare_run_folder(dir, force)?;
             }
-            let sc = if sets.is_empty() {
-                load(scenario.as_deref())?
+            // Read once (the scenario may be standard input, `-`).
+            let (source, text) = match &scenario {
+                Some(p) => (p.display().to_string(), read_text(p)?),
+                None => (
+                    scenario::DEFAULT_SCENARIO_NAME.to_string(),
+                    scenario::DEFAULT_SCENARIO.to_string(),
+                ),
+            };
+            let text = with_sets(&source, text, &sets)?;
+            let sc = if scenario.is_none() && sets.is_empty() {
+                scenario::default_scenario()
             } else {
-                let (source, text) = match &scenario {
-                    Some(p) => (p.display().to_string(), read_text(p)?),
-                    None => (
-                        scenario::DEFAULT_SCENARIO_NAME.to_string(),
-                        scenario::DEFAULT_SCENARIO.to_string(),
-                    ),
-                };
-                let text = with_sets(&source, text, &sets)?;
                 argosim::parse_scenario(&source, &text).map_err(|e| anyhow::anyhow!("{e}"))?
             };
             warn_sc(&sc);
@@ -377,16 +371,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 budget::threads(jobs),
                 budget::Kept::Report,
             );
-            let text = match &scenario {
-                Some(p) => read_text(p)?,
-                None => scenario::DEFAULT_SCENARIO.to_string(),
-            };
-            let source = scenario
-                .as_ref()
-                .map_or(scenario::DEFAULT_SCENARIO_NAME.to_string(), |p| {
-                    p.display().to_string()
-                });
-            let text = with_sets(&source, text, &sets)?;
             let reps_key = if replications.is_some() {
                 "--replications"
             } else {
@@ -448,7 +432,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             scenario,
             max_memory,
         } => {
-            let sc = load(Some(&scenario))?;
+            // Read once (the scenario may be standard input, `-`).
+            let text = read_text(&scenario)?;
+            let sc = argosim::parse_scenario(&scenario.display().to_string(), &text)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             warn_sc(&sc);
             let est = budget::estimate(
                 &sc,
@@ -457,13 +444,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 budget::Kept::Report,
             );
             let limit = memory_limit(max_memory);
-            budget::check(
-                &sc,
-                &read_text(&scenario)?,
-                &est,
-                "experiment.replications",
-                limit,
-            )?;
+            budget::check(&sc, &text, &est, "experiment.replications", limit)?;
             let pods: u64 = sc
                 .submissions
                 .iter()

@@ -469,3 +469,29 @@ fn replication_table_has_units_and_cis_and_compare_pairs_common_seeds() {
         .success()
         .stdout(predicate::str::contains("p (Welch)"));
 }
+
+/// `-` reads the scenario from standard input (issue 12 item 5), bounded like a file.
+#[test]
+fn a_dash_reads_the_scenario_from_stdin() {
+    let text = std::fs::read_to_string(crate_path("scenarios/default.toml")).unwrap();
+    argosim()
+        .args(["validate", "-"])
+        .write_stdin(text.clone())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("-: ok ("));
+    argosim()
+        .args(["run", "-o", "json", "-"])
+        .write_stdin(text)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"scenario\": \"nightly-etl\""));
+    argosim()
+        .args(["validate", "-"])
+        .write_stdin("[controller]\nqsp = 1\n")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "-:2:1: controller.qsp: unknown field `qsp`",
+        ));
+}
