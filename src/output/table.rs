@@ -105,21 +105,8 @@ pub fn table(report: &Report) -> String {
         };
         let w: Vec<usize> = (0..5).map(width).collect();
         let _ = writeln!(o, "\nAcross replications");
-        let _ = writeln!(
-            o,
-            "  {:<w0$}  {:>w1$}  {:>w2$}  {:>w3$}  {:>w4$}",
-            header[0],
-            header[1],
-            header[2],
-            header[3],
-            header[4],
-            w0 = w[0],
-            w1 = w[1],
-            w2 = w[2],
-            w3 = w[3],
-            w4 = w[4]
-        );
-        for r in &rows {
+        let head = header.map(String::from);
+        for r in std::iter::once(&head).chain(&rows) {
             let line = format!(
                 "  {:<w0$}  {:>w1$}  {:>w2$}  {:>w3$}  {:>w4$}",
                 r[0],
