@@ -113,9 +113,14 @@ enum Command {
         /// Files read only to resolve templateRefs (WorkflowTemplates, ConfigMaps).
         #[arg(long)]
         library: Vec<PathBuf>,
-        /// A TOML file with `[import]`-style hints (durations, widths, when, ...).
+        /// A TOML file with import hints (durations, widths, when, ...): the keys of
+        /// `[import]` at top level, or a whole `[import]` table (as in a scenario).
         #[arg(long)]
         hints: Option<PathBuf>,
+        /// Requests for pods whose manifest requests nothing, e.g. cpu=500m,memory=1Gi
+        /// (without them such pods are BestEffort and fit on any node).
+        #[arg(long, value_name = "cpu=Q,memory=Q", value_parser = parse_requests)]
+        default_requests: Option<(Option<u64>, Option<u64>)>,
     },
     /// Run a parameter grid (the scenario's [grid] table and --axis) with replications, and
     /// write runs.csv, points.csv, summary.md, plots and manifest.json into a results folder.
@@ -279,6 +284,33 @@ impl TextFormat {
             TextFormat::Markdown => Style::Markdown,
         }
     }
+}
+
+/// `--default-requests cpu=500m,memory=1Gi`: (millicores, bytes), either may be left out.
+fn parse_requests(s: &str) -> Result<(Option<u64>, Option<u64>), String> {
+    let (mut cpu, mut mem) = (None, None);
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        match part.split_once('=') {
+            Some(("cpu", v)) => cpu = Some(argosim::units::parse_cpu(v)?),
+            Some(("memory", v)) => mem = Some(argosim::units::parse_bytes(v)?),
+            _ => {
+                return Err(format!(
+                    "`{part}`: expected cpu=QUANTITY or memory=QUANTITY"
+                ));
+            }
+        }
+    }
+    if cpu.is_none() && mem.is_none() {
+        return Err("give cpu=QUANTITY and/or memory=QUANTITY, e.g. cpu=500m,memory=1Gi".into());
+    }
+    Ok((cpu, mem))
+}
+
+/// A hints file written as a scenario's `[import]` table.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportTable {
+    import: argosim::import::ImportHints,
 }
 
 /// `--max-memory`: a byte quantity in Kubernetes units.
@@ -466,13 +498,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             files,
             library,
             hints,
+            default_requests,
         } => {
             let mut h: argosim::import::ImportHints = match &hints {
                 Some(p) => {
                     let limit = argosim::input::MAX_SCENARIO_BYTES;
                     let text = argosim::input::read_text(p, limit, "hints file")
                         .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
-                    toml::from_str(&text).map_err(|e| {
+                    let wrapped = toml::from_str::<toml::Table>(&text)
+                        .is_ok_and(|t| t.get("import").is_some_and(toml::Value::is_table));
+                    let parsed = if wrapped {
+                        toml::from_str::<ImportTable>(&text).map(|t| t.import)
+                    } else {
+                        toml::from_str(&text)
+                    };
+                    parsed.map_err(|e| {
                         anyhow::anyhow!(
                             "{}",
                             argosim::scenario::diag::from_toml_error(
@@ -486,6 +526,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 None => Default::default(),
             };
             h.library.extend(library);
+            if let Some((cpu, mem)) = default_requests {
+                h.default_cpu = cpu.map(argosim::units::Cpu).or(h.default_cpu);
+                h.default_memory = mem.map(argosim::units::Bytes).or(h.default_memory);
+            }
             match argosim::import::import_manifests(&files, &h) {
                 Ok(imp) => {
                     for d in &imp.warnings {

@@ -1072,3 +1072,84 @@ fn cli_import_prints_a_scenario_fragment_and_run_accepts_manifests() {
     let r = argosim::simulate(&sc, 1);
     assert!(r.workflows.submitted > 0);
 }
+
+/// The importer's hand-off (issue 12 item 8): pods that request nothing (most upstream
+/// examples) are BestEffort in Kubernetes and fit anywhere, so the import warns and offers
+/// `--default-requests`; a hints file may be a scenario's `[import]` table, and a typo in it is
+/// an error with its line and a did-you-mean.
+#[test]
+fn pods_without_requests_warn_and_default_requests_fill_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join("bare.yaml");
+    std::fs::write(
+        &wf,
+        "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  generateName: hello-\nspec:\n  entrypoint: main\n  templates:\n  - name: main\n    container:\n      image: busybox\n",
+    )
+    .unwrap();
+    let bin = || assert_cmd::Command::cargo_bin("argosim").unwrap();
+    let out = bin()
+        .arg("import")
+        .arg(&wf)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("templates main request no cpu and no memory: their pods are BestEffort"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("--default-requests cpu=500m,memory=1Gi"),
+        "{stderr}"
+    );
+    let out = bin()
+        .arg("import")
+        .arg(&wf)
+        .args(["--default-requests", "cpu=500m,memory=1Gi"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let toml = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        toml.contains("cpu = \"500m\"") && toml.contains("memory = \"1Gi\""),
+        "{toml}"
+    );
+    assert!(
+        !String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("BestEffort")
+    );
+    let hints = dir.path().join("h.toml");
+    std::fs::write(&hints, "[import]\ndefault_cpu = \"250m\"\n").unwrap();
+    let out = bin()
+        .arg("import")
+        .arg(&wf)
+        .arg("--hints")
+        .arg(&hints)
+        .assert()
+        .success();
+    assert!(
+        String::from_utf8(out.get_output().stdout.clone())
+            .unwrap()
+            .contains("cpu = \"250m\"")
+    );
+    std::fs::write(&hints, "[import]\nrecursion_dept = 2\n").unwrap();
+    let out = bin()
+        .arg("import")
+        .arg(&wf)
+        .arg("--hints")
+        .arg(&hints)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("h.toml:2:1: import.recursion_dept: unknown field"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("did you mean `recursion_depth`?"),
+        "{stderr}"
+    );
+}

@@ -70,6 +70,12 @@ pub struct ImportHints {
     /// Path of those submissions.
     #[serde(default)]
     pub via: SubmitVia,
+    /// CPU request given to a pod whose manifest requests none (`--default-requests cpu=`).
+    #[serde(default)]
+    pub default_cpu: Option<crate::units::Cpu>,
+    /// Memory request given to a pod whose manifest requests none.
+    #[serde(default)]
+    pub default_memory: Option<crate::units::Bytes>,
 }
 
 fn default_duration() -> DurationDist {
@@ -104,6 +110,8 @@ impl Default for ImportHints {
             cron_window: default_cron_window(),
             submit: true,
             via: SubmitVia::ArgoCli,
+            default_cpu: None,
+            default_memory: None,
         }
     }
 }

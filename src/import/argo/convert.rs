@@ -230,6 +230,22 @@ pub(crate) fn convert(
             ),
         );
     }
+    if !conv.no_requests.is_empty() {
+        let list: Vec<&str> = conv.no_requests.iter().map(String::as_str).collect();
+        conv.warn_help(
+            &entry_at,
+            format!(
+                "templates {} request no cpu and no memory: their pods are BestEffort and fit \
+                 on any node, so the cluster never fills",
+                list.join(", ")
+            ),
+            Some(
+                "pass --default-requests cpu=500m,memory=1Gi (or set [import] default_cpu and \
+                 default_memory)"
+                    .into(),
+            ),
+        );
+    }
     if !conv.default_durations.is_empty() {
         let list: Vec<&str> = conv.default_durations.iter().map(String::as_str).collect();
         let d = serde_json::to_value(&h.default_duration)

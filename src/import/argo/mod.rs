@@ -174,6 +174,8 @@ struct Conv<'c> {
     semaphores: BTreeMap<String, u32>,
     /// Templates that got `default_duration`.
     default_durations: BTreeSet<String>,
+    /// Templates whose pods request no CPU and no memory.
+    no_requests: BTreeSet<String>,
     /// Templates with output parameters.
     param_templates: BTreeSet<String>,
     /// The first error: the workflow is refused.
@@ -225,6 +227,7 @@ impl<'c> Conv<'c> {
             pending_refs: Vec::new(),
             semaphores: BTreeMap::new(),
             default_durations: BTreeSet::new(),
+            no_requests: BTreeSet::new(),
             param_templates: BTreeSet::new(),
             fatal: None,
             overflow: false,

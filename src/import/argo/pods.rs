@@ -235,6 +235,19 @@ impl<'c> Conv<'c> {
                 mem = m2;
             }
         }
+        if cpu == 0 && mem == 0 {
+            // Kubernetes runs such a pod BestEffort: it fits anywhere. Most upstream examples
+            // request nothing, so the hand-off offers defaults.
+            match (self.h.default_cpu, self.h.default_memory) {
+                (None, None) => {
+                    self.no_requests.insert(tname.to_string());
+                }
+                (c, m) => {
+                    cpu = c.map_or(0, |c| c.0);
+                    mem = m.map_or(0, |m| m.0);
+                }
+            }
+        }
         let image = match image {
             Some((s, at)) => {
                 let s = self.subst(&s, &env);
