@@ -899,4 +899,9 @@ fn grid_never_ranks_a_point_with_unfinished_runs() {
         !line0.contains("best") && !line0.contains("Pareto"),
         "{line0}"
     );
+    let svg = std::fs::read_to_string(out.join("plots/runtime-vs-cost.svg")).unwrap();
+    assert!(
+        svg.contains("nodes=1 (cut by horizon, not ranked)"),
+        "the plot marks it"
+    );
 }

@@ -230,7 +230,17 @@ pub fn figures(r: &GridResults) -> Result<Vec<Figure>, (String, String)> {
             front: r.pareto.clone(),
             best: r.best,
             replications: plan.replications,
-            labels: point_labels(plan),
+            labels: point_labels(plan)
+                .into_iter()
+                .zip(&r.points)
+                .map(|(l, p)| {
+                    if crate::experiment::results::has_unfinished(plan, p) {
+                        format!("{l} (cut by horizon, not ranked)")
+                    } else {
+                        l
+                    }
+                })
+                .collect(),
         };
         out.push(render(
             &f,

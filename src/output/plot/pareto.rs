@@ -180,17 +180,22 @@ impl Draw for ParetoFigure {
         if self.pts.len() <= 12 {
             for p in &self.pts {
                 let (x, y) = xy(p);
+                let text = self
+                    .labels
+                    .get(p.0)
+                    .cloned()
+                    .unwrap_or_else(|| format!("point {}", p.0));
+                // Right of the point, or left of it in the right half (so it is not cut off):
+                // about 7 px per character at this font size.
+                let dx = if x > (x0 + x1) / 2.0 {
+                    -8 - 7 * text.chars().count() as i32
+                } else {
+                    8
+                };
                 chart
                     .draw_series(std::iter::once(
                         EmptyElement::at((x, y))
-                            + Text::new(
-                                self.labels
-                                    .get(p.0)
-                                    .cloned()
-                                    .unwrap_or_else(|| format!("point {}", p.0)),
-                                (8, -20),
-                                ("sans-serif", 14).into_font(),
-                            ),
+                            + Text::new(text, (dx, -20), ("sans-serif", 14).into_font()),
                     ))
                     .map_err(e)?;
             }
