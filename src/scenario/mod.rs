@@ -12,16 +12,17 @@
 //! [`load`] here are the two layers alone, for scenarios that carry their workflows inline;
 //! they refuse a file with `manifests`.
 
+mod allocatable;
 pub mod defaults;
 pub mod diag;
 pub mod explain;
 mod import_hints;
+mod resolved;
 pub mod schema;
 mod validate;
 
-pub use validate::{
-    LockSpec, Pool, Scenario, Submission, TaskSpec, WorkflowSpec, eks_allocatable, gke_allocatable,
-};
+pub use allocatable::{eks_allocatable, gke_allocatable};
+pub use resolved::{LockSpec, Pool, Scenario, Submission, TaskSpec, WorkflowSpec};
 
 use diag::Diagnostic;
 use std::fmt;

@@ -1,175 +1,14 @@
 //! Range and cross-reference checks, and resolution of the raw schema into the structures the
-//! simulator runs on (indices instead of names, allocatable computed from capacity).
+//! simulator runs on ([`super::resolved`]: indices instead of names, allocatable computed
+//! from capacity by [`super::allocatable`]).
 
 use super::ScenarioError;
+use super::allocatable::{eks_allocatable, gke_allocatable};
 use super::defaults as d;
 use super::diag::{Diagnostic, did_you_mean, locate_key};
+pub use super::resolved::{LockSpec, Pool, Scenario, Submission, TaskSpec, WorkflowSpec};
 use super::schema::*;
-use crate::dist::DurationDist;
 use std::collections::BTreeMap;
-
-/// A resolved node pool.
-#[derive(Debug, Clone, Default)]
-pub struct Pool {
-    /// Pool name.
-    pub name: String,
-    /// Machine type label.
-    pub machine_type: String,
-    /// Allocatable CPU of one node, millicores.
-    pub alloc_cpu: u64,
-    /// Allocatable memory of one node, bytes.
-    pub alloc_mem: u64,
-    /// kubelet maxPods.
-    pub max_pods: u32,
-    /// USD per node-hour.
-    pub price_per_hour: f64,
-    /// Spot capacity.
-    pub spot: bool,
-    /// Architecture.
-    pub arch: String,
-    /// Nodes at time zero.
-    pub nodes: u32,
-    /// Autoscaler floor.
-    pub min_nodes: u32,
-    /// Autoscaler ceiling.
-    pub max_nodes: u32,
-    /// Taint keys.
-    pub taints: Vec<String>,
-    /// Images (indices into [`Scenario::images`]) present on every new node.
-    pub prepulled: Vec<usize>,
-    /// Spot interruptions per node-hour (0 for on-demand).
-    pub spot_rate_per_hour: f64,
-    /// Spot notice, µs.
-    pub spot_notice: u64,
-    /// Pod outcome of a preemption.
-    pub spot_shutdown: SpotShutdown,
-    /// VM request → Ready.
-    pub provisioning_delay: Option<DurationDist>,
-}
-
-/// A resolved task: dependencies by index.
-#[derive(Debug, Clone)]
-pub struct TaskSpec {
-    /// Task name.
-    pub name: String,
-    /// Indices of tasks that must succeed first (DAG), or of the previous group (steps).
-    pub deps: Vec<usize>,
-    /// Steps: sequential group index (0 for DAG tasks).
-    pub group: u32,
-    /// withItems width.
-    pub width: u32,
-    /// Max active pods of this task (0 = unlimited).
-    pub parallelism: u32,
-    /// CPU request, millicores.
-    pub cpu: u64,
-    /// Memory request, bytes.
-    pub mem: u64,
-    /// Index into [`Scenario::images`].
-    pub image: usize,
-    /// Compressed image size, bytes.
-    pub image_size: u64,
-    /// Main-container run time.
-    pub duration: DurationDist,
-    /// Probability that main exits non-zero.
-    pub failure_probability: f64,
-    /// templateRef name, if any.
-    pub template_ref: Option<String>,
-    /// Output parameter bytes per pod node.
-    pub output_parameter_bytes: u64,
-    /// Index into [`Scenario::locks`] each pod must hold.
-    pub lock: Option<usize>,
-    /// Per pool: may this task's pods run there (selector, arch, tolerations)?
-    pub allowed_pools: Vec<bool>,
-    /// retryStrategy.
-    pub retry: Option<RetryCfg>,
-    /// Amdahl speed-up of the main container: run time = duration × ((1−p) + p/threads).
-    pub speedup: f64,
-    /// Bytes read by the init container.
-    pub read_bytes: u64,
-    /// Bytes written by the wait container.
-    pub write_bytes: u64,
-    /// The step reports progress: its periodic TaskResult patches requeue the workflow.
-    pub progress: bool,
-}
-
-/// A resolved workflow.
-#[derive(Debug, Clone)]
-pub struct WorkflowSpec {
-    /// Name.
-    pub name: String,
-    /// DAG or steps.
-    pub kind: WorkflowKind,
-    /// spec.parallelism (0 = unlimited).
-    pub parallelism: u32,
-    /// spec.priority (the throttler admits higher first).
-    pub priority: i32,
-    /// Index into [`Scenario::namespaces`].
-    pub namespace: usize,
-    /// Spec + metadata bytes.
-    pub spec_bytes: u64,
-    /// Tasks in topological order of their declaration (deps always point backwards).
-    pub tasks: Vec<TaskSpec>,
-    /// Steps: number of sequential groups (0 for a DAG).
-    pub groups: u32,
-    /// `workflowTemplateRef` name, if submitted from a template.
-    pub workflow_template_ref: Option<String>,
-    /// Pod GC strategy.
-    pub pod_gc: PodGcStrategy,
-    /// ttlStrategy.secondsAfterCompletion, µs.
-    pub ttl_after_completion: Option<u64>,
-    /// Index into [`Scenario::locks`] the workflow must hold to run.
-    pub lock: Option<usize>,
-}
-
-/// A semaphore or mutex (`synchronization`), as Argo names it in its messages.
-#[derive(Debug, Clone)]
-pub struct LockSpec {
-    /// `argo/ConfigMap/semaphore-config/<key>` or `argo/Mutex/<name>`.
-    pub name: String,
-    /// Permits (1 for a mutex).
-    pub limit: u32,
-}
-
-impl WorkflowSpec {
-    /// Pods one run of this workflow creates (without retries).
-    pub fn pod_count(&self) -> u64 {
-        self.tasks.iter().map(|t| u64::from(t.width)).sum()
-    }
-}
-
-/// A resolved submission stream.
-#[derive(Debug, Clone)]
-pub struct Submission {
-    /// Index into [`Scenario::workflows`].
-    pub workflow: usize,
-    /// The raw settings.
-    pub cfg: SubmissionCfg,
-}
-
-/// A validated scenario, ready to simulate.
-#[derive(Debug, Clone)]
-pub struct Scenario {
-    /// File name used in diagnostics.
-    pub source: String,
-    /// The file as read (defaults filled in).
-    pub file: ScenarioFile,
-    /// Resolved pools.
-    pub pools: Vec<Pool>,
-    /// Resolved workflows.
-    pub workflows: Vec<WorkflowSpec>,
-    /// Resolved submissions.
-    pub submissions: Vec<Submission>,
-    /// Distinct images, indexed by [`TaskSpec::image`] and [`Scenario::executor_image`].
-    pub images: Vec<String>,
-    /// Index into [`Scenario::images`] of the executor (argoexec) image.
-    pub executor_image: usize,
-    /// Problems that do not stop a run (e.g. a pod no node can hold).
-    pub warnings: Vec<Diagnostic>,
-    /// Semaphores and mutexes referenced by workflows and tasks.
-    pub locks: Vec<LockSpec>,
-    /// Namespaces of the workflows.
-    pub namespaces: Vec<String>,
-}
 
 struct Checker<'a> {
     file: &'a str,
@@ -222,63 +61,9 @@ impl Checker<'_> {
     }
 }
 
-/// CPU reserved by the GKE/EKS ladder: 6 % of the first core, 1 % of the second, 0.5 % of
-/// cores 3–4, 0.25 % of each core above 4 (k8s-facts §3.3). Input and output in millicores.
-fn cpu_reserved_ladder(cap_m: u64) -> u64 {
-    let c = cap_m as f64 / 1000.0;
-    let r = 60.0 * c.min(1.0)
-        + 10.0 * (c - 1.0).clamp(0.0, 1.0)
-        + 5.0 * (c - 2.0).clamp(0.0, 2.0)
-        + 2.5 * (c - 4.0).max(0.0);
-    r.round() as u64
-}
-
 /// A duration constant of `defaults.rs`, µs.
 fn min(constant: &str) -> u64 {
     crate::units::parse_duration(constant).expect("constant")
-}
-
-const MIB: f64 = 1024.0 * 1024.0;
-const GIB: f64 = 1024.0 * MIB;
-
-/// GKE allocatable (cpu millicores, memory bytes) for a node of the given capacity
-/// (k8s-facts §3.3, cloud.google.com plan-node-sizes).
-pub fn gke_allocatable(cap_cpu_m: u64, cap_mem: u64) -> (u64, u64) {
-    let m = cap_mem as f64;
-    let reserved = if m < GIB {
-        255.0 * MIB
-    } else {
-        let tiers = [
-            (4.0 * GIB, 0.25),
-            (4.0 * GIB, 0.20),
-            (8.0 * GIB, 0.10),
-            (112.0 * GIB, 0.06),
-        ];
-        let mut left = m;
-        let mut r = 0.0;
-        for (size, frac) in tiers {
-            let take = left.min(size);
-            r += take * frac;
-            left -= take;
-        }
-        r + left * 0.02
-    };
-    let eviction = 100.0 * MIB;
-    let mem = (m - reserved - eviction).max(0.0) as u64;
-    (
-        cap_cpu_m.saturating_sub(cpu_reserved_ladder(cap_cpu_m)),
-        mem,
-    )
-}
-
-/// EKS/Karpenter allocatable: memory = capacity × (1 − 7.5 %) − (255 MiB + 11 MiB × maxPods) −
-/// 100 MiB eviction; CPU as GKE (k8s-facts §3.3).
-pub fn eks_allocatable(cap_cpu_m: u64, cap_mem: u64, max_pods: u32) -> (u64, u64) {
-    let m = cap_mem as f64 * 0.925 - (255.0 + 11.0 * f64::from(max_pods)) * MIB - 100.0 * MIB;
-    (
-        cap_cpu_m.saturating_sub(cpu_reserved_ladder(cap_cpu_m)),
-        m.max(0.0) as u64,
-    )
 }
 
 impl Scenario {
@@ -976,33 +761,5 @@ impl Scenario {
     /// Master seed of the scenario.
     pub fn seed(&self) -> u64 {
         self.file.experiment.seed
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn gke_formula_gives_15890m_for_16_cores() {
-        let (cpu, _) = gke_allocatable(16_000, 64 * 1024 * 1024 * 1024);
-        assert_eq!(cpu, 15_890);
-    }
-
-    #[test]
-    fn gke_memory_matches_reference_points() {
-        // k8s-facts §3.3: 16 GiB -> 13,622 Mi; 32 GiB -> 29,023 Mi; 64 GiB -> 59,824 Mi.
-        for (gib, mi) in [(16u64, 13_622u64), (32, 29_023), (64, 59_824)] {
-            let (_, mem) = gke_allocatable(4000, gib << 30);
-            assert_eq!((mem as f64 / MIB).round() as u64, mi, "{gib} GiB");
-        }
-    }
-
-    #[test]
-    fn eks_formula_matches_observed_c6a_2xlarge() {
-        // k8s-facts §3.3: c6a.2xlarge 8 vCPU / 16 GiB / 58 pods -> 7910m, 14162Mi.
-        let (cpu, mem) = eks_allocatable(8000, 16 << 30, 58);
-        assert_eq!(cpu, 7910);
-        assert_eq!(mem >> 20, 14_162);
     }
 }
