@@ -667,15 +667,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     text: read_text(p)?,
                 })
             };
-            let (b, c) = (side(&base)?, candidate.as_deref().map(side).transpose()?);
-            for s in std::iter::once(&b).chain(c.as_ref()) {
-                if let Ok(sc) = argosim::parse_scenario(&s.source, &s.text) {
-                    warn_sc(&sc);
-                }
-            }
             let input = compare::CompareInput {
-                base: b,
-                candidate: c,
+                base: side(&base)?,
+                candidate: candidate.as_deref().map(side).transpose()?,
                 sets,
                 seed,
                 candidate_seed,
@@ -683,6 +677,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let bar = progress::for_stderr("compare");
             let c = compare::compare(&input, jobs, memory_limit(max_memory), bar.as_ref())?;
+            warn_all(quiet, c.warnings.iter().cloned());
             print!("{}", output::markdown::compare(&c, format.style()));
             if let Some(path) = markdown {
                 write_file(&path, &output::markdown::compare(&c, Style::Markdown))?;
@@ -705,9 +700,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 read_text(&scenario)?,
                 &sets,
             )?;
-            if let Ok(sc) = argosim::parse_scenario(&scenario.display().to_string(), &text) {
-                warn_sc(&sc);
-            }
             let bar = progress::for_stderr("check");
             let r = experiment::check::run_checks(
                 &scenario.display().to_string(),
@@ -718,6 +710,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 memory_limit(max_memory),
                 bar.as_ref(),
             )?;
+            warn_all(quiet, r.warnings.iter().cloned());
             print!("{}", output::markdown::check(&r, format.style()));
             if let Some(path) = junit {
                 write_file(&path, &experiment::check::junit_xml(&r))?;

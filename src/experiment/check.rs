@@ -431,6 +431,8 @@ pub struct CheckReport {
     pub replications: u32,
     /// One per check, in file order.
     pub outcomes: Vec<CheckOutcome>,
+    /// The scenario's validation warnings, formatted `file:line: key: message`.
+    pub warnings: Vec<String>,
 }
 
 impl CheckReport {
@@ -545,6 +547,7 @@ pub fn run_checks(
         seed: plan.seed,
         replications: plan.replications,
         outcomes: evaluate(&specs, &plan.metrics, &runs),
+        warnings: sc.warnings.iter().map(|d| d.to_string()).collect(),
     })
 }
 
@@ -645,6 +648,7 @@ mod tests {
             seed: 1,
             replications: 4,
             outcomes: o,
+            warnings: Vec::new(),
         };
         let x = junit_xml(&r);
         assert!(x.contains("failures=\"1\"") && x.contains("&lt; 2h"), "{x}");

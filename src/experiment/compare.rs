@@ -73,6 +73,8 @@ pub struct MetricComparison {
 /// A finished comparison.
 #[derive(Debug, Clone)]
 pub struct Comparison {
+    /// Validation warnings of both sides (base first), formatted `file:line: key: message`.
+    pub warnings: Vec<String>,
     /// Base label.
     pub base_label: String,
     /// Candidate label.
@@ -308,7 +310,12 @@ pub fn compare(
             );
         }
     }
+    let warnings = [&base, &cand]
+        .iter()
+        .flat_map(|p| p.points[0].scenario.warnings.iter().map(|d| d.to_string()))
+        .collect();
     Ok(Comparison {
+        warnings,
         base_label: input.base.label.clone(),
         candidate_label: cand_side.label,
         base_name: base.name.clone(),
