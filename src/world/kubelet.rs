@@ -10,7 +10,8 @@
 //! bandwidth and request rate) are modelled here because only pods use them. Reports image
 //! pulls, pull waits and create-to-running startup. Simplified: argoexec is one unthrottled
 //! client (each pod's own 5/10 bucket is never the limit for a few writes a minute); image
-//! disk GC is not modelled.
+//! disk GC is not modelled; a pull call refused by the pull QPS keeps its place on the node's
+//! serial puller (the real kubelet frees it and the retry queues again).
 
 use super::api::Origin;
 use super::controller::SMALL_BODY_BYTES;
