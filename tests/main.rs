@@ -4,6 +4,7 @@
 mod common;
 
 mod architecture;
+mod attribution;
 mod bad_input;
 mod cli;
 mod determinism;

@@ -112,6 +112,8 @@ pub struct WorkflowRun {
     pub submitted_at: SimTime,
     /// When its submitter started the `argo submit`/CREATE (after waiting for a free submitter).
     pub submit_started: SimTime,
+    /// The submitter's requests' waits in its client bucket, summed.
+    pub submit_throttle: SimTime,
     /// When its CREATE succeeded.
     pub created_at: Option<SimTime>,
     /// First reconcile.
@@ -176,6 +178,7 @@ impl WorkflowRun {
             message: String::new(),
             submitted_at: now,
             submit_started: now,
+            submit_throttle: SimTime::ZERO,
             created_at: None,
             started_at: None,
             finished_at: None,

@@ -125,6 +125,16 @@ impl WorkQueue {
             && (self.dirty[key] || self.processing[key] || self.waiting[key].is_some())
     }
 
+    /// Whether the key is ready and waiting for a worker.
+    pub fn is_ready(&self, key: usize) -> bool {
+        key < self.dirty.len() && self.dirty[key] && !self.processing[key]
+    }
+
+    /// Whether a worker holds the key.
+    pub fn is_processing(&self, key: usize) -> bool {
+        key < self.processing.len() && self.processing[key]
+    }
+
     /// Whether any key still has a delayed add pending.
     pub fn has_waiting(&self) -> bool {
         self.waiting.iter().any(Option::is_some)

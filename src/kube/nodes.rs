@@ -22,6 +22,8 @@ pub struct Node {
     pub state: NodeState,
     /// VM requested (billing starts).
     pub created_at: SimTime,
+    /// Became Ready (the initial nodes at time zero).
+    pub ready_at: Option<SimTime>,
     /// Removed (billing stops).
     pub gone_at: Option<SimTime>,
     /// Since when the node has had no pods (scale-down candidate).
@@ -162,7 +164,7 @@ impl Nodes {
         for (pi, p) in pools.iter().enumerate() {
             for _ in 0..p.nodes {
                 let i = n.add(pi, p, images, SimTime::ZERO);
-                n.nodes[i].state = NodeState::Ready;
+                n.set_ready(i, SimTime::ZERO);
             }
         }
         n
@@ -180,6 +182,7 @@ impl Nodes {
             pool,
             state: NodeState::Provisioning,
             created_at: now,
+            ready_at: None,
             gone_at: None,
             empty_since: Some(now),
             alloc_cpu: p.alloc_cpu,
@@ -196,9 +199,10 @@ impl Nodes {
     }
 
     /// The node became Ready.
-    pub fn set_ready(&mut self, n: usize) {
+    pub fn set_ready(&mut self, n: usize, now: SimTime) {
         if self.nodes[n].state == NodeState::Provisioning {
             self.nodes[n].state = NodeState::Ready;
+            self.nodes[n].ready_at = Some(now);
         }
     }
 

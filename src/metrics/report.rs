@@ -45,6 +45,8 @@ pub struct RunReport {
     pub events: u64,
     /// Workflow outcomes.
     pub workflows: WorkflowsReport,
+    /// What the finished workflows' critical paths spent their time on.
+    pub limits: LimitsReport,
     /// Pod outcomes and start-up.
     pub pods: PodsReport,
     /// API traffic.
@@ -124,6 +126,35 @@ pub struct WorkflowEntry {
     pub status_frozen: bool,
     /// Node-hour share of cost, USD.
     pub cost_usd: f64,
+    /// Critical-path attribution: seconds per cause key, summing to `makespan_s` (null if the
+    /// workflow did not finish). Keys: docs/report-json.md.
+    pub critical_path_s: Option<IndexMap<String, f64>>,
+}
+
+/// The finished workflows' critical paths, summed over workflows.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct LimitsReport {
+    /// Finished workflows attributed.
+    pub workflows: u64,
+    /// Their makespans, summed (equal to the causes' seconds, summed).
+    pub makespan_total_s: f64,
+    /// Causes, largest first.
+    pub causes: Vec<CauseShare>,
+    /// One line: what limited the run most, with its share of the critical path.
+    pub verdict: String,
+}
+
+/// One cause of the critical path.
+#[derive(Debug, Clone, Serialize)]
+pub struct CauseShare {
+    /// Stable id of the cause (the keys of `workflows.list[].critical_path_s`).
+    pub key: String,
+    /// What it is, in words (pool causes name the pools and their limits).
+    pub cause: String,
+    /// Seconds, summed over finished workflows.
+    pub seconds: f64,
+    /// Share of the summed makespans, 0-1.
+    pub share: f64,
 }
 
 /// Pods.

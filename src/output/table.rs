@@ -130,6 +130,43 @@ pub fn table(report: &Report) -> String {
     o
 }
 
+/// Causes shown in the "Limited by" section (the JSON has all).
+const LIMITS_SHOWN: usize = 6;
+
+/// The "Limited by" section: the verdict and the largest causes of the critical paths, with
+/// their share and mean seconds per finished workflow.
+fn limits_table(o: &mut String, l: &crate::metrics::LimitsReport) {
+    let _ = writeln!(o, "\nLimited by  {}", l.verdict);
+    if l.workflows == 0 {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "  critical path of {} finished workflow{}: share, mean per workflow, cause",
+        l.workflows,
+        if l.workflows == 1 { "" } else { "s" }
+    );
+    for c in l.causes.iter().take(LIMITS_SHOWN) {
+        let _ = writeln!(
+            o,
+            "  {:>5.1}%  {:>10}  {}",
+            c.share * 100.0,
+            human_secs(c.seconds / l.workflows as f64),
+            c.cause
+        );
+    }
+    if l.causes.len() > LIMITS_SHOWN {
+        let rest: f64 = l.causes[LIMITS_SHOWN..].iter().map(|c| c.share).sum();
+        let _ = writeln!(
+            o,
+            "  {:>5.1}%  {:>10}  {} other causes (report.json: limits)",
+            rest * 100.0,
+            "",
+            l.causes.len() - LIMITS_SHOWN
+        );
+    }
+}
+
 fn run_table(o: &mut String, r: &RunReport) {
     let w = &r.workflows;
     let _ = writeln!(o);
@@ -163,6 +200,7 @@ fn run_table(o: &mut String, r: &RunReport) {
     for e in w.list.iter().filter(|e| !e.message.is_empty()).take(3) {
         let _ = writeln!(o, "  {} {}: {}", e.name, e.phase, e.message);
     }
+    limits_table(o, &r.limits);
 
     let c = &r.cost;
     let _ = writeln!(

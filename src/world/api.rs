@@ -201,7 +201,7 @@ impl Api {
         resource: &'static str,
         bytes: u64,
         origin: Origin,
-    ) {
+    ) -> SimTime {
         let call = ApiCall {
             client,
             verb,
@@ -221,14 +221,15 @@ impl Api {
                 self.calls.len() - 1
             }
         };
-        self.send(q, id);
+        self.send(q, id)
     }
 
-    /// Pass the client's bucket (client-go `Wait`), then arrive at the apiserver.
-    pub(super) fn send(&mut self, q: &mut EventQueue<Event>, id: usize) {
+    /// Pass the client's bucket (client-go `Wait`), then arrive at the apiserver; returns the
+    /// bucket wait.
+    pub(super) fn send(&mut self, q: &mut EventQueue<Event>, id: usize) -> SimTime {
         let now = q.now();
         let Some(call) = self.calls[id].as_ref() else {
-            return;
+            return SimTime::ZERO;
         };
         let (client, verb, resource) = (call.client, call.verb, call.resource);
         let cl = &mut self.clients[client];
@@ -253,6 +254,7 @@ impl Api {
             }
         }
         q.schedule_in(wait, Event::Api(ApiEvent::Arrive { call: id }));
+        wait
     }
 
     /// The request reaches the apiserver; returns a completion if it is refused at once.

@@ -27,6 +27,7 @@
 pub mod api;
 pub mod autoscaler;
 pub mod controller;
+mod critical;
 pub mod kubelet;
 mod pods;
 mod report;
@@ -127,7 +128,7 @@ impl Ctx<'_> {
         self.q.now()
     }
 
-    /// Send a request (see [`Api::issue`]).
+    /// Send a request (see [`Api::issue`]); returns its wait in the client's bucket.
     fn issue(
         &mut self,
         client: usize,
@@ -135,9 +136,9 @@ impl Ctx<'_> {
         resource: &'static str,
         bytes: u64,
         origin: Origin,
-    ) {
+    ) -> SimTime {
         self.api
-            .issue(&mut self.q, client, verb, resource, bytes, origin);
+            .issue(&mut self.q, client, verb, resource, bytes, origin)
     }
 
     /// Whether arrivals or unfinished workflows remain (periodic loops keep going).
@@ -252,7 +253,7 @@ impl<'s> World<'s> {
                     ApiEvent::Arrive { call } => cx.api.on_arrive(&mut cx.q, call),
                     ApiEvent::Done { call } => cx.api.on_done(&mut cx.q, call),
                     ApiEvent::Retry { call } => {
-                        cx.api.send(&mut cx.q, call);
+                        let _ = cx.api.send(&mut cx.q, call);
                         None
                     }
                     ApiEvent::ApfTimeout { call } => cx.api.on_apf_timeout(&mut cx.q, call),
@@ -328,6 +329,8 @@ impl<'s> World<'s> {
             return;
         }
         p.observed = state;
+        cx.pods.note_completion_seen(now, pod);
+        let p = &cx.pods[pod];
         if matches!(state, PodState::Succeeded | PodState::Failed)
             && let Some(n) = p.node
             && !p.killed
@@ -345,7 +348,8 @@ impl<'s> World<'s> {
         if cx.nodes.nodes[node].state != crate::kube::nodes::NodeState::Provisioning {
             return;
         }
-        cx.nodes.set_ready(node);
+        let now = cx.now();
+        cx.nodes.set_ready(node, now);
         self.spot.schedule(cx, node);
         self.sched.requeue_unschedulable(cx);
     }

@@ -82,6 +82,36 @@ pub(super) struct PullState {
     pub main_pull: bool,
 }
 
+/// When each stage of one pod began (the critical-path attribution and the timeline read
+/// them after the run). [`SimTime::ZERO`] = not reached; durations are kept where a stage
+/// can repeat (pull back-offs).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct PodTimes {
+    /// The controller issued the pod's CREATE (it then waits in the kube client's bucket).
+    pub issued: SimTime,
+    /// The scheduler first found no node for it (Unschedulable from then until its bind).
+    pub unschedulable: SimTime,
+    /// The scheduler issued the binding.
+    pub bind_issued: SimTime,
+    /// The binding's wait in kube-scheduler's client bucket.
+    pub bind_wait: SimTime,
+    /// The binding landed (the kubelet takes over).
+    pub bound: SimTime,
+    /// The sandbox is up (argoexec image check starts).
+    pub sandbox: SimTime,
+    /// The init container started (argoexec image present).
+    pub init_start: SimTime,
+    /// The init container (and its artifact read) finished (main image check starts).
+    pub init_end: SimTime,
+    /// Time spent in ImagePullBackOff (pull QPS refusals, registry limits), summed.
+    pub backoff: SimTime,
+    /// Main and wait containers exited.
+    pub exit: SimTime,
+    /// The controller can see the pod's completion: the informer shows it terminated and
+    /// its TaskResult is finalized, whichever landed last.
+    pub visible: SimTime,
+}
+
 /// One pod object.
 #[derive(Debug, Clone)]
 pub(super) struct Pod {
@@ -118,6 +148,8 @@ pub(super) struct Pod {
     /// Argo's node message reason as last recorded (see [`argo_pending_reason`]).
     pub argo_reason: u8,
     pub after_transfer: (KubeletStage, SimTime),
+    /// Stage times (see [`PodTimes`]).
+    pub t: PodTimes,
 }
 
 impl Pod {
@@ -166,6 +198,7 @@ impl Pod {
             pull: PullState::default(),
             argo_reason: 0,
             after_transfer: (KubeletStage::Exit, SimTime::ZERO),
+            t: PodTimes::default(),
         }
     }
 }
@@ -200,6 +233,11 @@ impl Pods {
     /// Number of pods ever created.
     pub(super) fn len(&self) -> usize {
         self.list.len()
+    }
+
+    /// All pods, in creation order, as a slice (pod ids index it).
+    pub(super) fn as_slice(&self) -> &[Pod] {
+        &self.list
     }
 
     /// All pods, in creation order.
@@ -272,6 +310,18 @@ impl Pods {
             if let Some(n) = self.argo_pending.get_mut(argo as usize) {
                 *n += 1;
             }
+        }
+    }
+
+    /// A terminated pod's status or its final TaskResult landed: once both have, the
+    /// controller can see the pod's completion (recorded once, in [`PodTimes::visible`]).
+    pub(super) fn note_completion_seen(&mut self, now: SimTime, pod: usize) {
+        let p = &mut self.list[pod];
+        if p.t.visible == SimTime::ZERO
+            && p.task_result_done
+            && matches!(p.observed, PodState::Succeeded | PodState::Failed)
+        {
+            p.t.visible = now;
         }
     }
 

@@ -86,6 +86,20 @@ impl World<'_> {
         }
         let cpu_total: f64 = wf_cpu_secs.iter().sum();
 
+        // Critical-path attribution of every finished workflow.
+        let pools = super::critical::PoolHistory::new(sc.pools.len(), &cx.nodes.nodes);
+        let inputs = super::critical::Inputs {
+            sc,
+            pods: cx.pods.as_slice(),
+            wfs: &cx.wfs,
+            nodes: &cx.nodes.nodes,
+            pools: &pools,
+        };
+        let breakdowns: Vec<_> = (0..cx.wfs.len())
+            .map(|i| super::critical::attribute(&inputs, &cx.wfs[i], self.ctrl.activity_log(i)))
+            .collect();
+        let limits = super::critical::summary(sc, &breakdowns);
+
         let mut wr = WorkflowsReport {
             submitted: cx.wfs.len() as u64,
             ..Default::default()
@@ -177,6 +191,7 @@ impl World<'_> {
                 } else {
                     0.0
                 },
+                critical_path_s: breakdowns[i].as_ref().map(super::critical::keyed),
             });
         }
         wr.success_rate = if wr.submitted > 0 {
@@ -212,6 +227,7 @@ impl World<'_> {
             horizon_reached,
             events: cx.q.delivered(),
             workflows: wr,
+            limits,
             pods,
             api,
             throttling,

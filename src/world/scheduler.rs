@@ -110,19 +110,25 @@ impl Scheduler {
             Ok(n) => {
                 let now = cx.now();
                 cx.nodes.bind(now, n, cpu, mem);
-                cx.issue(
+                let wait = cx.issue(
                     self.client,
                     Verb::Create,
                     "pods/binding",
                     SMALL_BODY_BYTES,
                     Origin::Bind { pod, node: n },
                 );
+                let t = &mut cx.pods[pod].t;
+                t.bind_issued = now;
+                t.bind_wait = wait;
             }
             Err(fail) => {
                 let sc = &cx.sc.file.scheduler;
                 let now = cx.now();
                 let p = &mut cx.pods[pod];
                 p.sched_attempts += 1;
+                if p.t.unschedulable == SimTime::ZERO {
+                    p.t.unschedulable = now;
+                }
                 let exp = (p.sched_attempts - 1).min(20);
                 let backoff = (sc.pod_initial_backoff.0 << exp).min(sc.pod_max_backoff.0);
                 p.backoff_until = now.plus(SimTime(backoff));

@@ -110,6 +110,7 @@ impl Spot {
             x.killed = true;
             x.state = PodState::Failed;
             x.task_result_done = true;
+            x.t.exit = now;
             match mode {
                 SpotShutdown::Graceful => {
                     x.fail_msg = "Pod was terminated in response to imminent node shutdown.";

@@ -216,18 +216,20 @@ impl Submission {
     fn next_call(&mut self, cx: &mut Ctx<'_>, wf: usize, stream: usize, slot: usize) {
         let client = self.streams[stream][slot].client;
         let origin = Origin::Submit { wf, stream, slot };
-        if cx.wfs[wf].submit_gets_left > 0 {
+        let wait = if cx.wfs[wf].submit_gets_left > 0 {
             cx.issue(
                 client,
                 Verb::Get,
                 "workflowtemplates",
                 d::WORKFLOW_TEMPLATE_BYTES,
                 origin,
-            );
+            )
         } else {
             let bytes = cx.sc.workflows[cx.wfs[wf].spec].spec_bytes;
-            cx.issue(client, Verb::Create, "workflows", bytes, origin);
-        }
+            cx.issue(client, Verb::Create, "workflows", bytes, origin)
+        };
+        let w = &mut cx.wfs[wf];
+        w.submit_throttle = w.submit_throttle.plus(wait);
     }
 
     /// A submitter's request completed.

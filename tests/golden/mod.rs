@@ -11,7 +11,7 @@ use crate::common::crate_path;
 use std::fmt::Write as _;
 
 /// Shipped scenarios covered, relative to the crate root.
-fn scenarios() -> Vec<String> {
+pub(crate) fn scenarios() -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(crate_path("scenarios"))
         .expect("scenarios/ exists")
         .filter_map(|e| {

@@ -11,11 +11,13 @@
 //! completions of its own API requests. Left out: update conflicts (no second workflow writer),
 //! informer watch lag, the dynamic client except for the relist LIST.
 
+mod activity;
 mod cleanup;
 mod events;
 mod locks;
 mod process;
 mod reconcile;
+mod rules;
 
 use super::api::{Origin, Status};
 use super::pods::PodState;
@@ -30,6 +32,8 @@ use crate::kube::ratelimit::TokenBucket;
 use crate::metrics::ControllerReport;
 use crate::scenario::defaults as d;
 use crate::units::parse_duration;
+use activity::Activity;
+pub(super) use activity::{Act, split as split_activity};
 use cleanup::CleanupQueue;
 use events::Events;
 use locks::Locks;
@@ -150,6 +154,8 @@ pub(super) struct Controller {
     /// The sync manager's global lock: the worker holding it, and those waiting.
     sync_holder: Option<usize>,
     sync_waiters: VecDeque<usize>,
+    /// What the controller was doing about each workflow, over time.
+    act: Activity,
     m: Metrics,
 }
 
@@ -208,6 +214,7 @@ impl Controller {
             no_write_back_sleep: SimTime(parse_duration(d::NO_WRITE_BACK_SLEEP).expect("constant")),
             sync_holder: None,
             sync_waiters: VecDeque::new(),
+            act: Activity::default(),
             m: Metrics::default(),
         }
     }
@@ -228,6 +235,7 @@ impl Controller {
             CtrlEvent::QueueTimer { wf, at } => {
                 let now = cx.now();
                 self.wq.timer_fired(wf, at, now);
+                self.note_queue(wf, now);
                 self.start_workers(cx);
             }
             CtrlEvent::WorkerCpuDone { worker, epoch } => {
@@ -316,6 +324,7 @@ impl Controller {
         if let Some(at) = self.wq.add_after(wf, delay, now) {
             cx.q.schedule_at(at, CtrlEvent::QueueTimer { wf, at }.into());
         }
+        self.note_queue(wf, now);
         self.start_workers(cx);
     }
 
@@ -333,6 +342,34 @@ impl Controller {
         if let Some(at) = self.wq.add_after(wf, delay, now) {
             cx.q.schedule_at(at, CtrlEvent::QueueTimer { wf, at }.into());
         }
+        self.note_queue(wf, now);
+    }
+
+    /// Log a `workflow_queue` change of `wf` in its activity (workers log their own).
+    fn note_queue(&mut self, wf: usize, now: SimTime) {
+        if self.process.down() || self.wq.is_processing(wf) {
+            return;
+        }
+        if self.wq.is_ready(wf) {
+            self.act.set(wf, now, Act::Ready);
+        } else if !matches!(
+            self.act.last(wf),
+            Some(Act::Idle | Act::HeldParallelism | Act::HeldLock)
+        ) {
+            let held = self.act.held(wf);
+            self.act.set(wf, now, held);
+        }
+    }
+
+    /// The worker is done with `wf` (`workflow_queue.Done`).
+    fn queue_done(&mut self, wf: usize, now: SimTime) {
+        self.wq.done(wf);
+        self.note_queue(wf, now);
+    }
+
+    /// When the controller did what about each workflow (see [`Act`]).
+    pub(super) fn activity_log(&self, wf: usize) -> &[(SimTime, Act)] {
+        self.act.log(wf)
     }
 
     fn start_workers(&mut self, cx: &mut Ctx<'_>) {
@@ -348,6 +385,7 @@ impl Controller {
                 return;
             };
             self.idle_workers.pop();
+            self.act.set(wf, now, Act::Work);
             self.m.queue_latency.push(lat.as_secs_f64());
             let busy = (self.workers.len() - self.idle_workers.len()) as u64;
             self.m.workers_busy_max = self.m.workers_busy_max.max(busy);
@@ -398,6 +436,8 @@ impl Controller {
         let wf = cx.pods[pod].wf;
         if finalize && status == Status::Ok {
             cx.pods[pod].task_result_done = true;
+            let now = cx.now();
+            cx.pods.note_completion_seen(now, pod);
             if matches!(
                 cx.pods[pod].observed,
                 PodState::Succeeded | PodState::Failed
@@ -473,6 +513,7 @@ impl Controller {
                 let next = self.throttled_wfs.remove(i).expect("index in range");
                 let now = cx.now();
                 self.wq.add(next, now);
+                self.note_queue(next, now);
                 self.start_workers(cx);
             }
         }

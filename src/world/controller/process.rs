@@ -101,6 +101,12 @@ impl Controller {
         self.idle_workers = (0..self.workers.len()).rev().collect();
         self.sync_holder = None;
         self.sync_waiters.clear();
+        for (wf, w) in cx.wfs.iter().enumerate() {
+            if w.created_at.is_some() && !w.phase.is_done() {
+                self.act.set(wf, now, super::Act::Down);
+            }
+        }
+        let p = &mut self.process;
         p.queue_adds_before += self.wq.adds;
         p.queue_depth_before = p.queue_depth_before.max(self.wq.max_depth);
         self.wq = WorkQueue::new();
@@ -163,6 +169,7 @@ impl Controller {
             if w.created_at.is_some() && !w.phase.is_done() {
                 w.dirty_pods = w.pods.clone();
                 self.wq.add(wf, now);
+                self.note_queue(wf, now);
             }
         }
         self.start_workers(cx);

@@ -25,13 +25,14 @@ use super::super::api::{Origin, Status};
 use super::super::pods::{Pod, PodState, argo_pending_reason};
 use super::super::scheduler::Scheduler;
 use super::super::{Ctx, Event};
-use super::{Controller, CtrlEvent, SMALL_BODY_BYTES};
+use super::rules::{group_completions, retry_backoff, semaphore_nodes};
+use super::{Act, Controller, CtrlEvent, SMALL_BODY_BYTES};
 use crate::argo::templates::controller_validation_gets;
-use crate::argo::workflow::{Storage, TaskRun, WfPhase};
+use crate::argo::workflow::{Storage, WfPhase};
 use crate::engine::SimTime;
 use crate::kube::apiserver::Verb;
 use crate::scenario::defaults as d;
-use crate::scenario::schema::{RetryPolicy, WorkflowKind};
+use crate::scenario::schema::WorkflowKind;
 use rand::RngExt;
 use std::collections::VecDeque;
 
@@ -95,6 +96,10 @@ pub(super) struct Reconcile {
     oversize: bool,
     /// How the PUT stores the nodes (etcd holds it once the PUT succeeds).
     storage: Storage,
+    /// What the workflow waits for if this reconcile leaves ready work undone.
+    held: Act,
+    /// When the pod CREATE in flight was issued.
+    issued: SimTime,
 }
 
 impl Controller {
@@ -107,15 +112,35 @@ impl Controller {
 
     /// `setExecWorkflow` validation: one direct GET of a WorkflowTemplate on the workflow
     /// clientset.
-    fn validation_get(&self, cx: &mut Ctx<'_>, worker: usize) {
-        let origin = self.worker_origin(worker);
-        cx.issue(
-            self.wf_client,
+    fn validation_get(&mut self, cx: &mut Ctx<'_>, worker: usize) {
+        let client = self.wf_client;
+        self.worker_call(
+            cx,
+            worker,
+            client,
             Verb::Get,
             "workflowtemplates",
             d::WORKFLOW_TEMPLATE_BYTES,
-            origin,
         );
+    }
+
+    /// A worker's blocking API call; its bucket wait and time at the apiserver go into the
+    /// workflow's activity.
+    fn worker_call(
+        &mut self,
+        cx: &mut Ctx<'_>,
+        worker: usize,
+        client: usize,
+        verb: Verb,
+        resource: &'static str,
+        bytes: u64,
+    ) {
+        let origin = self.worker_origin(worker);
+        let wait = cx.issue(client, verb, resource, bytes, origin);
+        if let Some(rec) = self.workers[worker].as_ref() {
+            let create = verb == Verb::Create && resource == "pods";
+            self.act.call(rec.wf, cx.now(), wait, create);
+        }
     }
 
     pub(super) fn begin_reconcile(&mut self, cx: &mut Ctx<'_>, worker: usize, wf: usize) {
@@ -124,7 +149,7 @@ impl Controller {
         let ctl = &sc.file.controller;
         if cx.wfs[wf].phase.is_done() {
             // Completed workflows are skipped (label workflows.argoproj.io/completed=true).
-            self.wq.done(wf);
+            self.queue_done(wf, now);
             self.idle_workers.push(worker);
             return;
         }
@@ -134,7 +159,7 @@ impl Controller {
                 self.throttled_wfs.push_back(wf);
                 self.m.parallelism_held += 1;
             }
-            return self.postpone(cx, worker, wf);
+            return self.postpone(cx, worker, wf, Act::HeldParallelism);
         }
         // Workflow-level synchronization: acquire before the workflow starts.
         if cx.wfs[wf].phase == WfPhase::Pending
@@ -142,7 +167,7 @@ impl Controller {
             && !cx.wfs[wf].holds_lock
         {
             if !self.locks.try_acquire(sc, l, wf) {
-                return self.postpone(cx, worker, wf);
+                return self.postpone(cx, worker, wf, Act::HeldLock);
             }
             cx.wfs[wf].holds_lock = true;
         }
@@ -169,6 +194,8 @@ impl Controller {
             became_done: Vec::new(),
             oversize: false,
             storage: Storage::Plain,
+            held: Act::Idle,
+            issued: SimTime::ZERO,
         };
         let spec = &sc.workflows[cx.wfs[wf].spec];
         let w = &mut cx.wfs[wf];
@@ -349,14 +376,15 @@ impl Controller {
     }
 
     /// An uncached ConfigMap GET on the kube clientset (artifact repository or semaphore).
-    fn configmap_get(&self, cx: &mut Ctx<'_>, worker: usize) {
-        let origin = self.worker_origin(worker);
-        cx.issue(
-            self.kube_client,
+    fn configmap_get(&mut self, cx: &mut Ctx<'_>, worker: usize) {
+        let client = self.kube_client;
+        self.worker_call(
+            cx,
+            worker,
+            client,
             Verb::Get,
             "configmaps",
             SMALL_BODY_BYTES,
-            origin,
         );
     }
 
@@ -371,7 +399,7 @@ impl Controller {
     /// A workflow that may not start yet (controller parallelism, workflow-level lock): the
     /// first time, phase Pending is persisted with Argo's message, so /healthz stays happy;
     /// the worker is released without reconciling.
-    fn postpone(&mut self, cx: &mut Ctx<'_>, worker: usize, wf: usize) {
+    fn postpone(&mut self, cx: &mut Ctx<'_>, worker: usize, wf: usize, held: Act) {
         if !cx.wfs[wf].postponed {
             cx.wfs[wf].postponed = true;
             let bytes = cx.sc.workflows[cx.wfs[wf].spec].spec_bytes;
@@ -383,7 +411,9 @@ impl Controller {
                 Origin::FireAndForget,
             );
         }
-        self.wq.done(wf);
+        self.act.set_held(wf, held);
+        let now = cx.now();
+        self.queue_done(wf, now);
         self.idle_workers.push(worker);
     }
 
@@ -464,6 +494,10 @@ impl Controller {
                         p => p.saturating_sub(t.active),
                     };
                     let n = (width - t.created).min(budget).min(task_cap);
+                    if n < width - t.created {
+                        // Ready pods left for a parallelism slot.
+                        rec.held = Act::HeldParallelism;
+                    }
                     for _ in 0..n {
                         rec.plan.push_back(PlanItem {
                             task: i as u32,
@@ -504,6 +538,7 @@ impl Controller {
         {
             if let Some(rec) = self.workers[worker].as_mut() {
                 rec.plan.retain(|it| it.task != task);
+                rec.held = Act::HeldLock;
             }
             return self.continue_creating(cx, worker);
         }
@@ -520,14 +555,11 @@ impl Controller {
             }
             return self.persist(cx, worker);
         }
-        let origin = self.worker_origin(worker);
-        cx.issue(
-            self.kube_client,
-            Verb::Create,
-            "pods",
-            POD_OBJECT_BYTES,
-            origin,
-        );
+        if let Some(rec) = self.workers[worker].as_mut() {
+            rec.issued = now;
+        }
+        let client = self.kube_client;
+        self.worker_call(cx, worker, client, Verb::Create, "pods", POD_OBJECT_BYTES);
     }
 
     pub(super) fn on_worker_call_done(
@@ -540,6 +572,7 @@ impl Controller {
         let Some(rec) = self.workers[worker].as_mut() else {
             return;
         };
+        self.act.set(rec.wf, cx.now(), Act::Work);
         match rec.stage {
             Stage::Persisting => return self.on_persisted(cx, worker, status),
             Stage::PersistingSizeErr { mark_error } => {
@@ -592,6 +625,7 @@ impl Controller {
         }
         rec.updated = true;
         let wf = rec.wf;
+        let issued = rec.issued;
         let now = cx.now();
         let spec_idx = cx.wfs[wf].spec;
         let spec = &cx.sc.workflows[spec_idx];
@@ -643,6 +677,7 @@ impl Controller {
             attempt,
             first_start,
         ));
+        cx.pods[pod].t.issued = issued;
         cx.wfs[wf].pods.push(pod);
         self.process.informer_pods += 1;
         self.check_memory(cx);
@@ -734,8 +769,8 @@ impl Controller {
             return;
         };
         let body = rec.body;
-        let origin = self.worker_origin(worker);
-        cx.issue(self.wf_client, Verb::Update, "workflows", body, origin);
+        let client = self.wf_client;
+        self.worker_call(cx, worker, client, Verb::Update, "workflows", body);
     }
 
     fn on_persisted(&mut self, cx: &mut Ctx<'_>, worker: usize, status: Status) {
@@ -859,13 +894,14 @@ impl Controller {
         };
         if cx.wfs[rec.wf].phase.is_done() {
             rec.stage = Stage::DeletingResults;
-            let origin = self.worker_origin(worker);
-            cx.issue(
-                self.wf_client,
+            let client = self.wf_client;
+            self.worker_call(
+                cx,
+                worker,
+                client,
                 Verb::DeleteCollection,
                 "workflowtaskresults",
                 SMALL_BODY_BYTES,
-                origin,
             );
         } else {
             self.finish_reconcile(cx, worker);
@@ -895,7 +931,8 @@ impl Controller {
             let at = now.plus(SimTime(cx.sc.file.controller.default_requeue_time.0));
             self.add_after_quiet(cx, wf, at.since(now));
         }
-        self.wq.done(wf);
+        self.act.set_held(wf, rec.held);
+        self.queue_done(wf, now);
         self.idle_workers.push(worker);
         self.start_workers(cx);
     }
@@ -921,64 +958,4 @@ impl Controller {
             self.on_worker_cpu_done(cx, w);
         }
     }
-}
-
-/// Unfinished nodes of `w` that hold or wait for a ConfigMap-backed semaphore (mutexes need no
-/// ConfigMap): the workflow itself for a workflow-level semaphore, and each active or still
-/// to be created item of a task with a template-level one.
-fn semaphore_nodes(
-    sc: &crate::scenario::Scenario,
-    spec: &crate::scenario::WorkflowSpec,
-    w: &crate::argo::workflow::WorkflowRun,
-) -> u32 {
-    let is_sem = |l: usize| sc.locks[l].name.starts_with("argo/ConfigMap/");
-    let mut n = u32::from(spec.lock.is_some_and(is_sem));
-    for (t, ts) in w.tasks.iter().zip(&spec.tasks) {
-        if ts.lock.is_some_and(is_sem) {
-            n += t.active + u32::from(t.created < ts.width);
-        }
-    }
-    n
-}
-
-/// Group nodes that complete when `task`'s last item completes: its TaskGroup (a DAG task
-/// with a loop), or its StepGroup once every step of the group is done.
-fn group_completions(spec: &crate::scenario::WorkflowSpec, tasks: &[TaskRun], task: u32) -> u32 {
-    let ts = &spec.tasks[task as usize];
-    match spec.kind {
-        WorkflowKind::Dag => u32::from(ts.width > 1),
-        WorkflowKind::Steps => {
-            let group_done = spec
-                .tasks
-                .iter()
-                .zip(tasks)
-                .filter(|(s, _)| s.group == ts.group)
-                .all(|(s, t)| t.succeeded + t.failed == s.width);
-            u32::from(group_done)
-        }
-    }
-}
-
-/// Backoff before the next attempt of a failed pod's item, or `None` if its retryStrategy
-/// (policy, limit, maxDuration) does not allow one (argo-facts §7).
-fn retry_backoff(task: &crate::scenario::TaskSpec, pod: &Pod, now: SimTime) -> Option<SimTime> {
-    let r = task.retry.as_ref()?;
-    let policy_ok = match r.policy {
-        RetryPolicy::Always => true,
-        RetryPolicy::OnFailure => !pod.fail_error,
-        RetryPolicy::OnError => pod.fail_error,
-        // Neither "pod deleted" nor node shutdown nor an exit code is a transient error.
-        RetryPolicy::OnTransientError => false,
-    };
-    if !policy_ok || r.limit.is_some_and(|l| pod.attempt >= l) {
-        return None;
-    }
-    let backoff =
-        SimTime::from_secs_f64_ceil(r.backoff.as_secs_f64() * r.factor.powi(pod.attempt as i32));
-    if let Some(max) = r.max_duration
-        && now.plus(backoff).since(pod.first_start) > SimTime(max.0)
-    {
-        return None;
-    }
-    Some(backoff)
 }
