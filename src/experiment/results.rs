@@ -47,6 +47,9 @@ pub struct Row {
     pub seed: u64,
     /// Metric values in [`Plan::metrics`] order.
     pub values: Vec<f64>,
+    /// Critical-path causes: (cause, seconds per finished workflow), kept by `compare` and
+    /// `check` only (empty in grids and read-back rows).
+    pub causes: Vec<(String, f64)>,
 }
 
 /// Statistics of every metric at one point.

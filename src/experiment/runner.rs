@@ -37,16 +37,26 @@ pub fn pool(jobs: Option<usize>) -> Result<rayon::ThreadPool, ExperimentError> {
         .map_err(|e| ExperimentError::Usage(format!("cannot start {jobs:?} threads: {e}")))
 }
 
-fn simulate_row(plan: &Plan, point: usize, replication: u32) -> Row {
+fn simulate_row(plan: &Plan, point: usize, replication: u32, causes: bool) -> Row {
     let seed = plan.seed_of(point, replication);
     let report = crate::simulate(&plan.points[point].scenario, seed);
     let values = metric_values(&report);
+    let l = &report.limits;
+    let causes = if causes && l.workflows > 0 {
+        l.causes
+            .iter()
+            .map(|c| (c.cause.clone(), c.seconds / l.workflows as f64))
+            .collect()
+    } else {
+        Vec::new()
+    };
     // The report (with its time series) is dropped here.
     Row {
         point,
         replication,
         seed,
         values,
+        causes,
     }
 }
 
@@ -65,7 +75,7 @@ pub fn run_in_memory(
     let rows: Vec<Row> = pool.install(|| {
         todo.par_iter()
             .map(|&(p, r)| {
-                let row = simulate_row(plan, p, r);
+                let row = simulate_row(plan, p, r, true);
                 progress.inc();
                 row
             })
@@ -96,7 +106,7 @@ pub fn run_jobs(
             if stop.load(Ordering::SeqCst) {
                 return Ok(());
             }
-            let row = simulate_row(plan, p, r);
+            let row = simulate_row(plan, p, r, false);
             sink(&row)?;
             rows.lock().unwrap_or_else(|e| e.into_inner()).push(row);
             progress.inc();

@@ -5,7 +5,7 @@
 use crate::experiment::check::CheckReport;
 use crate::experiment::compare::{ALPHA, Comparison};
 use crate::experiment::grid::Plan;
-use crate::experiment::present::{format_value, label};
+use crate::experiment::present::{format_value, human_secs, label};
 use crate::experiment::results::{COST_METRIC, GridResults, RUNTIME_METRIC, files, metric_index};
 use crate::experiment::sensitivity::Sensitivity;
 use crate::experiment::stats::Agg;
@@ -108,6 +108,9 @@ pub fn p_text(p: f64) -> String {
     }
 }
 
+/// Causes shown in `compare`'s critical-path table.
+const BREAKDOWN_SHOWN: usize = 8;
+
 /// The comparison as a table with a heading line.
 pub fn compare(c: &Comparison, style: Style) -> String {
     let mut out = String::new();
@@ -186,6 +189,36 @@ pub fn compare(c: &Comparison, style: Style) -> String {
         &rows,
         &[false, true, true, true, true, true, false],
     ));
+    if !c.breakdown.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}Critical path, mean per finished workflow (largest change first):\n",
+            if style == Style::Markdown { "### " } else { "" }
+        );
+        let header: Vec<String> = ["cause", "base", "candidate", "change"].map(s).to_vec();
+        let rows: Vec<Vec<String>> = c
+            .breakdown
+            .iter()
+            .take(BREAKDOWN_SHOWN)
+            .map(|m| {
+                let d = m.candidate_s - m.base_s;
+                let sign = if d > 0.0 {
+                    "+"
+                } else if d < 0.0 {
+                    "-"
+                } else {
+                    ""
+                };
+                vec![
+                    m.cause.clone(),
+                    human_secs(m.base_s),
+                    human_secs(m.candidate_s),
+                    format!("{sign}{}", human_secs(d.abs())),
+                ]
+            })
+            .collect();
+        out.push_str(&table(style, &header, &rows, &[false, true, true, true]));
+    }
     let sig: Vec<String> = c
         .significant()
         .map(|m| format!("{}: {}", label(&m.metric), m.verdict))

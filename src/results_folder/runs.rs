@@ -105,6 +105,7 @@ pub fn parse_runs(plan: &Plan, path: &Path, bytes: &[u8]) -> Result<Vec<Row>, Ex
             replication,
             seed,
             values,
+            causes: Vec::new(),
         };
         match seen.get(&(point, replication)) {
             None => {

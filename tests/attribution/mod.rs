@@ -149,3 +149,41 @@ fn raising_controller_qps_moves_the_wait_to_the_scheduler_bind_bucket() {
         r100.limits
     );
 }
+
+/// `compare` shows where the time moved: the pod creation throttle leaves the critical path
+/// and the scheduler's bind throttle enters it.
+#[test]
+fn compare_shows_how_the_breakdown_moved() {
+    let out = crate::common::argosim()
+        .args([
+            "compare",
+            crate_path("scenarios/throttled-fanout.toml")
+                .to_str()
+                .expect("utf-8"),
+            "--set",
+            "controller.qps=100",
+            "--set",
+            "controller.burst=150",
+            "--replications",
+            "2",
+        ])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let table = text
+        .split("Critical path, mean per finished workflow")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no breakdown table:\n{text}"));
+    let line = |cause: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(cause))
+            .unwrap_or_else(|| panic!("no {cause:?} row:\n{table}"))
+            .to_string()
+    };
+    let create = line("controller: pod creation throttle");
+    assert!(create.trim_end().contains(" -"), "{create}");
+    let bind = line("scheduler: bind throttle");
+    assert!(bind.contains("0.00s") && bind.contains(" +"), "{bind}");
+}
