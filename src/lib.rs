@@ -65,15 +65,26 @@ pub fn simulate(sc: &Scenario, seed: u64) -> RunReport {
 /// Run `replications` runs under master `seed` (in parallel on the current rayon pool) and
 /// summarise them. Output is identical for any thread count.
 pub fn run_replications(sc: &Scenario, seed: u64, replications: u32) -> Report {
-    let runs: Vec<RunReport> = (0..replications)
+    run_replications_traced(sc, seed, replications, false).0
+}
+
+/// [`run_replications`], and with `trace` the [`metrics::Trace`] of replication 0 (for the
+/// timeline figures of `run --out`; the report is the same either way).
+pub fn run_replications_traced(
+    sc: &Scenario,
+    seed: u64,
+    replications: u32,
+    trace: bool,
+) -> (Report, Option<metrics::Trace>) {
+    let (runs, traces): (Vec<RunReport>, Vec<Option<metrics::Trace>>) = (0..replications)
         .into_par_iter()
         .map(|r| {
             let s = replication_seed(seed, r);
-            world::World::new(sc, s).run(r, s)
+            world::World::new(sc, s).run_with(r, s, trace && r == 0)
         })
-        .collect();
+        .unzip();
     let summary = summarise(&runs);
-    Report {
+    let report = Report {
         schema_version: metrics::REPORT_SCHEMA_VERSION,
         argosim_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario: sc.file.name.clone(),
@@ -83,7 +94,8 @@ pub fn run_replications(sc: &Scenario, seed: u64, replications: u32) -> Report {
         summary,
         warnings: sc.warnings.iter().map(|w| w.to_string()).collect(),
         runs,
-    }
+    };
+    (report, traces.into_iter().flatten().next())
 }
 
 /// Headline metrics, by name, summarised over runs.

@@ -409,7 +409,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 "experiment.replications"
             };
             budget::check(&sc, &text, &est, reps_key, memory_limit(max_memory))?;
-            let report = pool.install(|| argosim::run_replications(&sc, seed, reps));
+            let (report, trace) =
+                pool.install(|| argosim::run_replications_traced(&sc, seed, reps, out.is_some()));
             let json = output::json(&report);
             let text = output::table(&report);
             if let Some(dir) = out {
@@ -431,6 +432,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         &format!("metrics{suffix}.prom"),
                         output::prometheus(run).as_bytes(),
                     )?;
+                }
+                // Timelines of replication 0: pods by phase, nodes by occupancy.
+                if let Some(tr) = &trace {
+                    let figs = output::plot::timeline::figures(tr)
+                        .map_err(|(stem, m)| anyhow::anyhow!("drawing {stem}: {m}"))?;
+                    for f in figs {
+                        results_folder::write_atomic(&dir, &format!("{}.png", f.stem), &f.png)?;
+                        results_folder::write_atomic(
+                            &dir,
+                            &format!("{}.svg", f.stem),
+                            f.svg.as_bytes(),
+                        )?;
+                    }
                 }
             }
             match format {

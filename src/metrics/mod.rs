@@ -1,9 +1,12 @@
 //! The results of one run ([`RunReport`]) and of several replications ([`Report`]), with the
 //! summary statistics every exporter reads. Output code only ever sees these structs; field
-//! names are the JSON contract documented in `docs/report-json.md`.
+//! names are the JSON contract documented in `docs/report-json.md`. [`Trace`] (per-pod and
+//! per-node history for the timeline figures) is built only on request and is not in the JSON.
 
 mod report;
 mod stats;
+mod trace;
 
 pub use report::*;
 pub use stats::{Stats, Summary};
+pub use trace::{NodeSpan, PodSpan, Trace};

@@ -159,12 +159,16 @@ fn is_run_file(name: &str) -> bool {
         || name == "summary.txt"
         || ours("timeseries", ".csv")
         || ours("metrics", ".prom")
+        || matches!(
+            name,
+            "timeline.png" | "timeline.svg" | "nodes.png" | "nodes.svg"
+        )
         || name.ends_with(".tmp")
 }
 
 /// Get `dir` ready for `run --out`: a folder that holds anything is refused unless `force`,
 /// and then the files of an earlier run (`report.json`, `summary.txt`, `timeseries*.csv`,
-/// `metrics*.prom`) are removed first, so none is left from a run with more replications.
+/// `metrics*.prom`, the timeline figures) are removed first, so none is left from a run with more replications.
 /// Other files are kept.
 pub fn prepare_run_folder(dir: &Path, force: bool) -> Result<(), ExperimentError> {
     let Ok(entries) = std::fs::read_dir(dir) else {

@@ -35,12 +35,13 @@ mod sample;
 pub mod scheduler;
 pub mod spot;
 pub mod submit;
+mod trace;
 
 use crate::argo::workflow::WorkflowRun;
 use crate::engine::{EventQueue, RngStream, SimTime};
 use crate::kube::apiserver::Verb;
 use crate::kube::nodes::Nodes;
-use crate::metrics::{RunReport, TimeSeries};
+use crate::metrics::{RunReport, TimeSeries, Trace};
 use crate::scenario::Scenario;
 use api::{Api, ApiEvent, Origin, Status};
 use autoscaler::{Autoscaler, ScalerEvent};
@@ -221,7 +222,17 @@ impl<'s> World<'s> {
     }
 
     /// Run to completion or the horizon and build the report.
-    pub fn run(mut self, replication: u32, seed: u64) -> RunReport {
+    pub fn run(self, replication: u32, seed: u64) -> RunReport {
+        self.run_with(replication, seed, false).0
+    }
+
+    /// Run to completion or the horizon; the report, and the trace if `trace`.
+    pub fn run_with(
+        mut self,
+        replication: u32,
+        seed: u64,
+        trace: bool,
+    ) -> (RunReport, Option<Trace>) {
         let horizon = SimTime(self.cx.sc.file.experiment.horizon.0);
         while let Some((_, ev)) = self.cx.q.pop_until(horizon) {
             self.handle(ev);
@@ -241,7 +252,11 @@ impl<'s> World<'s> {
         } else {
             bill_end.max(cleanup_done.unwrap_or(SimTime::ZERO))
         };
-        self.report(replication, seed, end, bill_end, horizon_reached)
+        let tr = trace.then(|| self.trace(seed, bill_end));
+        (
+            self.report(replication, seed, end, bill_end, horizon_reached),
+            tr,
+        )
     }
 
     fn handle(&mut self, ev: Event) {

@@ -109,12 +109,24 @@ fn out_dir_gets_the_same_json_and_table_as_stdout() {
         sorted,
         [
             "metrics.prom",
+            "nodes.png",
+            "nodes.svg",
             "report.json",
             "summary.txt",
+            "timeline.png",
+            "timeline.svg",
             "timeseries.csv"
         ],
         "{names:?}"
     );
+    // The timelines of replication 0 (issue 12 item 2): a pod Gantt chart and node occupancy.
+    let svg = std::fs::read_to_string(out_dir.join("timeline.svg")).unwrap();
+    assert!(
+        svg.contains("Pod timeline of test") && svg.contains("all 1 pods"),
+        "{svg:.300}"
+    );
+    let png = std::fs::read(out_dir.join("nodes.png")).unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
     let csv = std::fs::read_to_string(out_dir.join("timeseries.csv")).unwrap();
     assert!(csv.starts_with("t_s,"));
     let prom = std::fs::read_to_string(out_dir.join("metrics.prom")).unwrap();
@@ -349,9 +361,13 @@ fn run_out_refuses_a_non_empty_folder_and_force_leaves_nothing_stale() {
         names,
         [
             "metrics.prom",
+            "nodes.png",
+            "nodes.svg",
             "notes.md",
             "report.json",
             "summary.txt",
+            "timeline.png",
+            "timeline.svg",
             "timeseries.csv"
         ]
     );

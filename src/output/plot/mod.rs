@@ -12,9 +12,11 @@
 //! One submodule per figure (`axis`, `pareto`, `timeseries`); this module holds the shared
 //! drawing helpers, the two-backend [`Figure`] rendering and [`figures`].
 //!
-//! Pure: results in, bytes out; the same input gives the same bytes. Left out: per-node CPU
-//! and a pods-per-node Gantt chart (the run report carries neither per-node series nor pod
-//! placement), interactive output, and plots of more than one axis at a time (heatmaps).
+//! - `timeline` and `nodes` (`run --out`, from one run's `Trace`): a pod Gantt chart by phase
+//!   and per-node occupancy (`timeline.rs`).
+//!
+//! Pure: results in, bytes out; the same input gives the same bytes. Left out: interactive
+//! output, and plots of more than one axis at a time (heatmaps).
 
 use crate::experiment::results::{COST_METRIC, GridResults, RUNTIME_METRIC, metric_index};
 use plotters::coord::Shift;
@@ -24,6 +26,7 @@ use std::sync::Once;
 
 mod axis;
 mod pareto;
+pub mod timeline;
 mod timeseries;
 
 use axis::axis_figure;

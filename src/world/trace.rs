@@ -1,0 +1,76 @@
+//! The run's [`Trace`] (per-pod stage times and node lifetimes) for the timeline figures,
+//! built from the pods and nodes after the run when asked for.
+
+use super::World;
+use super::pods::PodState;
+use crate::engine::SimTime;
+use crate::metrics::{NodeSpan, PodSpan, Trace};
+
+fn opt(t: SimTime) -> Option<f64> {
+    (t > SimTime::ZERO).then(|| t.as_secs_f64())
+}
+
+impl World<'_> {
+    /// The trace of the run so far, open spans ending at `end`.
+    pub(super) fn trace(&self, seed: u64, end: SimTime) -> Trace {
+        let cx = &self.cx;
+        let sc = cx.sc;
+        let pods = cx
+            .pods
+            .iter()
+            .map(|p| {
+                let spec = &sc.workflows[cx.wfs[p.wf].spec];
+                let main_end = if p.main_start > SimTime::ZERO {
+                    let planned = p.main_start.plus(p.run_time);
+                    // A killed pod's main stops at the kill.
+                    Some(if p.killed && p.t.exit > SimTime::ZERO {
+                        planned.min(p.t.exit)
+                    } else {
+                        planned.min(end)
+                    })
+                } else {
+                    None
+                };
+                PodSpan {
+                    workflow: p.wf as u32,
+                    task: spec.tasks[p.task as usize].name.clone(),
+                    attempt: p.attempt,
+                    node: p.node.map(|n| n as u32),
+                    cpu: p.cpu,
+                    created_s: p.created_at.as_secs_f64(),
+                    bound_s: opt(p.t.bind_issued),
+                    init_s: opt(p.t.init_start),
+                    main_s: opt(p.main_start),
+                    main_end_s: main_end.map(SimTime::as_secs_f64),
+                    exit_s: opt(p.t.exit),
+                    phase: match p.state {
+                        PodState::Succeeded => "Succeeded",
+                        PodState::Failed => "Failed",
+                        PodState::Running => "Running",
+                        PodState::Pending(_) => "Pending",
+                    },
+                }
+            })
+            .collect();
+        let nodes = cx
+            .nodes
+            .nodes
+            .iter()
+            .map(|n| NodeSpan {
+                pool: sc.pools[n.pool].name.clone(),
+                alloc_cpu: n.alloc_cpu,
+                created_s: n.created_at.as_secs_f64(),
+                ready_s: n.ready_at.map(SimTime::as_secs_f64),
+                gone_s: n.gone_at.map(SimTime::as_secs_f64),
+            })
+            .collect();
+        Trace {
+            scenario: sc.file.name.clone(),
+            seed,
+            end_s: end.as_secs_f64(),
+            workflows: cx.wfs.iter().map(|w| w.name.clone()).collect(),
+            pods,
+            nodes,
+        }
+    }
+}
