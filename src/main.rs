@@ -4,6 +4,7 @@ use anyhow::{Context, Result, bail};
 use argosim::experiment::{self, budget, compare, progress, results};
 use argosim::output;
 use argosim::output::markdown::Style;
+use argosim::output::structured::{self, Structured};
 use argosim::results_folder;
 use argosim::scenario::{self, Scenario};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -41,8 +42,12 @@ fn warn_all(quiet: bool, warnings: impl IntoIterator<Item = String>) {
 enum Format {
     /// Human-readable tables.
     Table,
+    /// The tables without truncation: every critical-path cause, one row per workflow.
+    Wide,
     /// The full report as JSON (documented in docs/report-json.md).
     Json,
+    /// The same document as YAML.
+    Yaml,
 }
 
 #[derive(Subcommand)]
@@ -273,15 +278,41 @@ enum Command {
 enum TextFormat {
     /// Aligned plain-text table.
     Table,
+    /// The table without truncation.
+    Wide,
     /// GitHub-flavoured Markdown.
     Markdown,
+    /// JSON.
+    Json,
+    /// YAML (the same document as JSON).
+    Yaml,
 }
 
 impl TextFormat {
-    fn style(self) -> Style {
+    /// Table style, or None for a structured format.
+    fn style(self) -> Option<Style> {
         match self {
-            TextFormat::Table => Style::Text,
-            TextFormat::Markdown => Style::Markdown,
+            TextFormat::Table | TextFormat::Wide => Some(Style::Text),
+            TextFormat::Markdown => Some(Style::Markdown),
+            TextFormat::Json | TextFormat::Yaml => None,
+        }
+    }
+
+    /// The structured format, if this is one.
+    fn structured(self) -> Option<Structured> {
+        match self {
+            TextFormat::Json => Some(Structured::Json),
+            TextFormat::Yaml => Some(Structured::Yaml),
+            _ => None,
+        }
+    }
+
+    /// Print `value` in a structured format, or `text(style)` in a table one.
+    fn print(self, value: impl FnOnce() -> serde_json::Value, text: impl FnOnce(Style) -> String) {
+        match (self.structured(), self.style()) {
+            (Some(f), _) => print!("{}", structured::render(&value(), f)),
+            (None, Some(st)) => print!("{}", text(st)),
+            (None, None) => unreachable!("every format is structured or a table"),
         }
     }
 }
@@ -449,7 +480,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             match format {
                 Format::Table => print!("{text}"),
+                Format::Wide => print!("{}", output::table_wide(&report)),
                 Format::Json => print!("{json}"),
+                Format::Yaml => print!("{}", structured::render(&report, Structured::Yaml)),
             }
             let cut: Vec<_> = report
                 .runs
@@ -692,7 +725,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let bar = progress::for_stderr("compare");
             let c = compare::compare(&input, jobs, memory_limit(max_memory), bar.as_ref())?;
             warn_all(quiet, c.warnings.iter().cloned());
-            print!("{}", output::markdown::compare(&c, format.style()));
+            let rows = if matches!(format, TextFormat::Wide) {
+                usize::MAX
+            } else {
+                output::markdown::BREAKDOWN_SHOWN
+            };
+            format.print(
+                || structured::comparison(&c),
+                |st| output::markdown::compare_rows(&c, st, rows),
+            );
             if let Some(path) = markdown {
                 write_file(&path, &output::markdown::compare(&c, Style::Markdown))?;
             }
@@ -725,7 +766,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 bar.as_ref(),
             )?;
             warn_all(quiet, r.warnings.iter().cloned());
-            print!("{}", output::markdown::check(&r, format.style()));
+            format.print(
+                || structured::check(&r),
+                |st| output::markdown::check(&r, st),
+            );
             if let Some(path) = junit {
                 write_file(&path, &experiment::check::junit_xml(&r))?;
             }
@@ -752,9 +796,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut rows = rows;
             rows.sort_by_key(|r| (r.point, r.replication));
             let sens = experiment::sensitivity::analyse(&plan, &rows);
-            print!(
-                "{}",
-                output::markdown::sensitivity(&plan, &sens, format.style())
+            format.print(
+                || structured::sensitivity(&plan, &sens),
+                |st| output::markdown::sensitivity(&plan, &sens, st),
             );
             Ok(ExitCode::SUCCESS)
         }

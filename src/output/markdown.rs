@@ -109,10 +109,15 @@ pub fn p_text(p: f64) -> String {
 }
 
 /// Causes shown in `compare`'s critical-path table.
-const BREAKDOWN_SHOWN: usize = 8;
+pub const BREAKDOWN_SHOWN: usize = 8;
 
 /// The comparison as a table with a heading line.
 pub fn compare(c: &Comparison, style: Style) -> String {
+    compare_rows(c, style, BREAKDOWN_SHOWN)
+}
+
+/// [`compare`] showing `breakdown_rows` critical-path causes (`-o wide`: all).
+pub fn compare_rows(c: &Comparison, style: Style, breakdown_rows: usize) -> String {
     let mut out = String::new();
     let crn = if c.common_random_numbers() {
         format!(
@@ -199,7 +204,7 @@ pub fn compare(c: &Comparison, style: Style) -> String {
         let rows: Vec<Vec<String>> = c
             .breakdown
             .iter()
-            .take(BREAKDOWN_SHOWN)
+            .take(breakdown_rows)
             .map(|m| {
                 let d = m.candidate_s - m.base_s;
                 let sign = if d > 0.0 {

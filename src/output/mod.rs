@@ -7,11 +7,12 @@ pub mod csv;
 pub mod markdown;
 mod metrics;
 pub mod plot;
+pub mod structured;
 mod table;
 
 pub use metrics::{prometheus, timeseries_csv};
 
-pub use table::table;
+pub use table::{table, table_wide};
 
 /// The full report as pretty JSON (the stable contract in docs/report-json.md).
 pub fn json(report: &crate::metrics::Report) -> String {

@@ -39,6 +39,17 @@ fn stats_line(s: &Stats) -> String {
 
 /// Render the report as text tables.
 pub fn table(report: &Report) -> String {
+    render(report, false)
+}
+
+/// [`table`] without truncation (`-o wide`): every critical-path cause, and one row per
+/// workflow (phase, makespan, pods, reconciles, its largest cause other than the main
+/// containers).
+pub fn table_wide(report: &Report) -> String {
+    render(report, true)
+}
+
+fn render(report: &Report, wide: bool) -> String {
     let mut o = String::new();
     let _ = writeln!(
         o,
@@ -125,7 +136,7 @@ pub fn table(report: &Report) -> String {
         let _ = writeln!(o, "\nDetails of replication 0:");
     }
     if let Some(r) = report.runs.first() {
-        run_table(&mut o, r);
+        run_table(&mut o, r, wide);
     }
     o
 }
@@ -135,7 +146,7 @@ const LIMITS_SHOWN: usize = 6;
 
 /// The "Limited by" section: the verdict and the largest causes of the critical paths, with
 /// their share and mean seconds per finished workflow.
-fn limits_table(o: &mut String, l: &crate::metrics::LimitsReport) {
+fn limits_table(o: &mut String, l: &crate::metrics::LimitsReport, shown: usize) {
     let _ = writeln!(o, "\nLimited by  {}", l.verdict);
     if l.workflows == 0 {
         return;
@@ -146,7 +157,7 @@ fn limits_table(o: &mut String, l: &crate::metrics::LimitsReport) {
         l.workflows,
         if l.workflows == 1 { "" } else { "s" }
     );
-    for c in l.causes.iter().take(LIMITS_SHOWN) {
+    for c in l.causes.iter().take(shown) {
         let _ = writeln!(
             o,
             "  {:>5.1}%  {:>10}  {}",
@@ -155,19 +166,46 @@ fn limits_table(o: &mut String, l: &crate::metrics::LimitsReport) {
             c.cause
         );
     }
-    if l.causes.len() > LIMITS_SHOWN {
-        let rest: f64 = l.causes[LIMITS_SHOWN..].iter().map(|c| c.share).sum();
+    if l.causes.len() > shown {
+        let rest: f64 = l.causes[shown..].iter().map(|c| c.share).sum();
         let _ = writeln!(
             o,
             "  {:>5.1}%  {:>10}  {} other causes (report.json: limits)",
             rest * 100.0,
             "",
-            l.causes.len() - LIMITS_SHOWN
+            l.causes.len() - shown
         );
     }
 }
 
-fn run_table(o: &mut String, r: &RunReport) {
+/// One row per workflow (`-o wide`).
+fn workflow_rows(o: &mut String, w: &crate::metrics::WorkflowsReport) {
+    let _ = writeln!(
+        o,
+        "\n  {:<28} {:<10} {:>10} {:>6} {:>10}  largest cause besides main",
+        "workflow", "phase", "makespan", "pods", "reconciles"
+    );
+    for e in &w.list {
+        let top = e.critical_path_s.as_ref().and_then(|cp| {
+            cp.iter()
+                .filter(|(k, _)| k.as_str() != "main")
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(k, v)| format!("{k} {}", human_secs(*v)))
+        });
+        let _ = writeln!(
+            o,
+            "  {:<28} {:<10} {:>10} {:>6} {:>10}  {}",
+            e.name,
+            e.phase,
+            e.makespan_s.map_or("-".into(), human_secs),
+            e.pods,
+            e.reconciles,
+            top.unwrap_or_else(|| "-".into())
+        );
+    }
+}
+
+fn run_table(o: &mut String, r: &RunReport, wide: bool) {
     let w = &r.workflows;
     let _ = writeln!(o);
     if r.horizon_reached {
@@ -200,7 +238,10 @@ fn run_table(o: &mut String, r: &RunReport) {
     for e in w.list.iter().filter(|e| !e.message.is_empty()).take(3) {
         let _ = writeln!(o, "  {} {}: {}", e.name, e.phase, e.message);
     }
-    limits_table(o, &r.limits);
+    limits_table(o, &r.limits, if wide { usize::MAX } else { LIMITS_SHOWN });
+    if wide {
+        workflow_rows(o, w);
+    }
 
     let c = &r.cost;
     let _ = writeln!(

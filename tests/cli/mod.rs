@@ -511,3 +511,90 @@ fn a_dash_reads_the_scenario_from_stdin() {
             "-:2:1: controller.qsp: unknown field `qsp`",
         ));
 }
+
+/// The same JSON document, numbers equal to 1e-12 relative (YAML prints floats its own way).
+fn same_doc(a: &serde_json::Value, b: &serde_json::Value, at: &str) {
+    use serde_json::Value as V;
+    match (a, b) {
+        (V::Number(x), V::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            assert!(
+                (x - y).abs() <= 1e-12 * x.abs().max(1.0),
+                "{at}: {x} vs {y}"
+            );
+        }
+        (V::Array(x), V::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{at}");
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                same_doc(p, q, &format!("{at}[{i}]"));
+            }
+        }
+        (V::Object(x), V::Object(y)) => {
+            assert!(x.keys().eq(y.keys()), "{at}: keys differ");
+            for (k, p) in x {
+                same_doc(p, &y[k], &format!("{at}.{k}"));
+            }
+        }
+        _ => assert_eq!(a, b, "{at}"),
+    }
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = argosim().args(args).output().expect("runs");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// `-o yaml` is the same document as `-o json` (issue 12 item 5), on run, compare and check;
+/// `-o wide` shows what the table truncates.
+#[test]
+fn output_formats_yaml_json_and_wide_agree() {
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(&["run", "-o", "json"])).unwrap();
+    let yaml: serde_json::Value =
+        serde_norway::from_str(&stdout_of(&["run", "-o", "yaml"])).unwrap();
+    same_doc(&json, &yaml, "run");
+    assert!(json["runs"][0]["limits"]["verdict"].is_string());
+
+    let fanout = crate_path("scenarios/throttled-fanout.toml");
+    let fanout = fanout.to_str().unwrap();
+    let base = [
+        "compare",
+        fanout,
+        "--set",
+        "controller.qps=100",
+        "--replications",
+        "2",
+    ];
+    let cj: serde_json::Value =
+        serde_json::from_str(&stdout_of(&[&base[..], &["-o", "json"]].concat())).unwrap();
+    let cy: serde_json::Value =
+        serde_norway::from_str(&stdout_of(&[&base[..], &["-o", "yaml"]].concat())).unwrap();
+    same_doc(&cj, &cy, "compare");
+    assert_eq!(cj["test"], "paired t");
+    assert!(cj["metrics"].as_array().unwrap().len() >= 10);
+    assert!(cj["critical_path"][0]["cause"].is_string());
+
+    let check = ["check", fanout, "--replications", "2", "-o", "json"];
+    let ck: serde_json::Value = serde_json::from_str(&stdout_of(&check)).unwrap();
+    assert_eq!(ck["passed"], true, "{ck}");
+    assert!(ck["checks"][0]["condition"].is_string());
+
+    // wide: every cause and one row per workflow; the table stops at six causes.
+    let t = crate_path("scenarios/templaterefs.toml");
+    let t = t.to_str().unwrap();
+    let table = stdout_of(&["run", t, "-q"]);
+    let wide = stdout_of(&["run", t, "-q", "-o", "wide"]);
+    assert!(
+        table.contains("other causes (report.json: limits)"),
+        "{table}"
+    );
+    assert!(!wide.contains("other causes"), "{wide}");
+    assert_eq!(
+        wide.lines().filter(|l| l.starts_with("  refs-")).count(),
+        100
+    );
+}
