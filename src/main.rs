@@ -126,6 +126,18 @@ enum Command {
         /// (without them such pods are BestEffort and fit on any node).
         #[arg(long, value_name = "cpu=Q,memory=Q", value_parser = parse_requests)]
         default_requests: Option<(Option<u64>, Option<u64>)>,
+        /// Append an example node pool so the output runs as it is: gke-n2-standard-16,
+        /// gke-n2-standard-16-spot, gke-e2-standard-16, gke-t2a-standard-16, eks-m5-4xlarge,
+        /// eks-m6g-4xlarge or eks-c5-4xlarge (list prices of k8s-facts §6).
+        #[arg(long, value_name = "POOL")]
+        with_cluster: Option<String>,
+        /// Nodes of the --with-cluster pool at the start.
+        #[arg(long, default_value_t = 4, requires = "with_cluster")]
+        nodes: u32,
+        /// Let the autoscaler grow the --with-cluster pool up to this many nodes
+        /// (default: --nodes, a fixed pool).
+        #[arg(long, requires = "with_cluster")]
+        max_nodes: Option<u32>,
     },
     /// Run a parameter grid (the scenario's [grid] table and --axis) with replications, and
     /// write runs.csv, points.csv, summary.md, plots and manifest.json into a results folder.
@@ -546,7 +558,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             library,
             hints,
             default_requests,
+            with_cluster,
+            nodes,
+            max_nodes,
         } => {
+            let cluster = match &with_cluster {
+                Some(name) => {
+                    let p = argosim::import::example_pool(name).map_err(|e| anyhow::anyhow!(e))?;
+                    let max = max_nodes.unwrap_or(nodes);
+                    if max < nodes || max == 0 {
+                        bail!("--max-nodes must be at least --nodes and at least 1");
+                    }
+                    Some(argosim::import::pool_toml(p, nodes, max))
+                }
+                None => None,
+            };
             let mut h: argosim::import::ImportHints = match &hints {
                 Some(p) => {
                     let limit = argosim::input::MAX_SCENARIO_BYTES;
@@ -585,7 +611,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     for d in &imp.refused {
                         eprintln!("refused: {d}");
                     }
-                    print!("{}", argosim::import::to_toml(&imp));
+                    print!(
+                        "{}",
+                        argosim::import::to_toml_with(&imp, cluster.as_deref())
+                    );
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(diags) => {

@@ -122,6 +122,12 @@ fn comment(out: &mut String, text: &str) {
 
 /// The fragment; see the module documentation.
 pub fn to_toml(imp: &Imported) -> String {
+    to_toml_with(imp, None)
+}
+
+/// The fragment, made runnable by `cluster` (a `[[cluster.pools]]` table, e.g. from
+/// [`super::pool_toml`]) appended, or saying plainly what to add without one.
+pub fn to_toml_with(imp: &Imported, cluster: Option<&str>) -> String {
     let task_default = serde_json::from_value::<TaskCfg>(json!({"name": "", "duration": "0s"}))
         .ok()
         .and_then(|t| serde_json::to_value(t).ok())
@@ -142,8 +148,17 @@ pub fn to_toml(imp: &Imported) -> String {
         imp.workflows.len(),
         imp.submissions.len()
     );
+    if cluster.is_some() {
+        out.push_str(
+            "# Runnable as it is: an example node pool is appended (--with-cluster); replace it and\n# add your control-plane settings.",
+        );
+    } else {
+        out.push_str(
+            "# Not runnable yet: add a [[cluster.pools]] table (name, cpu, memory, price_per_hour,\n# nodes), or import again with --with-cluster gke-n2-standard-16 (argosim import --help\n# lists the example pools).",
+        );
+    }
     out.push_str(
-        "# Add [[cluster.pools]] (and your control-plane settings) to run it. Run times, loop widths\n# and `when` outcomes the manifests do not say are estimates: see the warnings.\n",
+        " Run times, loop widths and `when` outcomes the manifests do\n# not say are estimates: see the warnings.\n",
     );
     if !imp.warnings.is_empty() {
         let _ = writeln!(out, "#\n# Warnings ({}):", imp.warnings.len());
@@ -185,6 +200,9 @@ pub fn to_toml(imp: &Imported) -> String {
         let v = serde_json::to_value(s).unwrap_or(Value::Null);
         out.push_str("\n[[submissions]]\n");
         body(&mut out, &v, &sub_default, &["workflow", "via"], &[]);
+    }
+    if let Some(c) = cluster {
+        out.push_str(c);
     }
     out
 }

@@ -66,13 +66,15 @@ mod emit;
 mod expr;
 mod locate;
 mod names;
+mod pools;
 mod wfformat;
 mod yaml;
 
 pub use argo::{
     ARGOEXEC_IMAGE, MAX_CALL_DEPTH, MAX_EDGES, MAX_EXPANSIONS, MAX_TASKS, MAX_WARNINGS, MAX_WIDTH,
 };
-pub use emit::to_toml;
+pub use emit::{to_toml, to_toml_with};
+pub use pools::{EXAMPLE_POOLS, ExamplePool, example_pool, pool_toml};
 pub use wfformat::{WFFORMAT_SCHEMA_VERSION, wfformat_export, wfformat_export_workflow};
 pub use yaml::{MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, MAX_TOTAL_BYTES};
 

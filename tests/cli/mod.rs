@@ -598,3 +598,72 @@ fn output_formats_yaml_json_and_wide_agree() {
         100
     );
 }
+
+/// `import --with-cluster` emits a scenario that runs as it is (issue 12 item 8); without it
+/// the header says what to add; an unknown pool name lists the known ones.
+#[test]
+fn import_with_cluster_runs_as_it_is() {
+    let m = crate_path("scenarios/manifests");
+    let (wf, lib) = (m.join("etl.yaml"), m.join("etl-templates.yaml"));
+    let args = |extra: &[&str]| {
+        let mut v = vec![
+            "import".to_string(),
+            "-q".into(),
+            wf.to_str().unwrap().into(),
+            "--library".into(),
+            lib.to_str().unwrap().into(),
+        ];
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let bare = argosim().args(args(&[])).output().unwrap();
+    let bare = String::from_utf8(bare.stdout).unwrap();
+    assert!(
+        bare.contains("Not runnable yet: add a [[cluster.pools]] table"),
+        "{bare}"
+    );
+    argosim()
+        .args(["run", "-q", "-"])
+        .write_stdin(bare)
+        .assert()
+        .code(2);
+
+    let out = argosim()
+        .args(args(&[
+            "--with-cluster",
+            "eks-m5-4xlarge",
+            "--nodes",
+            "2",
+            "--max-nodes",
+            "5",
+        ]))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("price_per_hour = 0.768") && text.contains("max_nodes = 5"),
+        "{text}"
+    );
+    let run = argosim()
+        .args(["run", "-q", "-o", "json", "-"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(r["runs"][0]["workflows"]["succeeded"], 1);
+    assert_eq!(r["runs"][0]["cost"]["by_pool"][0]["pool"], "eks-m5-4xlarge");
+
+    argosim()
+        .args(args(&["--with-cluster", "n2"]))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "unknown example pool `n2`; one of: gke-n2-standard-16",
+        ));
+}
