@@ -171,7 +171,7 @@ pub struct PoolCfg {
     pub max_pods: u32,
     /// Price of one node per hour in USD.
     pub price_per_hour: f64,
-    /// Spot / preemptible capacity (priced as given; eviction is not modelled yet).
+    /// Spot / preemptible capacity: priced as given, preempted at `spot_interruptions_per_node_hour`.
     #[serde(default)]
     pub spot: bool,
     /// CPU architecture label.
