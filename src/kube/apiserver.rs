@@ -10,19 +10,18 @@
 //! With API Priority and Fairness on (the default since Kubernetes 1.20), the
 //! `400 + 200 = 600` seats are split among the suggested priority levels by their nominal
 //! concurrency shares (`ceil(600 × shares / 245)`: workload-low, where the workflow controller
-//! and every pod's service account land, gets 245). A request that finds its level's seats
-//! busy waits in that level's queue (capacity queues × queueLengthLimit) for at most a quarter
+//! and every pod's service account land, gets 245), with lending, shuffle-sharded queues per
+//! flow and an adaptive `Retry-After` (`kube::apf`). A queued request waits at most a quarter
 //! of `--request-timeout` (15 s), then gets 429.
 //!
-//! Simplified: no borrowing between levels, no shuffle-sharded fair queuing among flows inside
-//! a level (one FIFO per level), every request costs one seat (the LIST work estimator is not
-//! modelled); stored size equals the JSON body size (no proto conversion); watches are free.
+//! Simplified: every request costs one seat (the LIST work estimator is not modelled); stored
+//! size equals the JSON body size (no proto conversion); watches are free.
 
+pub use super::apf::Queued;
+use super::apf::{Apf, Decision};
 use crate::engine::SimTime;
-use crate::scenario::defaults as d;
 use crate::scenario::schema::ApiServerCfg;
 use serde::Serialize;
-use std::collections::VecDeque;
 
 /// API verb.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -82,25 +81,6 @@ pub enum Level {
     CatchAll = 6,
 }
 
-#[derive(Debug, Clone, Default)]
-struct LevelState {
-    seats: u32,
-    used: u32,
-    capacity: u32,
-    queue: VecDeque<Queued>,
-}
-
-/// A request waiting in an APF queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Queued {
-    /// Caller's request id.
-    pub id: usize,
-    /// Verb.
-    pub verb: Verb,
-    /// Body bytes.
-    pub bytes: u64,
-}
-
 /// Outcome of admission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
@@ -120,45 +100,37 @@ pub struct ApiServer {
     cfg: ApiServerCfg,
     inflight_read: u32,
     inflight_mutating: u32,
-    levels: Vec<LevelState>,
+    apf: Apf,
     /// Most seats in use at once.
     pub peak_inflight: u32,
-    /// Longest APF queue seen.
-    pub peak_queued: u32,
 }
 
 impl ApiServer {
     /// An idle apiserver.
     pub fn new(cfg: ApiServerCfg) -> Self {
         let total = cfg.max_requests_inflight + cfg.max_mutating_requests_inflight;
-        let share_sum: u32 = d::APF_SHARES.iter().map(|(_, s)| s).sum();
-        let levels = d::APF_SHARES
-            .iter()
-            .zip(d::APF_QUEUE_CAPACITY)
-            .map(|((_, share), (_, cap))| LevelState {
-                seats: (u64::from(total) * u64::from(*share)).div_ceil(u64::from(share_sum)) as u32,
-                capacity: cap,
-                ..Default::default()
-            })
-            .collect();
         ApiServer {
             cfg,
             inflight_read: 0,
             inflight_mutating: 0,
-            levels,
+            apf: Apf::new(total),
             peak_inflight: 0,
-            peak_queued: 0,
         }
     }
 
-    /// Seats of an APF level.
+    /// Nominal seats of an APF level.
     pub fn level_seats(&self, level: Level) -> u32 {
-        self.levels[level as usize].seats
+        self.apf.seats(level as usize)
     }
 
     /// Requests queued now, all levels.
     pub fn queued(&self) -> u32 {
-        self.levels.iter().map(|l| l.queue.len() as u32).sum()
+        self.apf.queued()
+    }
+
+    /// Longest the APF queues have been, all levels together.
+    pub fn peak_queued(&self) -> u32 {
+        self.apf.peak_queued
     }
 
     /// How long APF lets a request wait in a queue (a quarter of `--request-timeout`).
@@ -169,7 +141,7 @@ impl ApiServer {
     /// Seats in use now.
     pub fn inflight(&self) -> u32 {
         if self.cfg.priority_and_fairness {
-            self.levels.iter().map(|l| l.used).sum()
+            self.apf.inflight()
         } else {
             self.inflight_read + self.inflight_mutating
         }
@@ -186,29 +158,37 @@ impl ApiServer {
         SimTime(base + per.ceil() as u64)
     }
 
-    /// Admit request `id` from priority level `level` (takes a seat when accepted).
-    pub fn admit(&mut self, id: usize, verb: Verb, body_bytes: u64, level: Level) -> Admission {
+    fn service_of(&self, q: &Queued) -> SimTime {
+        self.service_time(if q.mutating { Verb::Create } else { Verb::Get }, q.bytes)
+    }
+
+    /// Admit request `id` of flow `flow` (a hash of its client's identity, `apf::flow_hash`)
+    /// from priority level `level` (takes a seat when accepted).
+    pub fn admit(
+        &mut self,
+        id: usize,
+        verb: Verb,
+        body_bytes: u64,
+        level: Level,
+        flow: u64,
+    ) -> Admission {
         if verb.is_mutating() && body_bytes > self.cfg.max_request_body_bytes.0 {
             return Admission::EntityTooLarge;
         }
         if self.cfg.priority_and_fairness {
-            let l = &mut self.levels[level as usize];
-            if l.used < l.seats && l.queue.is_empty() {
-                l.used += 1;
-                self.peak_inflight = self.peak_inflight.max(self.inflight());
-                return Admission::Accepted(self.service_time(verb, body_bytes));
-            }
-            if (l.queue.len() as u32) < l.capacity {
-                l.queue.push_back(Queued {
-                    id,
-                    verb,
-                    bytes: body_bytes,
-                });
-                let q = self.queued();
-                self.peak_queued = self.peak_queued.max(q);
-                return Admission::Queued;
-            }
-            return Admission::TooManyRequests;
+            let q = Queued {
+                id,
+                mutating: verb.is_mutating(),
+                bytes: body_bytes,
+            };
+            return match self.apf.admit(q, level as usize, flow) {
+                Decision::Run => {
+                    self.peak_inflight = self.peak_inflight.max(self.inflight());
+                    Admission::Accepted(self.service_time(verb, body_bytes))
+                }
+                Decision::Queued => Admission::Queued,
+                Decision::Reject => Admission::TooManyRequests,
+            };
         }
         let (used, limit) = if verb.is_mutating() {
             (
@@ -228,39 +208,32 @@ impl ApiServer {
         Admission::Accepted(self.service_time(verb, body_bytes))
     }
 
-    /// Release the seat of a finished request. Under APF, returns the queued request that now
-    /// takes the seat and its service time.
-    pub fn release(&mut self, verb: Verb, level: Level) -> Option<(Queued, SimTime)> {
+    /// Release the seat of a finished request. Under APF, returns the queued requests that
+    /// now take a seat (of this level, or borrowed by another) with their service times.
+    pub fn release(&mut self, verb: Verb, level: Level) -> Vec<(Queued, SimTime)> {
         if self.cfg.priority_and_fairness {
-            let l = &mut self.levels[level as usize];
-            l.used = l.used.saturating_sub(1);
-            if l.used < l.seats
-                && let Some(next) = l.queue.pop_front()
-            {
-                l.used += 1;
-                return Some((next, self.service_time(next.verb, next.bytes)));
-            }
-            return None;
+            let started = self.apf.release(level as usize);
+            self.peak_inflight = self.peak_inflight.max(self.inflight());
+            return started
+                .into_iter()
+                .map(|q| {
+                    let s = self.service_of(&q);
+                    (q, s)
+                })
+                .collect();
         }
         if verb.is_mutating() {
             self.inflight_mutating = self.inflight_mutating.saturating_sub(1);
         } else {
             self.inflight_read = self.inflight_read.saturating_sub(1);
         }
-        None
+        Vec::new()
     }
 
     /// APF queue-wait limit reached for request `id`: remove it if still queued (then the
     /// caller answers 429). Returns whether it was still waiting.
     pub fn time_out(&mut self, id: usize, level: Level) -> bool {
-        let q = &mut self.levels[level as usize].queue;
-        match q.iter().position(|x| x.id == id) {
-            Some(i) => {
-                q.remove(i);
-                true
-            }
-            None => false,
-        }
+        self.apf.time_out(id, level as usize)
     }
 
     /// Whether etcd accepts a write of this size.
@@ -268,9 +241,16 @@ impl ApiServer {
         !verb.is_mutating() || bytes <= self.cfg.etcd_max_request_bytes.0
     }
 
-    /// `Retry-After` of a 429.
-    pub fn retry_after(&self) -> SimTime {
-        SimTime(self.cfg.retry_after.0)
+    /// A 429 at `now` from `level`: its `Retry-After`. Under APF it adapts to the level's
+    /// recent drops (1-32 s, `dropped_requests_tracker.go`); max-in-flight answers
+    /// `[apiserver] retry_after`.
+    pub fn reject(&mut self, level: Level, now: SimTime) -> SimTime {
+        if self.cfg.priority_and_fairness {
+            self.apf.record_dropped(level as usize, now);
+            self.apf.retry_after(level as usize)
+        } else {
+            SimTime(self.cfg.retry_after.0)
+        }
     }
 
     /// The 413 message.
@@ -318,44 +298,46 @@ mod tests {
             max_mutating_requests_inflight: 1,
             ..Default::default()
         });
-        let seats = s.level_seats(L);
-        for i in 0..seats as usize {
-            assert!(matches!(
-                s.admit(i, Verb::Get, 0, L),
-                Admission::Accepted(_)
-            ));
+        let mut i = 0;
+        while matches!(s.admit(i, Verb::Get, 0, L, 7), Admission::Accepted(_)) {
+            i += 1;
         }
-        assert_eq!(s.admit(100, Verb::Get, 0, L), Admission::Queued);
-        assert_eq!(s.admit(101, Verb::Get, 0, L), Admission::Queued);
-        assert!(s.time_out(101, L));
-        assert!(!s.time_out(101, L));
-        let (next, _) = s
-            .release(Verb::Get, L)
-            .expect("queued request gets the seat");
-        assert_eq!(next.id, 100);
-        assert!(s.release(Verb::Get, L).is_none());
+        // Its own seats plus what the other levels lend.
+        assert!(i as u32 >= s.level_seats(L), "{i}");
+        assert_eq!(s.admit(100, Verb::Get, 0, L, 7), Admission::Queued);
+        assert!(s.time_out(100, L));
+        assert!(!s.time_out(100, L));
+        assert!(s.time_out(i, L), "the first that found no seat was queued");
+        assert_eq!(s.admit(101, Verb::Get, 0, L, 7), Admission::Queued);
+        let started = s.release(Verb::Get, L);
+        assert_eq!(started.len(), 1);
+        assert_eq!(started[0].0.id, 101);
+        assert!(s.release(Verb::Get, L).is_empty());
     }
 
     #[test]
     fn seats_are_per_pool_and_429_when_full() {
         let mut s = server(1, 2);
         assert!(matches!(
-            s.admit(0, Verb::Get, 0, L),
+            s.admit(0, Verb::Get, 0, L, 0),
             Admission::Accepted(_)
         ));
-        assert_eq!(s.admit(0, Verb::Get, 0, L), Admission::TooManyRequests);
+        assert_eq!(s.admit(0, Verb::Get, 0, L, 0), Admission::TooManyRequests);
         assert!(matches!(
-            s.admit(0, Verb::Create, 10, L),
+            s.admit(0, Verb::Create, 10, L, 0),
             Admission::Accepted(_)
         ));
         assert!(matches!(
-            s.admit(0, Verb::Update, 10, L),
+            s.admit(0, Verb::Update, 10, L, 0),
             Admission::Accepted(_)
         ));
-        assert_eq!(s.admit(0, Verb::Patch, 10, L), Admission::TooManyRequests);
+        assert_eq!(
+            s.admit(0, Verb::Patch, 10, L, 0),
+            Admission::TooManyRequests
+        );
         s.release(Verb::Update, L);
         assert!(matches!(
-            s.admit(0, Verb::Patch, 10, L),
+            s.admit(0, Verb::Patch, 10, L, 0),
             Admission::Accepted(_)
         ));
         assert_eq!(s.peak_inflight, 3);
@@ -365,11 +347,11 @@ mod tests {
     fn size_limits() {
         let mut s = server(10, 10);
         assert_eq!(
-            s.admit(0, Verb::Update, 3 * 1024 * 1024 + 1, L),
+            s.admit(0, Verb::Update, 3 * 1024 * 1024 + 1, L, 0),
             Admission::EntityTooLarge
         );
         assert!(matches!(
-            s.admit(0, Verb::Update, 3 * 1024 * 1024, L),
+            s.admit(0, Verb::Update, 3 * 1024 * 1024, L, 0),
             Admission::Accepted(_)
         ));
         assert!(s.etcd_accepts(Verb::Update, 1_572_864));

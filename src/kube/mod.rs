@@ -1,6 +1,7 @@
 //! Kubernetes models: client-side rate limiting, the apiserver's admission and size limits, the
 //! scheduler's fit and score, and the node inventory. Each file says what it leaves out.
 
+pub mod apf;
 pub mod apiserver;
 pub mod nodes;
 pub mod ratelimit;

@@ -157,16 +157,20 @@ pub const APF_SHARES: [(&str, u32); 7] = [
     ("global-default", 20),
     ("catch-all", 5),
 ];
-/// APF queue capacity per level: queues × queueLengthLimit (workload-low: 128 × 50; k8s-facts §1.2).
-pub const APF_QUEUE_CAPACITY: [(&str, u32); 7] = [
-    ("system", 64 * 50),
-    ("node-high", 64 * 50),
-    ("leader-election", 16 * 50),
-    ("workload-high", 128 * 50),
-    ("workload-low", 128 * 50),
-    ("global-default", 128 * 50),
-    ("catch-all", 0),
+/// APF queuing per level, apiserver v0.32 `bootstrap/default.go` (k8s-facts §1.2): (name,
+/// queues, hand size, queue length limit, lendable percent). `catch-all` rejects instead of
+/// queuing (0 queues).
+pub const APF_QUEUING: [(&str, u32, u32, u32, u32); 7] = [
+    ("system", 64, 6, 50, 33),
+    ("node-high", 64, 6, 50, 25),
+    ("leader-election", 16, 4, 50, 0),
+    ("workload-high", 128, 6, 50, 50),
+    ("workload-low", 128, 6, 50, 90),
+    ("global-default", 128, 6, 50, 50),
+    ("catch-all", 0, 0, 0, 0),
 ];
+/// Most an APF `Retry-After` grows to, seconds (`dropped_requests_tracker.go` `maxRetryAfter`).
+pub const APF_MAX_RETRY_AFTER_S: i64 = 32;
 /// `HEALTHZ_AGE`: /healthz fails if a workflow has stayed unreconciled this long (argo-facts §1.7).
 pub const HEALTHZ_AGE: &str = "5m";
 /// Liveness probe `periodSeconds` of the shipped controller Deployment (argo-facts §1.7).

@@ -10,6 +10,7 @@
 
 use super::Event;
 use crate::engine::{EventQueue, SimTime};
+use crate::kube::apf::flow_hash;
 use crate::kube::apiserver::{Admission, ApiServer, ETCD_TOO_LARGE, Level, Verb};
 use crate::kube::ratelimit::TokenBucket;
 use crate::metrics::{ApiReport, ApiRow, Stats, ThrottleReport};
@@ -102,12 +103,16 @@ struct ApiCall {
     origin: Origin,
     attempts: u32,
     first: SimTime,
+    /// When it last joined an APF queue (a timeout from an earlier use of its id is stale).
+    queued_at: SimTime,
 }
 
 #[derive(Debug, Clone)]
 struct Client {
     name: &'static str,
     level: Level,
+    /// APF flow: hash of its flow schema and user.
+    flow: u64,
     bucket: TokenBucket,
 }
 
@@ -174,9 +179,21 @@ impl Api {
             "argo-cli" | "kubectl" => Level::GlobalDefault,
             _ => Level::WorkloadLow,
         };
+        // The flow: flow schema and distinguisher (ByUser, kube-scheduler ByNamespace). The
+        // controller's three clientsets share its service account; each kubelet is its own
+        // user (system:node:NAME).
+        let user = if name.starts_with("workflow-controller") {
+            "system:serviceaccount:argo:argo".to_string()
+        } else if name == "kubelet" {
+            format!("system:node:{}", self.clients.len())
+        } else {
+            name.to_string()
+        };
+        let flow = flow_hash(&format!("{level:?}"), &user);
         self.clients.push(Client {
             name,
             level,
+            flow,
             bucket: TokenBucket::new(qps, burst),
         });
         self.throttle.entry(name).or_insert(ThrottleAcc {
@@ -210,6 +227,7 @@ impl Api {
             origin,
             attempts: 0,
             first: q.now(),
+            queued_at: SimTime::ZERO,
         };
         let id = match self.free_calls.pop() {
             Some(i) => {
@@ -264,13 +282,19 @@ impl Api {
         id: usize,
     ) -> Option<(Origin, Status)> {
         let call = self.calls[id].as_ref()?;
-        let level = self.clients[call.client].level;
-        match self.server.admit(id, call.verb, call.bytes, level) {
+        let cl = &self.clients[call.client];
+        match self
+            .server
+            .admit(id, call.verb, call.bytes, cl.level, cl.flow)
+        {
             Admission::Accepted(service) => {
                 q.schedule_in(service, Event::Api(ApiEvent::Done { call: id }));
                 None
             }
             Admission::Queued => {
+                if let Some(c) = self.calls[id].as_mut() {
+                    c.queued_at = q.now();
+                }
                 let limit = self.server.queue_wait_limit();
                 q.schedule_in(limit, Event::Api(ApiEvent::ApfTimeout { call: id }));
                 None
@@ -288,10 +312,12 @@ impl Api {
         self.status_429 += 1;
         let call = self.calls[id].as_mut()?;
         call.attempts += 1;
+        let level = self.clients[call.client].level;
+        let retry = self.server.reject(level, q.now());
+        let call = self.calls[id].as_ref()?;
         if call.attempts > d::CLIENT_GO_MAX_RETRIES {
             self.complete(q.now(), id, Status::TooMany)
         } else {
-            let retry = self.server.retry_after();
             q.schedule_in(retry, Event::Api(ApiEvent::Retry { call: id }));
             None
         }
@@ -305,7 +331,8 @@ impl Api {
     ) -> Option<(Origin, Status)> {
         let call = self.calls[id].as_ref()?;
         let level = self.clients[call.client].level;
-        if self.server.time_out(id, level) {
+        let due = call.queued_at.plus(self.server.queue_wait_limit());
+        if q.now() >= due && self.server.time_out(id, level) {
             self.apf_timeouts += 1;
             self.on_429(q, id)
         } else {
@@ -321,7 +348,7 @@ impl Api {
     ) -> Option<(Origin, Status)> {
         let call = self.calls[id].as_ref()?;
         let level = self.clients[call.client].level;
-        if let Some((next, service)) = self.server.release(call.verb, level) {
+        for (next, service) in self.server.release(call.verb, level) {
             q.schedule_in(service, Event::Api(ApiEvent::Done { call: next.id }));
         }
         let status = if self.server.etcd_accepts(call.verb, call.bytes) {
@@ -386,7 +413,7 @@ impl Api {
             status_413: self.status_413,
             etcd_too_large: self.etcd_too_large,
             peak_inflight: self.server.peak_inflight,
-            peak_queued: self.server.peak_queued,
+            peak_queued: self.server.peak_queued(),
             apf_queue_timeouts: self.apf_timeouts,
             ..Default::default()
         };
