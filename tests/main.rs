@@ -3,6 +3,7 @@
 
 mod common;
 
+mod apiserver_load;
 mod architecture;
 mod attribution;
 mod bad_input;

@@ -84,8 +84,8 @@ pub enum Level {
 /// Outcome of admission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
-    /// Seat taken; the request completes after this service time.
-    Accepted(SimTime),
+    /// Seat taken: the request computes (see [`ApiServer::cost`]).
+    Accepted,
     /// Waiting in its APF level's queue; [`ApiServer::release`] hands it a seat later.
     Queued,
     /// 429: no seat in the pool.
@@ -147,7 +147,60 @@ impl ApiServer {
         }
     }
 
-    /// Service time of a request with this verb and body/response size.
+    /// How a request spends its low-load latency ([`ApiServer::service_time`]): apiserver CPU
+    /// (per verb, per MiB by encoding, watch fan-out of a write), the etcd commit of a write
+    /// (latency plus one slot of etcd's write throughput), and the rest before admission
+    /// (network, TLS, authentication). Under load only the CPU (shared by processor sharing)
+    /// and etcd (writes queue for its throughput) stretch.
+    pub fn cost(&self, verb: Verb, resource: &str, bytes: u64) -> Cost {
+        let c = &self.cfg;
+        let mib = bytes as f64 / (1024.0 * 1024.0);
+        let per_mib = if is_custom_resource(resource) {
+            c.json_cpu_per_mib.0
+        } else {
+            c.protobuf_cpu_per_mib.0
+        };
+        let mutating = verb.is_mutating();
+        let fanout = if mutating {
+            watchers(resource) * c.watch_event_cpu.0
+        } else {
+            0
+        };
+        let cpu = if mutating {
+            c.write_cpu.0
+        } else {
+            c.read_cpu.0
+        } + (per_mib as f64 * mib).ceil() as u64
+            + fanout;
+        let etcd = if mutating {
+            c.etcd_write_latency.0 + self.etcd_slot().0
+        } else {
+            0
+        };
+        Cost {
+            pre: SimTime(self.service_time(verb, bytes).0.saturating_sub(cpu + etcd)),
+            cpu: SimTime(cpu),
+            etcd: mutating,
+        }
+    }
+
+    /// etcd's commit latency of a write.
+    pub fn etcd_write_latency(&self) -> SimTime {
+        SimTime(self.cfg.etcd_write_latency.0)
+    }
+
+    /// One write's share of etcd's throughput.
+    pub fn etcd_slot(&self) -> SimTime {
+        SimTime::from_secs_f64_ceil(1.0 / self.cfg.etcd_writes_per_sec)
+    }
+
+    /// The apiserver cores left to the scenario's requests after `background_qps`.
+    pub fn cores_for_requests(&self) -> f64 {
+        let c = &self.cfg;
+        c.cpu_cores - c.background_qps * c.read_cpu.0 as f64 / 1e6
+    }
+
+    /// Service time of a request with this verb and body/response size at low load.
     pub fn service_time(&self, verb: Verb, bytes: u64) -> SimTime {
         let base = if verb.is_mutating() {
             self.cfg.write_latency.0
@@ -156,10 +209,6 @@ impl ApiServer {
         };
         let per = self.cfg.latency_per_mib.0 as f64 * bytes as f64 / (1024.0 * 1024.0);
         SimTime(base + per.ceil() as u64)
-    }
-
-    fn service_of(&self, q: &Queued) -> SimTime {
-        self.service_time(if q.mutating { Verb::Create } else { Verb::Get }, q.bytes)
     }
 
     /// Admit request `id` of flow `flow` (a hash of its client's identity, `apf::flow_hash`)
@@ -184,7 +233,7 @@ impl ApiServer {
             return match self.apf.admit(q, level as usize, flow) {
                 Decision::Run => {
                     self.peak_inflight = self.peak_inflight.max(self.inflight());
-                    Admission::Accepted(self.service_time(verb, body_bytes))
+                    Admission::Accepted
                 }
                 Decision::Queued => Admission::Queued,
                 Decision::Reject => Admission::TooManyRequests,
@@ -205,22 +254,16 @@ impl ApiServer {
         self.peak_inflight = self
             .peak_inflight
             .max(self.inflight_read + self.inflight_mutating);
-        Admission::Accepted(self.service_time(verb, body_bytes))
+        Admission::Accepted
     }
 
     /// Release the seat of a finished request. Under APF, returns the queued requests that
-    /// now take a seat (of this level, or borrowed by another) with their service times.
-    pub fn release(&mut self, verb: Verb, level: Level) -> Vec<(Queued, SimTime)> {
+    /// now take a seat (of this level, or borrowed by another).
+    pub fn release(&mut self, verb: Verb, level: Level) -> Vec<Queued> {
         if self.cfg.priority_and_fairness {
             let started = self.apf.release(level as usize);
             self.peak_inflight = self.peak_inflight.max(self.inflight());
-            return started
-                .into_iter()
-                .map(|q| {
-                    let s = self.service_of(&q);
-                    (q, s)
-                })
-                .collect();
+            return started;
         }
         if verb.is_mutating() {
             self.inflight_mutating = self.inflight_mutating.saturating_sub(1);
@@ -262,6 +305,39 @@ impl ApiServer {
     }
 }
 
+/// Where a request's low-load latency goes (see [`ApiServer::cost`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cost {
+    /// Before admission: network, TLS, authentication.
+    pub pre: SimTime,
+    /// apiserver CPU.
+    pub cpu: SimTime,
+    /// A write: commits through etcd after its CPU.
+    pub etcd: bool,
+}
+
+/// Custom resources are stored and served as JSON only (no protobuf).
+fn is_custom_resource(resource: &str) -> bool {
+    matches!(
+        resource,
+        "workflows"
+            | "workflowtemplates"
+            | "clusterworkflowtemplates"
+            | "workflowtaskresults"
+            | "cronworkflows"
+    )
+}
+
+/// Informers watching a resource (each write is sent to each): pods to the controller's pod
+/// informer, the scheduler and the node's kubelet; Argo's objects to the controller.
+fn watchers(resource: &str) -> u64 {
+    match resource {
+        "pods" | "pods/status" | "pods/binding" => 3,
+        "workflows" | "workflowtaskresults" => 1,
+        _ => 0,
+    }
+}
+
 /// etcd's error text for an oversized write.
 pub const ETCD_TOO_LARGE: &str = "etcdserver: request is too large";
 
@@ -299,7 +375,7 @@ mod tests {
             ..Default::default()
         });
         let mut i = 0;
-        while matches!(s.admit(i, Verb::Get, 0, L, 7), Admission::Accepted(_)) {
+        while matches!(s.admit(i, Verb::Get, 0, L, 7), Admission::Accepted) {
             i += 1;
         }
         // Its own seats plus what the other levels lend.
@@ -311,7 +387,7 @@ mod tests {
         assert_eq!(s.admit(101, Verb::Get, 0, L, 7), Admission::Queued);
         let started = s.release(Verb::Get, L);
         assert_eq!(started.len(), 1);
-        assert_eq!(started[0].0.id, 101);
+        assert_eq!(started[0].id, 101);
         assert!(s.release(Verb::Get, L).is_empty());
     }
 
@@ -320,16 +396,16 @@ mod tests {
         let mut s = server(1, 2);
         assert!(matches!(
             s.admit(0, Verb::Get, 0, L, 0),
-            Admission::Accepted(_)
+            Admission::Accepted
         ));
         assert_eq!(s.admit(0, Verb::Get, 0, L, 0), Admission::TooManyRequests);
         assert!(matches!(
             s.admit(0, Verb::Create, 10, L, 0),
-            Admission::Accepted(_)
+            Admission::Accepted
         ));
         assert!(matches!(
             s.admit(0, Verb::Update, 10, L, 0),
-            Admission::Accepted(_)
+            Admission::Accepted
         ));
         assert_eq!(
             s.admit(0, Verb::Patch, 10, L, 0),
@@ -338,7 +414,7 @@ mod tests {
         s.release(Verb::Update, L);
         assert!(matches!(
             s.admit(0, Verb::Patch, 10, L, 0),
-            Admission::Accepted(_)
+            Admission::Accepted
         ));
         assert_eq!(s.peak_inflight, 3);
     }
@@ -352,13 +428,41 @@ mod tests {
         );
         assert!(matches!(
             s.admit(0, Verb::Update, 3 * 1024 * 1024, L, 0),
-            Admission::Accepted(_)
+            Admission::Accepted
         ));
         assert!(s.etcd_accepts(Verb::Update, 1_572_864));
         assert!(!s.etcd_accepts(Verb::Update, 1_572_865));
         assert_eq!(
             s.entity_too_large_message(),
             "Request entity too large: limit is 3145728"
+        );
+    }
+
+    /// At low load a request's parts add up to the configured latency (pre + CPU + etcd).
+    #[test]
+    fn cost_splits_the_low_load_latency() {
+        let s = server(1, 1);
+        for (verb, res, bytes) in [
+            (Verb::Get, "pods", 0),
+            (Verb::Patch, "pods/status", 1024),
+            (Verb::Update, "workflows", 600_000),
+            (Verb::List, "workflows", 5 << 20),
+        ] {
+            let c = s.cost(verb, res, bytes);
+            let etcd = if c.etcd {
+                SimTime::from_secs_f64_ceil(0.005).plus(s.etcd_slot())
+            } else {
+                SimTime::ZERO
+            };
+            assert_eq!(
+                c.pre.plus(c.cpu).plus(etcd),
+                s.service_time(verb, bytes),
+                "{verb:?} {res}"
+            );
+        }
+        // JSON custom resources cost more CPU per MiB than protobuf built-ins.
+        assert!(
+            s.cost(Verb::List, "workflows", 1 << 20).cpu > s.cost(Verb::List, "pods", 1 << 20).cpu
         );
     }
 

@@ -5,4 +5,5 @@ pub mod apf;
 pub mod apiserver;
 pub mod nodes;
 pub mod ratelimit;
+pub mod sharing;
 pub mod storage;

@@ -85,6 +85,26 @@ pub const READ_LATENCY: &str = "5ms";
 pub const WRITE_LATENCY: &str = "15ms";
 /// *Estimate*: extra service time per MiB of request or response body (decode, convert, encode, etcd).
 pub const LATENCY_PER_MIB: &str = "40ms";
+/// *Estimate*: apiserver cores the requests share. A mid-size managed control plane; calibrate
+/// from `process_cpu_seconds_total` of kube-apiserver against its request rate.
+pub const APISERVER_CPU_CORES: f64 = 8.0;
+/// *Estimate*: CPU of a single-object read (decode, authz, encode), within `READ_LATENCY`.
+pub const APISERVER_READ_CPU: &str = "500us";
+/// *Estimate*: CPU of a single-object write (decode, admission, validation, encode), within
+/// `WRITE_LATENCY`.
+pub const APISERVER_WRITE_CPU: &str = "1ms";
+/// *Estimate*: CPU per MiB of a JSON body (custom resources are JSON only), within
+/// `LATENCY_PER_MIB`.
+pub const APISERVER_JSON_CPU_PER_MIB: &str = "20ms";
+/// *Estimate*: CPU per MiB of a protobuf body (built-in resources), within `LATENCY_PER_MIB`.
+pub const APISERVER_PROTOBUF_CPU_PER_MIB: &str = "5ms";
+/// *Estimate*: CPU of one watch event sent to one watcher.
+pub const APISERVER_WATCH_EVENT_CPU: &str = "20us";
+/// *Estimate*: etcd commit latency (fsync + raft) of a write, within `WRITE_LATENCY`; calibrate
+/// from `etcd_request_duration_seconds` / `etcd_disk_wal_fsync_duration_seconds`.
+pub const ETCD_WRITE_LATENCY: &str = "5ms";
+/// *Estimate*: etcd write throughput (small values, SSD, 3 members).
+pub const ETCD_WRITES_PER_SEC: f64 = 5000.0;
 
 /// kube-scheduler `podInitialBackoffSeconds` (k8s-facts §4.1).
 pub const POD_INITIAL_BACKOFF: &str = "1s";

@@ -240,6 +240,28 @@ impl Scenario {
             1,
         );
         c.dur_at_least("apiserver.request_timeout", a.request_timeout.0, 4);
+        c.rate("apiserver.cpu_cores", a.cpu_cores);
+        c.rate("apiserver.etcd_writes_per_sec", a.etcd_writes_per_sec);
+        if !(a.background_qps.is_finite() && a.background_qps >= 0.0) {
+            c.err(
+                "apiserver.background_qps",
+                format!("must be >= 0 (got {})", a.background_qps),
+            );
+        } else {
+            let busy = a.background_qps * a.read_cpu.0 as f64 / 1e6;
+            if a.cpu_cores.is_finite() && busy >= a.cpu_cores {
+                c.err_help(
+                    "apiserver.background_qps",
+                    format!(
+                        "{} requests/s at read_cpu {} need {busy:.1} cores: the apiserver's {} cores would be saturated by background load alone",
+                        a.background_qps,
+                        crate::units::format_duration(a.read_cpu.0),
+                        a.cpu_cores
+                    ),
+                    Some("lower background_qps or raise apiserver.cpu_cores".into()),
+                );
+            }
+        }
         // Timers that re-arm themselves: a minimum each (defaults.rs says where it comes from).
         for (key, v, m) in [
             (

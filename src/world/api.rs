@@ -5,14 +5,18 @@
 //!
 //! Other components call [`Api::issue`] with an [`Origin`] naming who waits for the answer;
 //! when a request completes the API returns that origin and a [`Status`], and the world routes
-//! it. Left out: the apiserver's own CPU and etcd latency (service time is a constant per verb,
-//! see `kube::apiserver`), watch delivery (informers are instantaneous).
+//! it. A request's latency is its bucket wait, a fixed part before admission, its share of
+//! the apiserver's CPU (processor sharing over `cpu_cores`, `kube::sharing`) and, for a write,
+//! etcd's commit (writes queue for etcd's throughput, then its latency): at low load the
+//! configured `read_latency`/`write_latency`, growing with load. Left out: watch delivery
+//! latency (informers see a change when its request completes).
 
 use super::Event;
-use crate::engine::{EventQueue, SimTime};
+use crate::engine::{EventQueue, SimTime, TimerId};
 use crate::kube::apf::flow_hash;
 use crate::kube::apiserver::{Admission, ApiServer, ETCD_TOO_LARGE, Level, Verb};
 use crate::kube::ratelimit::TokenBucket;
+use crate::kube::sharing::SharedCpu;
 use crate::metrics::{ApiReport, ApiRow, Stats, ThrottleReport};
 use crate::scenario::defaults as d;
 use crate::scenario::schema::ApiServerCfg;
@@ -42,6 +46,8 @@ pub enum ApiEvent {
         /// Request id.
         call: usize,
     },
+    /// The apiserver's CPU finishes its next request(s).
+    CpuTick,
 }
 
 impl From<ApiEvent> for Event {
@@ -105,6 +111,10 @@ struct ApiCall {
     first: SimTime,
     /// When it last joined an APF queue (a timeout from an earlier use of its id is stale).
     queued_at: SimTime,
+    /// Its CPU work at the apiserver.
+    cpu: SimTime,
+    /// A write: commits through etcd.
+    etcd: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -148,6 +158,13 @@ pub(super) struct Api {
     apf_timeouts: u64,
     status_413: u64,
     etcd_too_large: u64,
+    /// The apiserver's CPU, shared by the requests holding seats.
+    cpu: SharedCpu,
+    cpu_timer: Option<(TimerId, SimTime)>,
+    /// When etcd can take the next write (writes queue for its throughput).
+    etcd_free: SimTime,
+    /// Longest a write waited for etcd's throughput.
+    etcd_wait_max: SimTime,
 }
 
 impl Api {
@@ -157,6 +174,10 @@ impl Api {
             clients: Vec::new(),
             calls: Vec::new(),
             free_calls: Vec::new(),
+            cpu: SharedCpu::new(0.0),
+            cpu_timer: None,
+            etcd_free: SimTime::ZERO,
+            etcd_wait_max: SimTime::ZERO,
             server: ApiServer::new(cfg),
             throttle: IndexMap::new(),
             acc: BTreeMap::new(),
@@ -165,6 +186,12 @@ impl Api {
             status_413: 0,
             etcd_too_large: 0,
         }
+        .with_cpu()
+    }
+
+    fn with_cpu(mut self) -> Self {
+        self.cpu = SharedCpu::new(self.server.cores_for_requests());
+        self
     }
 
     /// Register a client with its own bucket; returns its id. Clients of one name share a
@@ -228,6 +255,8 @@ impl Api {
             attempts: 0,
             first: q.now(),
             queued_at: SimTime::ZERO,
+            cpu: SimTime::ZERO,
+            etcd: false,
         };
         let id = match self.free_calls.pop() {
             Some(i) => {
@@ -250,6 +279,11 @@ impl Api {
             return SimTime::ZERO;
         };
         let (client, verb, resource) = (call.client, call.verb, call.resource);
+        let cost = self.server.cost(verb, resource, call.bytes);
+        if let Some(c) = self.calls[id].as_mut() {
+            c.cpu = cost.cpu;
+            c.etcd = cost.etcd;
+        }
         let cl = &mut self.clients[client];
         let wait = cl.bucket.reserve(now);
         let acc = self.throttle.get_mut(cl.name).expect("client registered");
@@ -271,7 +305,11 @@ impl Api {
                 );
             }
         }
-        q.schedule_in(wait, Event::Api(ApiEvent::Arrive { call: id }));
+        // Network, TLS and authentication come before admission.
+        q.schedule_in(
+            wait.plus(cost.pre),
+            Event::Api(ApiEvent::Arrive { call: id }),
+        );
         wait
     }
 
@@ -287,8 +325,8 @@ impl Api {
             .server
             .admit(id, call.verb, call.bytes, cl.level, cl.flow)
         {
-            Admission::Accepted(service) => {
-                q.schedule_in(service, Event::Api(ApiEvent::Done { call: id }));
+            Admission::Accepted => {
+                self.start_cpu(q, id);
                 None
             }
             Admission::Queued => {
@@ -340,6 +378,55 @@ impl Api {
         }
     }
 
+    /// A request with a seat starts computing on the apiserver's CPU.
+    fn start_cpu(&mut self, q: &mut EventQueue<Event>, id: usize) {
+        let Some(call) = self.calls[id].as_ref() else {
+            return;
+        };
+        let cpu = call.cpu;
+        self.cpu.add(q.now(), id, cpu);
+        self.arm_cpu(q);
+    }
+
+    /// Keep one timer at the CPU's next completion.
+    fn arm_cpu(&mut self, q: &mut EventQueue<Event>) {
+        let next = self.cpu.next_completion();
+        if self.cpu_timer.map(|t| t.1) == next {
+            return;
+        }
+        if let Some((t, _)) = self.cpu_timer.take() {
+            q.cancel(t);
+        }
+        if let Some(at) = next {
+            let t = q.schedule_at(at, Event::Api(ApiEvent::CpuTick));
+            self.cpu_timer = Some((t, at));
+        }
+    }
+
+    /// The CPU finished requests: reads complete, writes go on to etcd (in order, one slot of
+    /// its throughput each, then its commit latency).
+    pub(super) fn on_cpu_tick(&mut self, q: &mut EventQueue<Event>) -> Vec<(Origin, Status)> {
+        self.cpu_timer = None;
+        let now = q.now();
+        let mut out = Vec::new();
+        for id in self.cpu.take_done(now) {
+            let Some(call) = self.calls[id].as_ref() else {
+                continue;
+            };
+            if call.etcd {
+                let start = now.max(self.etcd_free);
+                self.etcd_wait_max = self.etcd_wait_max.max(start.since(now));
+                self.etcd_free = start.plus(self.server.etcd_slot());
+                let done = self.etcd_free.plus(self.server.etcd_write_latency());
+                q.schedule_at(done, Event::Api(ApiEvent::Done { call: id }));
+            } else if let Some(c) = self.on_done(q, id) {
+                out.push(c);
+            }
+        }
+        self.arm_cpu(q);
+        out
+    }
+
     /// Service over: free the seat (admitting the next queued request) and complete.
     pub(super) fn on_done(
         &mut self,
@@ -348,10 +435,11 @@ impl Api {
     ) -> Option<(Origin, Status)> {
         let call = self.calls[id].as_ref()?;
         let level = self.clients[call.client].level;
-        for (next, service) in self.server.release(call.verb, level) {
-            q.schedule_in(service, Event::Api(ApiEvent::Done { call: next.id }));
+        let (verb, bytes) = (call.verb, call.bytes);
+        for next in self.server.release(verb, level) {
+            self.start_cpu(q, next.id);
         }
-        let status = if self.server.etcd_accepts(call.verb, call.bytes) {
+        let status = if self.server.etcd_accepts(verb, bytes) {
             Status::Ok
         } else {
             self.etcd_too_large += 1;

@@ -272,6 +272,12 @@ impl<'s> World<'s> {
                         None
                     }
                     ApiEvent::ApfTimeout { call } => cx.api.on_apf_timeout(&mut cx.q, call),
+                    ApiEvent::CpuTick => {
+                        for (origin, status) in cx.api.on_cpu_tick(&mut cx.q) {
+                            self.on_api_done(origin, status);
+                        }
+                        None
+                    }
                 };
                 if let Some((origin, status)) = done {
                     self.on_api_done(origin, status);

@@ -4,8 +4,10 @@
 //! [`super::validate`].
 
 pub use super::import_hints::{ImportHints, TemplateMode};
+pub use apiserver::ApiServerCfg;
 pub use autoscaler::{AutoscalerCfg, AutoscalerMode, Expander, ca_minor};
 
+mod apiserver;
 mod autoscaler;
 
 use super::defaults as d;
@@ -316,81 +318,6 @@ fn default_arch() -> String {
     "amd64".into()
 }
 
-/// `[apiserver]`
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct ApiServerCfg {
-    /// `--max-requests-inflight` (non-mutating seats).
-    #[serde(default = "default_inflight")]
-    pub max_requests_inflight: u32,
-    /// `--max-mutating-requests-inflight`.
-    #[serde(default = "default_mut_inflight")]
-    pub max_mutating_requests_inflight: u32,
-    /// `MaxRequestBodyBytes` (413 above).
-    #[serde(default = "default_body")]
-    pub max_request_body_bytes: Bytes,
-    /// etcd `--max-request-bytes` ("etcdserver: request is too large" above).
-    #[serde(default = "default_etcd")]
-    pub etcd_max_request_bytes: Bytes,
-    /// Service time of a read.
-    #[serde(default = "default_read_latency")]
-    pub read_latency: Dur,
-    /// Service time of a write.
-    #[serde(default = "default_write_latency")]
-    pub write_latency: Dur,
-    /// Extra service time per MiB of body.
-    #[serde(default = "default_latency_per_mib")]
-    pub latency_per_mib: Dur,
-    /// `Retry-After` of a 429.
-    #[serde(default = "default_retry_after")]
-    pub retry_after: Dur,
-    /// API Priority and Fairness (on by default since Kubernetes 1.20): seats split into
-    /// priority levels with queues; off = the plain max-in-flight filter.
-    #[serde(default = "default_true")]
-    pub priority_and_fairness: bool,
-    /// `--request-timeout`; APF rejects a request queued longer than a quarter of it.
-    #[serde(default = "default_request_timeout")]
-    pub request_timeout: Dur,
-    /// etcd `--quota-backend-bytes`.
-    #[serde(default = "default_etcd_quota")]
-    pub etcd_quota_bytes: Bytes,
-}
-fn default_etcd_quota() -> Bytes {
-    Bytes(d::ETCD_QUOTA_BACKEND_BYTES)
-}
-fn default_request_timeout() -> Dur {
-    dur(d::REQUEST_TIMEOUT)
-}
-fn default_inflight() -> u32 {
-    d::MAX_REQUESTS_INFLIGHT
-}
-fn default_mut_inflight() -> u32 {
-    d::MAX_MUTATING_REQUESTS_INFLIGHT
-}
-fn default_body() -> Bytes {
-    Bytes(d::MAX_REQUEST_BODY_BYTES)
-}
-fn default_etcd() -> Bytes {
-    Bytes(d::ETCD_MAX_REQUEST_BYTES)
-}
-fn default_read_latency() -> Dur {
-    dur(d::READ_LATENCY)
-}
-fn default_write_latency() -> Dur {
-    dur(d::WRITE_LATENCY)
-}
-fn default_latency_per_mib() -> Dur {
-    dur(d::LATENCY_PER_MIB)
-}
-fn default_retry_after() -> Dur {
-    dur(d::RETRY_AFTER)
-}
-impl Default for ApiServerCfg {
-    fn default() -> Self {
-        toml::from_str("").expect("empty apiserver table deserializes")
-    }
-}
-
 /// `[scheduler]`
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -506,7 +433,7 @@ fn default_pull_rate() -> Bytes {
 fn default_pull_overhead() -> Dur {
     dur(d::IMAGE_PULL_OVERHEAD)
 }
-fn default_true() -> bool {
+pub(super) fn default_true() -> bool {
     true
 }
 fn default_init_time() -> Dur {
