@@ -81,3 +81,53 @@ fn background_load_that_saturates_the_apiserver_alone_is_refused() {
         "{e}"
     );
 }
+
+/// scenarios/apiserver-saturation.toml: past 200 qps the busy apiserver's CPU sets the pace
+/// (doubling qps changes nothing, the client throttle is gone, pod CREATEs take 30x their
+/// low-load latency), while the idle apiserver runs the same workload faster.
+#[test]
+fn the_saturation_scenario_flattens_on_the_busy_apiserver() {
+    let text = std::fs::read_to_string(crate::common::crate_path(
+        "scenarios/apiserver-saturation.toml",
+    ))
+    .expect("shipped");
+    let at = |qps: u32, background: u32| {
+        let t = text
+            .replace(
+                "qps = 50\nburst = 75\nworkflow_workers",
+                &format!("qps = {qps}\nburst = {}\nworkflow_workers", qps * 3 / 2),
+            )
+            .replace(
+                "background_qps = 3000 ",
+                &format!("background_qps = {background} "),
+            );
+        let sc = argosim::parse_scenario("apiserver-saturation.toml", &t)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sc.file.controller.qps, f64::from(qps));
+        assert_eq!(sc.file.apiserver.background_qps, f64::from(background));
+        argosim::simulate(&sc, 3)
+    };
+    let create_p50 = |r: &argosim::metrics::RunReport| {
+        r.api
+            .by_client
+            .iter()
+            .find(|x| x.resource == "pods" && x.verb == "create")
+            .map(|x| x.latency_s.p50)
+            .expect("pod creates")
+    };
+    let (busy400, busy800) = (at(400, 3000), at(800, 3000));
+    assert_eq!(
+        busy400.workflows.makespan_s.p95,
+        busy800.workflows.makespan_s.p95
+    );
+    let throttle: f64 = busy400.throttling.iter().map(|t| t.total_wait_s).sum();
+    assert!(throttle < 1.0, "{throttle}");
+    assert!(
+        create_p50(&busy400) > 30.0 * 0.015,
+        "{}",
+        create_p50(&busy400)
+    );
+    let quiet400 = at(400, 0);
+    assert!(quiet400.workflows.makespan_s.p95 < 0.8 * busy400.workflows.makespan_s.p95);
+    assert!(create_p50(&quiet400) < 0.5 * create_p50(&busy400));
+}
