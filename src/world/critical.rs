@@ -510,7 +510,15 @@ pub(super) fn keyed(b: &Breakdown) -> IndexMap<String, f64> {
 /// The run's "Limited by" section: causes summed over the finished workflows, largest first,
 /// and the verdict (the largest cause; when that is the main containers, the work itself, the
 /// largest overhead is named next to it).
-pub(super) fn summary(sc: &Scenario, all: &[Option<Breakdown>]) -> crate::metrics::LimitsReport {
+///
+/// `workers` is the controller's worker time over the run by [`Act`] (all workflows, not only
+/// critical paths): when the workflow queue wait leads, workers were the bottleneck, and the
+/// verdict says what they spent their time on (client buckets, the apiserver, reconciling).
+pub(super) fn summary(
+    sc: &Scenario,
+    all: &[Option<Breakdown>],
+    workers: &[SimTime; 9],
+) -> crate::metrics::LimitsReport {
     let mut sum: BTreeMap<Cause, SimTime> = BTreeMap::new();
     let mut n = 0;
     for b in all.iter().flatten() {
@@ -547,6 +555,28 @@ pub(super) fn summary(sc: &Scenario, all: &[Option<Breakdown>]) -> crate::metric
             ),
         },
         Some(&(c, d)) => format!("{} for {} of the critical path", c.label(sc), pct(d)),
+    };
+    let busy: u64 = [Act::Work, Act::ThrottleCreate, Act::ThrottleOther, Act::Api]
+        .iter()
+        .map(|&a| workers[a as usize].0)
+        .sum();
+    let queue_leads = ranked
+        .iter()
+        .find(|x| !x.0.is_work())
+        .is_some_and(|x| x.0 == Cause::QueueWait);
+    let verdict = if queue_leads && busy > 0 {
+        let w = |acts: &[Act]| {
+            let t: u64 = acts.iter().map(|&a| workers[a as usize].0).sum();
+            format!("{:.0} %", 100.0 * t as f64 / busy as f64)
+        };
+        format!(
+            "{verdict}; the workers were busy: {} waiting in client-side buckets, {} at the apiserver, {} reconciling",
+            w(&[Act::ThrottleCreate, Act::ThrottleOther]),
+            w(&[Act::Api]),
+            w(&[Act::Work])
+        )
+    } else {
+        verdict
     };
     crate::metrics::LimitsReport {
         workflows: n,

@@ -98,7 +98,16 @@ impl World<'_> {
         let breakdowns: Vec<_> = (0..cx.wfs.len())
             .map(|i| super::critical::attribute(&inputs, &cx.wfs[i], self.ctrl.activity_log(i)))
             .collect();
-        let limits = super::critical::summary(sc, &breakdowns);
+        let mut workers = [SimTime::ZERO; 9];
+        for i in 0..cx.wfs.len() {
+            let until = cx.wfs[i].finished_at.unwrap_or(end);
+            let parts =
+                super::controller::split_activity(self.ctrl.activity_log(i), SimTime::ZERO, until);
+            for (w, p) in workers.iter_mut().zip(parts) {
+                *w = w.plus(p);
+            }
+        }
+        let limits = super::critical::summary(sc, &breakdowns, &workers);
 
         let mut wr = WorkflowsReport {
             submitted: cx.wfs.len() as u64,

@@ -127,6 +127,14 @@ fn the_saturation_scenario_flattens_on_the_busy_apiserver() {
         "{}",
         create_p50(&busy400)
     );
+    // The verdict says why the workflow queue wait leads: the workers wait on the apiserver.
+    assert!(
+        busy400.limits.verdict.contains(
+            "the workers were busy: 0 % waiting in client-side buckets, 100 % at the apiserver"
+        ),
+        "{}",
+        busy400.limits.verdict
+    );
     let quiet400 = at(400, 0);
     assert!(quiet400.workflows.makespan_s.p95 < 0.8 * busy400.workflows.makespan_s.p95);
     assert!(create_p50(&quiet400) < 0.5 * create_p50(&busy400));
