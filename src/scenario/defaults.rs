@@ -322,8 +322,11 @@ pub const MAX_MEMORY: u64 = 16 << 30;
 pub const MAX_JOBS: usize = 256;
 /// Budget: bytes per pod of one run, everything included (pod object, status node, its
 /// ~10 API calls and their latency samples, scheduler and kubelet state). Measured: peak RSS
-/// / pods ≈ 360 B at a 1,000,000-pod fan-out of one-minute pods.
-pub const BUDGET_POD_BYTES: u64 = 360;
+/// / pods ≈ 360 B at a 1,000,000-pod fan-out of one-minute pods (2026-11), plus what the
+/// critical-path attribution keeps since (2026-12, from the sizes, not re-measured): the
+/// pod's stage times (`PodTimes`, 11 × 8 B) and up to three 16-byte controller-activity
+/// entries for its CREATE (bucket wait, at the apiserver, back to reconciling).
+pub const BUDGET_POD_BYTES: u64 = 360 + 88 + 48;
 /// Budget: bytes per API call beyond a pod's fixed ones (progress PATCHes): its latency
 /// sample (`f64`). Calibrated on the market run: 6,202 pods and ~1.8 M progress PATCHes
 /// peak at 17.7 MB RSS (~2.8 KiB/pod), estimated 18 MiB.
