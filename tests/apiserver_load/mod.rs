@@ -5,6 +5,16 @@
 
 use crate::common::{minimal, run, task};
 
+/// p50 latency of the controller's pod CREATEs.
+fn create_p50(r: &argosim::metrics::RunReport) -> f64 {
+    r.api
+        .by_client
+        .iter()
+        .find(|x| x.resource == "pods" && x.verb == "create")
+        .map(|x| x.latency_s.p50)
+        .expect("pod creates")
+}
+
 fn get_configmap_p50(r: &argosim::metrics::RunReport) -> f64 {
     r.api
         .by_client
@@ -57,14 +67,6 @@ fn a_saturated_apiserver_sets_the_pace() {
     assert!(small.end_time_s >= floor, "{} < {floor}", small.end_time_s);
     let (b, s) = (big.workflows.makespan_s.p50, small.workflows.makespan_s.p50);
     assert!(s > b + 1.0, "makespan {b} s on 8 cores vs {s} s on 0.02");
-    let create_p50 = |r: &argosim::metrics::RunReport| {
-        r.api
-            .by_client
-            .iter()
-            .find(|x| x.resource == "pods" && x.verb == "create")
-            .map(|x| x.latency_s.p50)
-            .expect("pod creates")
-    };
     assert!(create_p50(&small) > 2.0 * create_p50(&big));
 }
 
@@ -106,14 +108,6 @@ fn the_saturation_scenario_flattens_on_the_busy_apiserver() {
         assert_eq!(sc.file.controller.qps, f64::from(qps));
         assert_eq!(sc.file.apiserver.background_qps, f64::from(background));
         argosim::simulate(&sc, 3)
-    };
-    let create_p50 = |r: &argosim::metrics::RunReport| {
-        r.api
-            .by_client
-            .iter()
-            .find(|x| x.resource == "pods" && x.verb == "create")
-            .map(|x| x.latency_s.p50)
-            .expect("pod creates")
     };
     let (busy400, busy800) = (at(400, 3000), at(800, 3000));
     assert_eq!(

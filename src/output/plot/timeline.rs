@@ -269,13 +269,26 @@ fn legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, items: &[(&str, RGB
     Ok(())
 }
 
+/// White background, title and subtitle, a legend row; returns the area left for the chart.
+fn frame<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+    items: &[(&str, RGBColor)],
+) -> R<DrawingArea<DB, Shift>> {
+    root.fill(&WHITE).map_err(e)?;
+    let body = with_title(root, title, Some(subtitle))?;
+    let (top, chart_area) = body.split_vertically(28);
+    legend(&top, items)?;
+    Ok(chart_area)
+}
+
 impl Draw for Gantt {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> R<()> {
-        root.fill(&WHITE).map_err(e)?;
-        let body = with_title(root, &self.title, Some(&self.subtitle))?;
-        let (top, chart_area) = body.split_vertically(28);
-        legend(
-            &top,
+        let chart_area = frame(
+            root,
+            &self.title,
+            &self.subtitle,
             &[
                 ("pending", PENDING),
                 ("init", INIT),
@@ -341,11 +354,10 @@ impl Draw for Gantt {
 
 impl Draw for Occupancy {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> R<()> {
-        root.fill(&WHITE).map_err(e)?;
-        let body = with_title(root, &self.title, Some(&self.subtitle))?;
-        let (top, chart_area) = body.split_vertically(28);
-        legend(
-            &top,
+        let chart_area = frame(
+            root,
+            &self.title,
+            &self.subtitle,
             &[
                 ("0 %", shade(0.0)),
                 ("33 %", shade(0.34)),
