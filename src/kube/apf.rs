@@ -399,8 +399,10 @@ mod tests {
         assert!(order.contains(&99_999), "{order:?}");
     }
 
-    /// Lendable seats: workload-low (245 nominal, 90 % lendable = 221) lends to a busy level,
-    /// and gets them back when the borrower's requests end.
+    /// Lendable seats (`bootstrap/default.go` LendablePercent; borrowing as
+    /// `apf_controller.go` allows it, decided per request here): workload-low (245 nominal,
+    /// 90 % lendable = 221) lends to a busy level, and gets them back when the borrower's
+    /// requests end.
     #[test]
     fn levels_borrow_spare_seats_and_give_them_back() {
         let mut a = Apf::new(600);

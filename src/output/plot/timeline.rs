@@ -15,6 +15,7 @@
 use super::{Draw, R, e, render, tick, with_title};
 use crate::metrics::Trace;
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 /// Most pod rows drawn.
@@ -283,6 +284,38 @@ fn frame<DB: DrawingBackend>(
     Ok(chart_area)
 }
 
+/// A chart of `rows` rows (row 0 at the top) against simulated time `0..end` (in `unit`),
+/// `label_w` pixels left for row labels, which the caller draws.
+fn time_chart<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    end: f64,
+    rows: usize,
+    label_w: u32,
+    unit: &str,
+    y_desc: &str,
+) -> R<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>> {
+    let mut chart = ChartBuilder::on(area)
+        .margin(10)
+        .margin_right(30)
+        .x_label_area_size(44)
+        .y_label_area_size(label_w)
+        .build_cartesian_2d(0.0..end, 0.0..rows as f64)
+        .map_err(e)?;
+    chart
+        .configure_mesh()
+        .x_desc(format!("simulated time ({unit})"))
+        .y_desc(y_desc)
+        .axis_desc_style(("sans-serif", 15))
+        .label_style(("sans-serif", 12))
+        .x_label_formatter(&|x| tick(*x))
+        .y_labels(0)
+        .disable_y_mesh()
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(e)?;
+    Ok(chart)
+}
+
 impl Draw for Gantt {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> R<()> {
         let chart_area = frame(
@@ -307,24 +340,7 @@ impl Draw for Gantt {
             .clamp(6, 40) as u32
             * 7
             + 16;
-        let mut chart = ChartBuilder::on(&chart_area)
-            .margin(10)
-            .margin_right(30)
-            .x_label_area_size(44)
-            .y_label_area_size(label_w)
-            .build_cartesian_2d(0.0..self.end, 0.0..n as f64)
-            .map_err(e)?;
-        chart
-            .configure_mesh()
-            .x_desc(format!("simulated time ({})", self.unit))
-            .axis_desc_style(("sans-serif", 15))
-            .label_style(("sans-serif", 12))
-            .x_label_formatter(&|x| tick(*x))
-            .y_labels(0)
-            .disable_y_mesh()
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()
-            .map_err(e)?;
+        let mut chart = time_chart(&chart_area, self.end, n, label_w, self.unit, "")?;
         // A label where the task (or workflow, or retry) changes from the row above.
         for (i, l) in labels.iter().enumerate() {
             if i > 0 && labels[i - 1] == *l {
@@ -368,26 +384,7 @@ impl Draw for Occupancy {
         )?;
         let n = self.rows.len();
         let labels: Vec<Option<String>> = self.rows.iter().map(|r| r.0.clone()).collect();
-        let mut chart = ChartBuilder::on(&chart_area)
-            .margin(10)
-            .margin_right(30)
-            .x_label_area_size(44)
-            .y_label_area_size(190)
-            .build_cartesian_2d(0.0..self.end, 0.0..n as f64)
-            .map_err(e)?;
-        let lab = labels.clone();
-        chart
-            .configure_mesh()
-            .x_desc(format!("simulated time ({})", self.unit))
-            .y_desc("nodes")
-            .axis_desc_style(("sans-serif", 15))
-            .label_style(("sans-serif", 12))
-            .x_label_formatter(&|x| tick(*x))
-            .y_labels(0)
-            .disable_y_mesh()
-            .light_line_style(RGBColor(235, 235, 235))
-            .draw()
-            .map_err(e)?;
+        let mut chart = time_chart(&chart_area, self.end, n, 190, self.unit, "nodes")?;
         let col = self.end / BINS as f64;
         let rects = self.rows.iter().enumerate().flat_map(|(i, (_, runs))| {
             let y = (n - 1 - i) as f64;
@@ -400,7 +397,7 @@ impl Draw for Occupancy {
         });
         chart.draw_series(rects).map_err(e)?;
         // Pool names at each pool's first row, with a separator line.
-        for (i, l) in lab.iter().enumerate() {
+        for (i, l) in labels.iter().enumerate() {
             if let Some(name) = l {
                 let y = (n - i) as f64;
                 chart
