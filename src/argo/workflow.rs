@@ -97,11 +97,26 @@ pub struct StoredStatus {
     pub refusals: u32,
 }
 
+/// A workflow's submission, as its submitter sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct SubmitProgress {
+    /// When its submitter started the `argo submit`/CREATE (after waiting for a free submitter).
+    pub started: SimTime,
+    /// The submitter's requests' waits in its client bucket, summed.
+    pub throttle: SimTime,
+    /// Validation GETs the submitter still has to make before its CREATE.
+    pub gets_left: u32,
+}
+
 /// The controller's state of one workflow.
 #[derive(Debug, Clone)]
 pub struct WorkflowRun {
     /// Index of its spec.
     pub spec: usize,
+    /// Index of the controller that manages it (`Scenario::controllers`).
+    pub ctrl: usize,
+    /// Index of its namespace (`Scenario::namespaces`).
+    pub ns: usize,
     /// Name (`<workflow>-<n>`).
     pub name: String,
     /// Phase.
@@ -110,10 +125,8 @@ pub struct WorkflowRun {
     pub message: String,
     /// When the user asked for it (its arrival; makespans count from here).
     pub submitted_at: SimTime,
-    /// When its submitter started the `argo submit`/CREATE (after waiting for a free submitter).
-    pub submit_started: SimTime,
-    /// The submitter's requests' waits in its client bucket, summed.
-    pub submit_throttle: SimTime,
+    /// Its submitter's progress.
+    pub submit: SubmitProgress,
     /// When its CREATE succeeded.
     pub created_at: Option<SimTime>,
     /// First reconcile.
@@ -145,8 +158,6 @@ pub struct WorkflowRun {
     pub storage: Storage,
     /// Reconciles run.
     pub reconciles: u32,
-    /// Validation GETs the submitter still has to make before its CREATE.
-    pub submit_gets_left: u32,
     /// Deleted from the cluster (TTL).
     pub deleted: bool,
     /// JSON size held in the controller's informer.
@@ -173,12 +184,17 @@ impl WorkflowRun {
     pub fn new(spec_idx: usize, spec: &WorkflowSpec, name: String, now: SimTime) -> Self {
         WorkflowRun {
             spec: spec_idx,
+            ctrl: 0,
+            ns: spec.namespace,
             name,
             phase: WfPhase::Submitting,
             message: String::new(),
             submitted_at: now,
-            submit_started: now,
-            submit_throttle: SimTime::ZERO,
+            submit: SubmitProgress {
+                started: now,
+                throttle: SimTime::ZERO,
+                gets_left: 0,
+            },
             created_at: None,
             started_at: None,
             finished_at: None,
@@ -194,7 +210,6 @@ impl WorkflowRun {
             peak_uncompressed: 0,
             storage: Storage::Plain,
             reconciles: 0,
-            submit_gets_left: 0,
             deleted: false,
             json_bytes: 0,
             stored_bytes: 0,
@@ -363,6 +378,7 @@ mod tests {
             parallelism: 0,
             priority: 0,
             namespace: 0,
+            instance_id: None,
             spec_bytes: 5 * 1024,
             tasks: vec![TaskSpec {
                 name: "t".into(),

@@ -53,8 +53,12 @@ pub struct RunReport {
     pub api: ApiReport,
     /// Client-side throttling per client.
     pub throttling: Vec<ThrottleReport>,
-    /// Workflow controller.
+    /// Workflow controller (with several: all of them together, see
+    /// [`ControllerReport::absorb`]).
     pub controller: ControllerReport,
+    /// One row per controller when the scenario has several (empty with one).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub controllers: Vec<ControllerRow>,
     /// Workflow object sizes against limits.
     pub workflow_object: ObjectReport,
     /// Cost and utilisation.
@@ -330,6 +334,75 @@ pub struct ControllerReport {
     pub memory_limit_bytes: Option<u64>,
     /// Mean busy cores when a CPU limit is set (0 when unlimited).
     pub cpu_busy_cores_mean: f64,
+}
+
+/// One workflow controller of several sharing the cluster.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ControllerRow {
+    /// Its name (`[[controllers]] name`, shards `<name>-<i>`).
+    pub name: String,
+    /// The namespace it manages (`None`: all).
+    pub namespace: Option<String>,
+    /// Its `instanceID`.
+    pub instance_id: Option<String>,
+    /// Workflows it managed.
+    pub workflows: u64,
+    /// Of those, finished Succeeded.
+    pub succeeded: u64,
+    /// Makespans of its finished workflows.
+    pub makespan_s: Stats,
+    /// Client-side throttle wait of its three clientsets, summed over requests.
+    pub throttle_wait_s: f64,
+    /// Its own counters.
+    #[serde(flatten)]
+    pub report: ControllerReport,
+}
+
+impl ControllerReport {
+    /// Add another controller's counters into this one: counts and times summed, peaks and
+    /// depths the largest of the two, `cpu_busy_cores_mean` summed (cores of all controllers),
+    /// the memory limit the largest. The latency [`Stats`] cannot be merged from summaries;
+    /// the caller sets them from the pooled samples.
+    pub fn absorb(&mut self, o: &ControllerReport) {
+        self.reconciles += o.reconciles;
+        self.queue_adds += o.queue_adds;
+        self.queue_max_depth = self.queue_max_depth.max(o.queue_max_depth);
+        self.deadline_exceeded += o.deadline_exceeded;
+        self.resource_rate_limited += o.resource_rate_limited;
+        self.workers_busy_max = self.workers_busy_max.max(o.workers_busy_max);
+        self.pods_created += o.pods_created;
+        let (c, oc) = (&mut self.pod_cleanup, &o.pod_cleanup);
+        c.done += oc.done;
+        c.rate_limited_adds += oc.rate_limited_adds;
+        c.delayed_adds += oc.delayed_adds;
+        c.max_depth = c.max_depth.max(oc.max_depth);
+        c.backlog_at_last_finish += oc.backlog_at_last_finish;
+        c.drained_at_s = match (c.drained_at_s, oc.drained_at_s) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        c.cut_at_horizon |= oc.cut_at_horizon;
+        self.throttled_by_parallelism += o.throttled_by_parallelism;
+        self.pods_deleted += o.pods_deleted;
+        self.pods_recreated += o.pods_recreated;
+        self.workflows_deleted += o.workflows_deleted;
+        self.events_sent += o.events_sent;
+        self.events_dropped += o.events_dropped;
+        self.events_spam_filtered += o.events_spam_filtered;
+        self.lock_waits += o.lock_waits;
+        for (k, v) in &o.lock_messages {
+            *self.lock_messages.entry(k.clone()).or_default() += v;
+        }
+        self.restarts += o.restarts;
+        for (k, v) in &o.restart_causes {
+            *self.restart_causes.entry(k.clone()).or_default() += v;
+        }
+        self.downtime_s += o.downtime_s;
+        self.aborted_reconciles += o.aborted_reconciles;
+        self.peak_memory_bytes = self.peak_memory_bytes.max(o.peak_memory_bytes);
+        self.memory_limit_bytes = self.memory_limit_bytes.max(o.memory_limit_bytes);
+        self.cpu_busy_cores_mean += o.cpu_busy_cores_mean;
+    }
 }
 
 /// Workflow object sizes.

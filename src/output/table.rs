@@ -396,7 +396,11 @@ fn run_table(o: &mut String, r: &RunReport, wide: bool) {
     let ct = &r.controller;
     let _ = writeln!(
         o,
-        "\nController  reconciles {}  queue adds {}  max depth {}  workers busy max {}  deadline exceeded {}  rate-limited {}",
+        "\n{}reconciles {}  queue adds {}  max depth {}  workers busy max {}  deadline exceeded {}  rate-limited {}",
+        match r.controllers.len() {
+            0 => "Controller  ".to_string(),
+            n => format!("Controllers ({n} together; depths and peaks: the largest one)\n  "),
+        },
         ct.reconciles,
         ct.queue_adds,
         ct.queue_max_depth,
@@ -453,6 +457,7 @@ fn run_table(o: &mut String, r: &RunReport, wide: bool) {
             pc.backlog_at_last_finish, drained
         );
     }
+    controller_rows(o, &r.controllers);
 
     let p = &r.pods;
     let phases: Vec<String> = p.by_phase.iter().map(|(k, v)| format!("{k} {v}")).collect();
@@ -485,5 +490,46 @@ fn run_table(o: &mut String, r: &RunReport, wide: bool) {
     }
     for (msg, n) in &p.unschedulable_messages {
         let _ = writeln!(o, "  still Unschedulable: {n} pod(s): {msg}");
+    }
+}
+
+/// One row per controller when several share the cluster.
+fn controller_rows(o: &mut String, rows: &[crate::metrics::ControllerRow]) {
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "  {:<24} {:<22} {:>9} {:>9} {:>13} {:>10} {:>10} {:>13} {:>8}",
+        "controller",
+        "manages",
+        "workflows",
+        "succeeded",
+        "makespan p95",
+        "reconciles",
+        "queue p95",
+        "throttle wait",
+        "restarts"
+    );
+    for c in rows {
+        let manages = match (&c.namespace, &c.instance_id) {
+            (Some(n), None) => format!("namespace {n}"),
+            (None, Some(i)) => format!("instanceID {i}"),
+            (Some(n), Some(i)) => format!("{n}, instanceID {i}"),
+            (None, None) => "all namespaces".to_string(),
+        };
+        let _ = writeln!(
+            o,
+            "  {:<24} {:<22} {:>9} {:>9} {:>13} {:>10} {:>10} {:>13} {:>8}",
+            c.name,
+            manages,
+            c.workflows,
+            c.succeeded,
+            human_secs(c.makespan_s.p95),
+            c.report.reconciles,
+            human_secs(c.report.queue_latency_s.p95),
+            human_secs(c.throttle_wait_s),
+            c.report.restarts
+        );
     }
 }

@@ -273,6 +273,11 @@ pub const INFORMER_WRITE_BACK: bool = true;
 pub const NO_WRITE_BACK_SLEEP: &str = "1s";
 /// Namespace of a workflow when the scenario gives none (Argo's quick-start namespace).
 pub const DEFAULT_NAMESPACE: &str = "argo";
+/// Most shards one `[controller]`/`[[controllers]]` entry may expand into (a bound on the
+/// scenario, not an Argo limit).
+pub const MAX_CONTROLLER_SHARDS: u32 = 64;
+/// Name of a controller that sets none (the Deployment of the install manifests).
+pub const DEFAULT_CONTROLLER_NAME: &str = "workflow-controller";
 
 /// client-go `record` broadcaster: incoming buffer length (`maxQueuedEvents`), dropped when
 /// full (`watch.DropIfChannelFull`; argo-facts §11.1).

@@ -101,8 +101,10 @@ pub struct WorkflowSpec {
     pub parallelism: u32,
     /// spec.priority (the throttler admits higher first).
     pub priority: i32,
-    /// Index into [`Scenario::namespaces`].
+    /// Index into [`Scenario::namespaces`] of its `metadata.namespace`.
     pub namespace: usize,
+    /// Its `controller-instanceid` label.
+    pub instance_id: Option<String>,
     /// Spec + metadata bytes.
     pub spec_bytes: u64,
     /// Tasks in topological order of their declaration (deps always point backwards).
@@ -142,6 +144,24 @@ pub struct Submission {
     pub workflow: usize,
     /// The raw settings.
     pub cfg: SubmissionCfg,
+    /// Where its workflows go, `(controller, namespace)` indices into
+    /// [`Scenario::controllers`] and [`Scenario::namespaces`]: the `n`-th workflow of the
+    /// stream goes to entry `n % len` (one entry unless the managing controller is sharded).
+    pub targets: Vec<(usize, usize)>,
+}
+
+/// One workflow controller of the run: `[controller]`, a `[[controllers]]` entry, or one
+/// shard of either.
+#[derive(Debug, Clone)]
+pub struct ControllerSpec {
+    /// Name (`workflow-controller` unless set; shards `<name>-<i>`).
+    pub name: String,
+    /// The namespace it manages (`--managed-namespace`); `None`: all namespaces.
+    pub namespace: Option<String>,
+    /// Its `instanceID`.
+    pub instance_id: Option<String>,
+    /// Its settings.
+    pub cfg: ControllerCfg,
 }
 
 /// A validated scenario, ready to simulate.
@@ -167,4 +187,6 @@ pub struct Scenario {
     pub locks: Vec<LockSpec>,
     /// Namespaces of the workflows.
     pub namespaces: Vec<String>,
+    /// The workflow controllers (at least one).
+    pub controllers: Vec<ControllerSpec>,
 }

@@ -66,9 +66,9 @@ pub(super) enum Origin {
         slot: usize,
     },
     /// A controller worker's request (validation GET, pod CREATE, workflow PUT).
-    Worker { worker: usize, epoch: u32 },
+    Worker { worker: usize, epoch: u32, ctrl: u32 },
     /// The new leader's informer LIST.
-    Relist { epoch: u32 },
+    Relist { epoch: u32, ctrl: u32 },
     /// A pod_cleanup_queue PATCH/DELETE.
     Cleanup { pod: usize },
     /// The scheduler's binding.
@@ -82,7 +82,7 @@ pub(super) enum Origin {
         changes: bool,
     },
     /// One namespace's event sink wrote an Event.
-    Event { ns: usize },
+    Event { ns: usize, ctrl: u32 },
     /// The scheduler's PodScheduled=False condition PATCH.
     SchedulerStatus { pod: usize },
     /// The TTL controller's workflow DELETE.
@@ -119,7 +119,8 @@ struct ApiCall {
 
 #[derive(Debug, Clone)]
 struct Client {
-    name: &'static str,
+    /// Its row in the throttle table (clients of one name share a row).
+    row: usize,
     level: Level,
     /// APF flow: hash of its flow schema and user.
     flow: u64,
@@ -152,8 +153,9 @@ pub(super) struct Api {
     calls: Vec<Option<ApiCall>>,
     free_calls: Vec<usize>,
     server: ApiServer,
-    throttle: IndexMap<&'static str, ThrottleAcc>,
-    acc: BTreeMap<(&'static str, Verb, &'static str), ApiAcc>,
+    throttle: IndexMap<String, ThrottleAcc>,
+    /// Per (throttle row, verb, resource); the report orders the rows by client name.
+    acc: BTreeMap<(usize, Verb, &'static str), ApiAcc>,
     status_429: u64,
     apf_timeouts: u64,
     status_413: u64,
@@ -196,7 +198,20 @@ impl Api {
 
     /// Register a client with its own bucket; returns its id. Clients of one name share a
     /// throttle row (the first one's qps/burst are reported).
-    pub(super) fn add_client(&mut self, name: &'static str, qps: f64, burst: u32) -> usize {
+    pub(super) fn add_client(&mut self, name: &str, qps: f64, burst: u32) -> usize {
+        // The flow's user: each kubelet is its own (system:node:NAME); the others are named
+        // after their client.
+        let user = if name == "kubelet" {
+            format!("system:node:{}", self.clients.len())
+        } else {
+            name.to_string()
+        };
+        self.add_client_as(name, &user, qps, burst)
+    }
+
+    /// [`Api::add_client`] for a client authenticated as `user` (a controller's clientsets
+    /// share its service account).
+    pub(super) fn add_client_as(&mut self, name: &str, user: &str, qps: f64, burst: u32) -> usize {
         // API Priority and Fairness flow schemas (k8s-facts §1.2): service accounts land in
         // workload-low, the scheduler in workload-high, kubelets (system:nodes) in system,
         // human users (argo CLI, kubectl) in global-default.
@@ -206,27 +221,20 @@ impl Api {
             "argo-cli" | "kubectl" => Level::GlobalDefault,
             _ => Level::WorkloadLow,
         };
-        // The flow: flow schema and distinguisher (ByUser, kube-scheduler ByNamespace). The
-        // controller's three clientsets share its service account; each kubelet is its own
-        // user (system:node:NAME).
-        let user = if name.starts_with("workflow-controller") {
-            "system:serviceaccount:argo:argo".to_string()
-        } else if name == "kubelet" {
-            format!("system:node:{}", self.clients.len())
-        } else {
-            name.to_string()
-        };
-        let flow = flow_hash(&format!("{level:?}"), &user);
-        self.clients.push(Client {
-            name,
-            level,
-            flow,
-            bucket: TokenBucket::new(qps, burst),
-        });
-        self.throttle.entry(name).or_insert(ThrottleAcc {
+        // The flow: flow schema and distinguisher (ByUser, kube-scheduler ByNamespace).
+        let flow = flow_hash(&format!("{level:?}"), user);
+        let entry = self.throttle.entry(name.to_string());
+        let row = entry.index();
+        entry.or_insert(ThrottleAcc {
             qps,
             burst,
             ..Default::default()
+        });
+        self.clients.push(Client {
+            row,
+            level,
+            flow,
+            bucket: TokenBucket::new(qps, burst),
         });
         self.clients.len() - 1
     }
@@ -286,7 +294,7 @@ impl Api {
         }
         let cl = &mut self.clients[client];
         let wait = cl.bucket.reserve(now);
-        let acc = self.throttle.get_mut(cl.name).expect("client registered");
+        let acc = &mut self.throttle[cl.row];
         acc.requests += 1;
         if wait > SimTime::ZERO {
             acc.throttled += 1;
@@ -453,7 +461,7 @@ impl Api {
         self.free_calls.push(id);
         let acc = self
             .acc
-            .entry((self.clients[call.client].name, call.verb, call.resource))
+            .entry((self.clients[call.client].row, call.verb, call.resource))
             .or_default();
         acc.count += 1;
         if status != Status::Ok {
@@ -505,10 +513,15 @@ impl Api {
             apf_queue_timeouts: self.apf_timeouts,
             ..Default::default()
         };
-        for ((client, verb, resource), mut acc) in std::mem::take(&mut self.acc) {
+        let mut rows: Vec<_> = std::mem::take(&mut self.acc).into_iter().collect();
+        let names: Vec<&str> = self.throttle.keys().map(String::as_str).collect();
+        rows.sort_by(|((a, va, ra), _), ((b, vb, rb), _)| {
+            (names[*a], va, ra).cmp(&(names[*b], vb, rb))
+        });
+        for ((row, verb, resource), mut acc) in rows {
             api.total_requests += acc.count;
             api.by_client.push(ApiRow {
-                client: client.into(),
+                client: names[row].into(),
                 verb: verb.as_str().into(),
                 resource: resource.into(),
                 count: acc.count,
@@ -526,7 +539,7 @@ impl Api {
             .iter()
             .filter(|(_, a)| a.requests > 0)
             .map(|(name, a)| ThrottleReport {
-                client: (*name).into(),
+                client: name.clone(),
                 qps: if a.qps.is_finite() { a.qps } else { 0.0 },
                 burst: if a.qps.is_finite() { a.burst } else { 0 },
                 requests: a.requests,

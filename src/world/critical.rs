@@ -263,16 +263,16 @@ pub(super) fn attribute(
         log,
     };
     let start = w.submitted_at;
-    let sub_start = w.submit_started.clamp(start, end);
+    let sub_start = w.submit.started.clamp(start, end);
     acc.add(Cause::SubmitterBusy, sub_start.since(start));
     let Some(created) = w.created_at.map(|c| c.clamp(sub_start, end)) else {
         // The submission failed: all of it was submission.
-        let throttle = w.submit_throttle.min(end.since(sub_start));
+        let throttle = w.submit.throttle.min(end.since(sub_start));
         acc.add(Cause::SubmissionThrottle, throttle);
         acc.add(Cause::Submission, end.since(sub_start).since(throttle));
         return Some(acc.out);
     };
-    let throttle = w.submit_throttle.min(created.since(sub_start));
+    let throttle = w.submit.throttle.min(created.since(sub_start));
     acc.add(Cause::SubmissionThrottle, throttle);
     acc.add(Cause::Submission, created.since(sub_start).since(throttle));
 

@@ -381,7 +381,7 @@ impl Kubelet {
                 self.startup.push(now.since(p.created_at).as_secs_f64());
                 let run = p.run_time;
                 after(cx, run, pod, KubeletStage::MainExit);
-                let tick = SimTime(cx.sc.file.controller.progress_patch_tick.0);
+                let tick = progress_tick(cx, pod);
                 if tick < run {
                     cx.q.schedule_in(tick, KubeletEvent::ProgressTick { pod }.into());
                 }
@@ -460,7 +460,7 @@ impl Kubelet {
             [cx.pods[pod].task as usize]
             .progress;
         self.task_result(cx, pod, Verb::Patch, SMALL_BODY_BYTES, false, changes);
-        let tick = SimTime(cx.sc.file.controller.progress_patch_tick.0);
+        let tick = progress_tick(cx, pod);
         let p = &cx.pods[pod];
         if cx.now().plus(tick) < p.main_start.plus(p.run_time) {
             cx.q.schedule_in(tick, KubeletEvent::ProgressTick { pod }.into());
@@ -515,4 +515,11 @@ fn registry_host(image: &str) -> &str {
         Some((host, _)) if host.contains('.') || host.contains(':') || host == "localhost" => host,
         _ => "docker.io",
     }
+}
+
+/// `ARGO_PROGRESS_PATCH_TICK_DURATION` of the controller that created `pod` (it sets the
+/// executor's environment).
+fn progress_tick(cx: &Ctx<'_>, pod: usize) -> SimTime {
+    let ctrl = cx.wfs[cx.pods[pod].wf].ctrl;
+    SimTime(cx.sc.controllers[ctrl].cfg.progress_patch_tick.0)
 }

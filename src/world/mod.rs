@@ -122,6 +122,9 @@ pub(crate) struct Ctx<'s> {
     unfinished_wfs: u64,
     last_finish: SimTime,
     last_pod_exit: SimTime,
+    /// Set when the last workflow finished, to the controller that finished it (the others
+    /// note their cleanup backlog at the end of the event).
+    all_done_by: Option<usize>,
 }
 
 impl Ctx<'_> {
@@ -162,7 +165,8 @@ impl Ctx<'_> {
 pub struct World<'s> {
     cx: Ctx<'s>,
     submit: Submission,
-    ctrl: Controller,
+    /// The workflow controllers, indexed like `Scenario::controllers`.
+    ctrls: Vec<Controller>,
     sched: Scheduler,
     kubelet: Kubelet,
     scaler: Autoscaler,
@@ -193,18 +197,22 @@ impl<'s> World<'s> {
             unfinished_wfs: 0,
             last_finish: SimTime::ZERO,
             last_pod_exit: SimTime::ZERO,
+            all_done_by: None,
         };
         // Client registration order is the throttle table's row order.
-        let ctrl = Controller::new(&mut cx, seed);
+        let ctrls: Vec<Controller> = (0..sc.controllers.len())
+            .map(|i| Controller::new(&mut cx, seed, i))
+            .collect();
         let sched = Scheduler::new(&mut cx);
-        let submit = Submission::new(&mut cx, ctrl.wf_client());
+        let cron_clients: Vec<usize> = ctrls.iter().map(Controller::wf_client).collect();
+        let submit = Submission::new(&mut cx, cron_clients);
         let kubelet = Kubelet::new(&mut cx);
         let scaler = Autoscaler::new(&cx);
         let mut w = World {
             ts: sample::new_series(f.experiment.sample_interval.as_secs_f64()),
             cx,
             submit,
-            ctrl,
+            ctrls,
             sched,
             kubelet,
             scaler,
@@ -217,7 +225,9 @@ impl<'s> World<'s> {
             w.spot.schedule(&mut w.cx, n);
         }
         w.scaler.start(&mut w.cx);
-        w.ctrl.start(&mut w.cx);
+        for c in &w.ctrls {
+            c.start(&mut w.cx);
+        }
         w
     }
 
@@ -241,7 +251,7 @@ impl<'s> World<'s> {
         // The workload ends when the last workflow finished and the last pod exited (pods of
         // a workflow that errored keep running and keep their nodes busy): the bill stops
         // there. The run goes on until pod_cleanup_queue is empty too.
-        let (cleanup_left, cleanup_done) = self.ctrl.cleanup_state();
+        let (cleanup_left, cleanup_done) = self.cleanup_state();
         let bill_end = if horizon_reached {
             horizon
         } else {
@@ -262,7 +272,7 @@ impl<'s> World<'s> {
     fn handle(&mut self, ev: Event) {
         let cx = &mut self.cx;
         match ev {
-            Event::Submit(e) => self.submit.handle(cx, &mut self.ctrl, e),
+            Event::Submit(e) => self.submit.handle(cx, &mut self.ctrls, e),
             Event::Api(e) => {
                 let done = match e {
                     ApiEvent::Arrive { call } => cx.api.on_arrive(&mut cx.q, call),
@@ -283,7 +293,10 @@ impl<'s> World<'s> {
                     self.on_api_done(origin, status);
                 }
             }
-            Event::Ctrl(e) => self.ctrl.handle(cx, e),
+            Event::Ctrl(e) => {
+                let c = e.owner(cx);
+                self.ctrls[c].handle(cx, e)
+            }
             Event::Sched(e) => self.sched.handle(cx, &mut self.scaler, e),
             Event::Kubelet(e) => self.kubelet.handle(cx, e),
             Event::Scaler(ScalerEvent::NodeReady { node }) => self.on_node_ready(node),
@@ -296,6 +309,27 @@ impl<'s> World<'s> {
             Event::Spot(SpotEvent::PodGone { pod }) => self.on_pod_status_visible(pod),
             Event::Sample => self.on_sample(),
         }
+        if let Some(by) = self.cx.all_done_by.take() {
+            for (i, c) in self.ctrls.iter_mut().enumerate() {
+                if i != by {
+                    c.note_last_finish();
+                }
+            }
+        }
+    }
+
+    /// The controller that manages `pod`'s workflow.
+    fn ctrl_of_pod(&self, pod: usize) -> usize {
+        self.cx.wfs[self.cx.pods[pod].wf].ctrl
+    }
+
+    /// Pods still queued for cleanup by any controller, and when the last cleanup request
+    /// completed.
+    fn cleanup_state(&self) -> (u64, Option<SimTime>) {
+        self.ctrls.iter().map(Controller::cleanup_state).fold(
+            (0, None),
+            |(left, done), (l, d)| (left + l, done.max(d)),
+        )
     }
 
     /// Route a completed request to whoever waits for it.
@@ -304,25 +338,32 @@ impl<'s> World<'s> {
         match origin {
             Origin::Submit { wf, stream, slot } => {
                 self.submit
-                    .on_call_done(cx, &mut self.ctrl, wf, stream, slot, status)
+                    .on_call_done(cx, &mut self.ctrls, wf, stream, slot, status)
             }
-            Origin::Worker { .. }
-            | Origin::Cleanup { .. }
-            | Origin::WorkflowDeleted { .. }
-            | Origin::Relist { .. }
-            | Origin::Event { .. } => self.ctrl.on_api_done(cx, &mut self.sched, origin, status),
+            Origin::Worker { ctrl, .. } | Origin::Relist { ctrl, .. } | Origin::Event { ctrl, .. } => {
+                self.ctrls[ctrl as usize].on_api_done(cx, &mut self.sched, origin, status)
+            }
+            Origin::Cleanup { pod } => {
+                let c = cx.wfs[cx.pods[pod].wf].ctrl;
+                self.ctrls[c].on_api_done(cx, &mut self.sched, origin, status)
+            }
+            Origin::WorkflowDeleted { wf } => {
+                let c = cx.wfs[wf].ctrl;
+                self.ctrls[c].on_api_done(cx, &mut self.sched, origin, status)
+            }
             Origin::Bind { pod, node } => {
                 if self.sched.on_bound(cx, pod, node, status) {
                     // The pod informers see nodeName set and, as the binding subresource sets
                     // PodScheduled=True, no Unschedulable condition: Argo's pending reason is
                     // "" until the kubelet's first status (`getPendingReason`).
                     let bound = PodState::Pending(R_PENDING);
+                    let ctrl = &mut self.ctrls[cx.wfs[cx.pods[pod].wf].ctrl];
                     let p = &mut cx.pods[pod];
                     if matches!(p.observed, PodState::Pending(_)) && p.observed != bound {
                         p.observed = bound;
-                        self.ctrl.on_pod_changed(cx, pod);
+                        ctrl.on_pod_changed(cx, pod);
                     } else {
-                        self.ctrl.on_pod_event(cx, pod);
+                        ctrl.on_pod_event(cx, pod);
                     }
                     self.kubelet.on_pod_bound(cx, pod);
                 }
@@ -334,7 +375,10 @@ impl<'s> World<'s> {
                 pod,
                 finalize,
                 changes,
-            } => self.ctrl.on_task_result(cx, pod, finalize, changes, status),
+            } => {
+                let c = self.ctrl_of_pod(pod);
+                self.ctrls[c].on_task_result(&mut self.cx, pod, finalize, changes, status)
+            }
             Origin::FireAndForget => {}
         }
     }
@@ -360,7 +404,8 @@ impl<'s> World<'s> {
             cx.nodes.release(now, n, cpu, mem);
             self.sched.requeue_unschedulable(cx);
         }
-        self.ctrl.on_pod_changed(cx, pod);
+        let c = self.ctrl_of_pod(pod);
+        self.ctrls[c].on_pod_changed(&mut self.cx, pod);
     }
 
     /// A requested node is Ready: its spot clock starts and pending pods are reconsidered.

@@ -265,11 +265,6 @@ impl Pods {
         self.in_cluster -= 1;
     }
 
-    /// Pods created so far.
-    pub(super) fn created(&self) -> u64 {
-        self.created
-    }
-
     /// Pods whose main container runs now.
     pub(super) fn running(&self) -> u64 {
         self.running

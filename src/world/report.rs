@@ -96,13 +96,13 @@ impl World<'_> {
             pools: &pools,
         };
         let breakdowns: Vec<_> = (0..cx.wfs.len())
-            .map(|i| super::critical::attribute(&inputs, &cx.wfs[i], self.ctrl.activity_log(i)))
+            .map(|i| super::critical::attribute(&inputs, &cx.wfs[i], self.ctrls[cx.wfs[i].ctrl].activity_log(i)))
             .collect();
         let mut workers = [SimTime::ZERO; 9];
         for i in 0..cx.wfs.len() {
             let until = cx.wfs[i].finished_at.unwrap_or(end);
             let parts =
-                super::controller::split_activity(self.ctrl.activity_log(i), SimTime::ZERO, until);
+                super::controller::split_activity(self.ctrls[cx.wfs[i].ctrl].activity_log(i), SimTime::ZERO, until);
             for (w, p) in workers.iter_mut().zip(parts) {
                 *w = w.plus(p);
             }
@@ -117,14 +117,19 @@ impl World<'_> {
         let mut sub_lat = Vec::new();
         let mut start_lat = Vec::new();
         let o = &cx.objects;
+        let totals = super::controller::fleet::totals(&self.ctrls);
         let mut obj = ObjectReport {
-            max_workflow_size: sc.file.controller.max_workflow_size.0,
+            // With several controllers, the smallest (the first to bind).
+            max_workflow_size: (sc.controllers.iter())
+                .map(|c| c.cfg.max_workflow_size.0)
+                .min()
+                .unwrap_or(0),
             etcd_limit: sc.file.apiserver.etcd_max_request_bytes.0,
             apiserver_limit: sc.file.apiserver.max_request_body_bytes.0,
             workflows_in_cluster_peak: o.wfs_in_cluster_peak,
-            offload_db_round_trips: self.ctrl.offload_round_trips(),
-            size_refused_updates: self.ctrl.size_failures().0,
-            size_completion_panics: self.ctrl.size_failures().1,
+            offload_db_round_trips: totals[0],
+            size_refused_updates: totals[1],
+            size_completion_panics: totals[2],
             etcd_live_bytes_peak: o.etcd_peak.max(cx.etcd_live_bytes()),
             etcd_quota_bytes: sc.file.apiserver.etcd_quota_bytes.0,
             argo_server_list_latency_s: SimTime(
@@ -155,7 +160,7 @@ impl World<'_> {
                 *wr.failure_causes.entry(cause).or_default() += 1;
             }
             if let Some(c) = w.created_at {
-                sub_lat.push(c.since(w.submit_started).as_secs_f64());
+                sub_lat.push(c.since(w.submit.started).as_secs_f64());
                 if let Some(s) = w.started_at {
                     start_lat.push(s.since(c).as_secs_f64());
                 }
@@ -221,7 +226,8 @@ impl World<'_> {
         pods.startup_s = kl.startup;
 
         let (api, throttling) = cx.api.report();
-        let controller = self.ctrl.report(cx, end);
+        let (controller, controllers) =
+            super::controller::fleet::report(&mut self.ctrls, cx, end, &throttling);
         let (spot_preemptions, pods_killed, spot_removed) = self.spot.report();
         let nodes_peak = pool_peak.iter().map(|&n| u64::from(n)).sum();
         let per_workflow_usd = if cx.wfs.is_empty() {
@@ -241,6 +247,7 @@ impl World<'_> {
             api,
             throttling,
             controller,
+            controllers,
             workflow_object: obj,
             cost: CostReport {
                 total_usd: total,
@@ -265,7 +272,7 @@ impl World<'_> {
                 nodes_peak,
                 spot_preemptions,
                 pods_killed,
-                retries: self.ctrl.retries(),
+                retries: totals[3],
                 pull_errors: kl.pull_errors,
             },
             timeseries: std::mem::take(&mut self.ts),

@@ -55,7 +55,7 @@ impl World<'_> {
         };
         let alloc: u64 = ready().map(|n| n.alloc_cpu).sum();
         let used: u64 = ready().map(|n| n.used_cpu).sum();
-        let c = self.ctrl.sample(cx);
+        let c = super::controller::fleet::sample(&self.ctrls, cx);
         let p = &cx.pods;
         let values = [
             c.queue_depth as f64,
@@ -87,7 +87,9 @@ impl World<'_> {
         for (col, v) in self.ts.series.values_mut().zip(values) {
             col.push(v);
         }
-        if cx.work_left() || self.ctrl.cleanup_state().0 > 0 {
+        let cleanup_left = self.ctrls.iter().any(|c| c.cleanup_state().0 > 0);
+        let cx = &mut self.cx;
+        if cx.work_left() || cleanup_left {
             cx.q.schedule_in(
                 SimTime(cx.sc.file.experiment.sample_interval.0),
                 Event::Sample,

@@ -50,12 +50,17 @@ struct Submitter {
 pub(super) struct Submission {
     streams: Vec<Vec<Submitter>>,
     server_client: usize,
+    /// Each controller's workflow clientset (cron workflows are created by the controller
+    /// that manages them).
+    cron_clients: Vec<usize>,
+    /// Workflows started per stream (the `n`-th goes to target `n % len`).
+    started: Vec<u32>,
 }
 
 impl Submission {
-    /// Register the Argo Server's and every submitter's client; `cron_client` is the
-    /// controller's workflow clientset (cron workflows are created by the controller).
-    pub(super) fn new(cx: &mut Ctx<'_>, cron_client: usize) -> Self {
+    /// Register the Argo Server's and every submitter's client; `cron_clients` are the
+    /// controllers' workflow clientsets (cron workflows are created by their controller).
+    pub(super) fn new(cx: &mut Ctx<'_>, cron_clients: Vec<usize>) -> Self {
         let f = &cx.sc.file;
         let server_client = cx.api.add_client(
             "argo-server",
@@ -85,7 +90,7 @@ impl Submission {
                         d::CLIENT_GO_DEFAULT_QPS,
                         d::CLIENT_GO_DEFAULT_BURST,
                     ),
-                    SubmitVia::Cron => cron_client,
+                    SubmitVia::Cron => cron_clients[s.targets[0].0],
                     // One sensor per stream: all its slots share the sensor's bucket.
                     SubmitVia::ArgoEvents => match v.first() {
                         Some(first) => first.client,
@@ -109,8 +114,10 @@ impl Submission {
             streams.push(v);
         }
         Submission {
+            started: vec![0; streams.len()],
             streams,
             server_client,
+            cron_clients,
         }
     }
 
@@ -141,13 +148,13 @@ impl Submission {
     }
 
     /// Route one submission event.
-    pub(super) fn handle(&mut self, cx: &mut Ctx<'_>, ctrl: &mut Controller, ev: SubmitEvent) {
+    pub(super) fn handle(&mut self, cx: &mut Ctx<'_>, ctrls: &mut [Controller], ev: SubmitEvent) {
         match ev {
-            SubmitEvent::Arrive { stream, idx } => self.on_arrive(cx, ctrl, stream, idx),
+            SubmitEvent::Arrive { stream, idx } => self.on_arrive(cx, ctrls, stream, idx),
         }
     }
 
-    fn on_arrive(&mut self, cx: &mut Ctx<'_>, ctrl: &mut Controller, stream: usize, idx: u32) {
+    fn on_arrive(&mut self, cx: &mut Ctx<'_>, ctrls: &mut [Controller], stream: usize, idx: u32) {
         cx.arrivals_left -= 1;
         let n = self.streams[stream].len();
         let slot = idx as usize % n;
@@ -157,7 +164,7 @@ impl Submission {
             s.waiting.push_back((stream, now));
             return;
         }
-        self.start(cx, ctrl, stream, slot, now);
+        self.start(cx, ctrls, stream, slot, now);
     }
 
     /// Start submission of a workflow that arrived at `arrived` (it may have waited for a
@@ -165,7 +172,7 @@ impl Submission {
     fn start(
         &mut self,
         cx: &mut Ctx<'_>,
-        ctrl: &mut Controller,
+        ctrls: &mut [Controller],
         stream: usize,
         slot: usize,
         arrived: SimTime,
@@ -181,7 +188,10 @@ impl Submission {
             format!("{}-{}", spec.name, wf),
             arrived,
         ));
-        cx.wfs[wf].submit_started = now;
+        let n = self.started[stream] as usize;
+        self.started[stream] += 1;
+        (cx.wfs[wf].ctrl, cx.wfs[wf].ns) = sub.targets[n % sub.targets.len()];
+        cx.wfs[wf].submit.started = now;
         cx.unfinished_wfs += 1;
         // Validation before CREATE: the CLI in kube mode and the Argo Server (without its v3.7
         // informer cache) GET every templateRef; kubectl does not validate at all.
@@ -194,14 +204,14 @@ impl Submission {
             | SubmitVia::Cron
             | SubmitVia::ArgoEvents => 0,
         };
-        cx.wfs[wf].submit_gets_left = gets;
+        cx.wfs[wf].submit.gets_left = gets;
         let via = sub.cfg.via;
         let s = &mut self.streams[stream][slot];
         s.busy = true;
         let client = s.client;
         if via == SubmitVia::ArgoServer && !s.api_limit.try_accept(now) {
             // Argo Server --api-rate-limit (per client IP) refuses without waiting.
-            return self.on_call_done(cx, ctrl, wf, stream, slot, Status::TooMany);
+            return self.on_call_done(cx, ctrls, wf, stream, slot, Status::TooMany);
         }
         // Each `argo submit`/`kubectl` is a new process, and the Argo Server in client auth
         // mode builds new clientsets per request: a full bucket. Server mode shares one.
@@ -214,9 +224,12 @@ impl Submission {
     }
 
     fn next_call(&mut self, cx: &mut Ctx<'_>, wf: usize, stream: usize, slot: usize) {
-        let client = self.streams[stream][slot].client;
+        let client = match cx.sc.submissions[stream].cfg.via {
+            SubmitVia::Cron => self.cron_clients[cx.wfs[wf].ctrl],
+            _ => self.streams[stream][slot].client,
+        };
         let origin = Origin::Submit { wf, stream, slot };
-        let wait = if cx.wfs[wf].submit_gets_left > 0 {
+        let wait = if cx.wfs[wf].submit.gets_left > 0 {
             cx.issue(
                 client,
                 Verb::Get,
@@ -229,22 +242,22 @@ impl Submission {
             cx.issue(client, Verb::Create, "workflows", bytes, origin)
         };
         let w = &mut cx.wfs[wf];
-        w.submit_throttle = w.submit_throttle.plus(wait);
+        w.submit.throttle = w.submit.throttle.plus(wait);
     }
 
     /// A submitter's request completed.
     pub(super) fn on_call_done(
         &mut self,
         cx: &mut Ctx<'_>,
-        ctrl: &mut Controller,
+        ctrls: &mut [Controller],
         wf: usize,
         stream: usize,
         slot: usize,
         status: Status,
     ) {
         let now = cx.now();
-        if status == Status::Ok && cx.wfs[wf].submit_gets_left > 0 {
-            cx.wfs[wf].submit_gets_left -= 1;
+        if status == Status::Ok && cx.wfs[wf].submit.gets_left > 0 {
+            cx.wfs[wf].submit.gets_left -= 1;
             return self.next_call(cx, wf, stream, slot);
         }
         if status == Status::Ok {
@@ -255,15 +268,15 @@ impl Submission {
             w.stored_bytes = w.json_bytes;
             let stored = w.stored_bytes;
             cx.objects.workflow_stored(stored);
-            ctrl.on_workflow_added(cx, wf);
+            ctrls[cx.wfs[wf].ctrl].on_workflow_added(cx, wf);
         } else {
             let msg = format!("submission failed: {}", cx.api.error_text(status));
-            ctrl.finish_workflow(cx, wf, WfPhase::Error, msg);
+            ctrls[cx.wfs[wf].ctrl].finish_workflow(cx, wf, WfPhase::Error, msg);
         }
         let s = &mut self.streams[stream][slot];
         s.busy = false;
         if let Some((st, arrived)) = s.waiting.pop_front() {
-            self.start(cx, ctrl, st, slot, arrived);
+            self.start(cx, ctrls, st, slot, arrived);
         }
     }
 }

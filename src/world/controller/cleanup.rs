@@ -195,6 +195,11 @@ impl CleanupQueue {
     }
 
     /// The report section.
+    /// First enqueue → cleanup done, per pod so far.
+    pub(super) fn latency_samples(&self) -> &[f64] {
+        &self.latency
+    }
+
     pub(super) fn report(&mut self) -> CleanupReport {
         CleanupReport {
             done: self.done,
@@ -221,7 +226,7 @@ impl Controller {
         let now = cx.now();
         let spec = &cx.sc.workflows[cx.wfs[wf].spec];
         let strategy = spec.pod_gc;
-        let delay = SimTime(cx.sc.file.controller.pod_gc_delete_delay.0);
+        let delay = SimTime(self.cfg(cx).pod_gc_delete_delay.0);
         let phase = cx.wfs[wf].phase;
         let mut finished = std::mem::take(&mut cx.wfs[wf].finished_pods);
         finished.extend_from_slice(became_done);

@@ -36,6 +36,8 @@ struct Spam {
 
 /// Per-namespace sinks, per-workflow spam filters, and counters.
 pub(super) struct Events {
+    /// The controller they belong to (completions are routed back to it).
+    ctrl: u32,
     sinks: Vec<Sink>,
     spam: Vec<Option<Spam>>,
     sent: u64,
@@ -44,8 +46,9 @@ pub(super) struct Events {
 }
 
 impl Events {
-    pub(super) fn new(namespaces: usize) -> Self {
+    pub(super) fn new(namespaces: usize, ctrl: u32) -> Self {
         Events {
+            ctrl,
             sinks: vec![Sink::default(); namespaces],
             spam: Vec::new(),
             sent: 0,
@@ -85,7 +88,7 @@ impl Events {
             let sink = &mut self.sinks[ns];
             if !sink.in_flight {
                 sink.in_flight = true;
-                Self::write(cx, client, ns);
+                Self::write(cx, client, ns, self.ctrl);
             } else if sink.buffered < d::EVENT_BROADCASTER_BUFFER {
                 sink.buffered += 1;
             } else {
@@ -94,13 +97,13 @@ impl Events {
         }
     }
 
-    fn write(cx: &mut Ctx<'_>, client: usize, ns: usize) {
+    fn write(cx: &mut Ctx<'_>, client: usize, ns: usize, ctrl: u32) {
         cx.issue(
             client,
             Verb::Create,
             "events",
             SMALL_BODY_BYTES,
-            Origin::Event { ns },
+            Origin::Event { ns, ctrl },
         );
     }
 
@@ -114,7 +117,7 @@ impl Events {
         let sink = &mut self.sinks[ns];
         if sink.buffered > 0 {
             sink.buffered -= 1;
-            Self::write(cx, client, ns);
+            Self::write(cx, client, ns, self.ctrl);
         } else {
             sink.in_flight = false;
         }
@@ -138,7 +141,7 @@ mod tests {
         let sc = crate::scenario::default_scenario();
         let mut w = World::new(&sc, 1);
         let cx = &mut w.cx;
-        let mut ev = Events::new(2);
+        let mut ev = Events::new(2, 0);
         let before = cx.q.pending();
         ev.record(cx, 0, 0, 0, 1500);
         assert_eq!(cx.q.pending(), before + 1, "exactly one request in flight");
@@ -158,7 +161,7 @@ mod tests {
     /// and 1 token per 300 s.
     #[test]
     fn spam_filter_allows_10000_per_workflow_then_one_per_300s() {
-        let mut ev = Events::new(1);
+        let mut ev = Events::new(1, 0);
         let t0 = SimTime::ZERO;
         for _ in 0..10_000 {
             assert!(ev.spam_ok(7, t0));

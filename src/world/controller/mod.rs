@@ -14,6 +14,7 @@
 mod activity;
 mod cleanup;
 mod events;
+pub(super) mod fleet;
 mod locks;
 mod process;
 mod reconcile;
@@ -31,6 +32,7 @@ use crate::kube::apiserver::Verb;
 use crate::kube::ratelimit::TokenBucket;
 use crate::metrics::ControllerReport;
 use crate::scenario::defaults as d;
+use crate::scenario::schema::ControllerCfg;
 use crate::units::parse_duration;
 use activity::Activity;
 pub(super) use activity::{Act, split as split_activity};
@@ -60,11 +62,15 @@ pub enum CtrlEvent {
         worker: usize,
         /// Controller process generation.
         epoch: u32,
+        /// Controller.
+        ctrl: u32,
     },
     /// The next reconcile finishes on the controller's shared CPU.
     CpuTick {
         /// Controller process generation.
         epoch: u32,
+        /// Controller.
+        ctrl: u32,
     },
     /// A worker's offload-database round trips are done.
     OffloadDone {
@@ -72,6 +78,8 @@ pub enum CtrlEvent {
         worker: usize,
         /// Controller process generation.
         epoch: u32,
+        /// Controller.
+        ctrl: u32,
     },
     /// A worker's post-update sleep (INFORMER_WRITE_BACK=false) is over.
     WorkerSleepDone {
@@ -79,14 +87,21 @@ pub enum CtrlEvent {
         worker: usize,
         /// Controller process generation.
         epoch: u32,
+        /// Controller.
+        ctrl: u32,
     },
     /// The controller process (re)starts after a crash and wins the leader election.
     ControllerStart {
         /// Controller process generation.
         epoch: u32,
+        /// Controller.
+        ctrl: u32,
     },
     /// The kubelet probes the controller's /healthz.
-    Liveness,
+    Liveness {
+        /// Controller.
+        ctrl: u32,
+    },
     /// A delayed pod_cleanup_queue add matures.
     CleanupTimer {
         /// Pod.
@@ -99,6 +114,22 @@ pub enum CtrlEvent {
         /// Workflow.
         wf: usize,
     },
+}
+
+impl CtrlEvent {
+    /// The controller the event belongs to.
+    pub(super) fn owner(&self, cx: &Ctx<'_>) -> usize {
+        match *self {
+            CtrlEvent::QueueTimer { wf, .. } | CtrlEvent::WorkflowTtl { wf } => cx.wfs[wf].ctrl,
+            CtrlEvent::CleanupTimer { pod, .. } => cx.wfs[cx.pods[pod].wf].ctrl,
+            CtrlEvent::WorkerCpuDone { ctrl, .. }
+            | CtrlEvent::CpuTick { ctrl, .. }
+            | CtrlEvent::OffloadDone { ctrl, .. }
+            | CtrlEvent::WorkerSleepDone { ctrl, .. }
+            | CtrlEvent::ControllerStart { ctrl, .. }
+            | CtrlEvent::Liveness { ctrl } => ctrl as usize,
+        }
+    }
 }
 
 impl From<CtrlEvent> for Event {
@@ -121,6 +152,8 @@ struct Metrics {
     pods_deleted: u64,
     offload_round_trips: u64,
     retries: u64,
+    /// Pods it created.
+    pods_created: u64,
     /// Pods of still-Pending nodes created again after their pod vanished.
     pods_recreated: u64,
     /// Workflow updates refused for size (413 / etcd "request is too large").
@@ -131,6 +164,8 @@ struct Metrics {
 
 /// The workflow controller's state.
 pub(super) struct Controller {
+    /// Index into `Scenario::controllers`.
+    id: usize,
     kube_client: usize,
     wf_client: usize,
     dyn_client: usize,
@@ -174,22 +209,37 @@ pub(super) struct CtrlSample {
 }
 
 impl Controller {
-    /// The controller at time zero, with its kube and workflow clientsets registered.
-    pub(super) fn new(cx: &mut Ctx<'_>, seed: u64) -> Self {
+    /// Controller `id` of the scenario at time zero, with its clientsets registered.
+    pub(super) fn new(cx: &mut Ctx<'_>, seed: u64, id: usize) -> Self {
         let sc = cx.sc;
-        let c = &sc.file.controller;
-        let kube_client = cx
-            .api
-            .add_client("workflow-controller (kube)", c.qps, c.burst);
-        let wf_client = cx
-            .api
-            .add_client("workflow-controller (workflow)", c.qps, c.burst);
+        let spec = &sc.controllers[id];
+        let c = &spec.cfg;
+        // Its three clientsets share its service account: `argo` in the namespace it is
+        // installed in (its managed namespace, or `argo` for a cluster-wide install).
+        let sa = format!(
+            "system:serviceaccount:{}:{}",
+            spec.namespace.as_deref().unwrap_or(d::DEFAULT_NAMESPACE),
+            match spec.name.as_str() {
+                d::DEFAULT_CONTROLLER_NAME => "argo",
+                n => n,
+            }
+        );
+        let mut client = |set: &str| {
+            let name = format!("{} ({set})", spec.name);
+            cx.api.add_client_as(&name, &sa, c.qps, c.burst)
+        };
+        let kube_client = client("kube");
+        let wf_client = client("workflow");
         // The workflow informer lists and watches through the dynamic client (unstructured).
-        let dyn_client = cx
-            .api
-            .add_client("workflow-controller (dynamic)", c.qps, c.burst);
+        let dyn_client = client("dynamic");
         let workers = c.workflow_workers as usize;
+        // The first controller keeps the stream names of a one-controller scenario.
+        let stream = |s: &str| match id {
+            0 => RngStream::new(seed, s),
+            _ => RngStream::new(seed, &format!("{s}/{id}")),
+        };
         Controller {
+            id,
             kube_client,
             wf_client,
             dyn_client,
@@ -206,17 +256,22 @@ impl Controller {
             cpu: ProcessorSharing::new(c.cpu.0 as f64 / 1000.0),
             cpu_timer: None,
             cleanup: CleanupQueue::new(c.pod_cleanup_workers),
-            events: Events::new(sc.namespaces.len()),
+            events: Events::new(sc.namespaces.len(), id as u32),
             locks: Locks::new(sc.locks.len()),
             process: Process::new(),
-            rng_run: RngStream::new(seed, "pod-durations"),
-            rng_fail: RngStream::new(seed, "pod-failures"),
+            rng_run: stream("pod-durations"),
+            rng_fail: stream("pod-failures"),
             no_write_back_sleep: SimTime(parse_duration(d::NO_WRITE_BACK_SLEEP).expect("constant")),
             sync_holder: None,
             sync_waiters: VecDeque::new(),
             act: Activity::default(),
             m: Metrics::default(),
         }
+    }
+
+    /// Its settings (its `[controller]` or `[[controllers]]` entry).
+    fn cfg<'s>(&self, cx: &Ctx<'s>) -> &'s ControllerCfg {
+        &cx.sc.controllers[self.id].cfg
     }
 
     /// The workflow clientset's client id (cron submissions use it).
@@ -226,7 +281,8 @@ impl Controller {
 
     /// Schedule the first liveness probe (the shipped Deployment: initialDelaySeconds 90).
     pub(super) fn start(&self, cx: &mut Ctx<'_>) {
-        cx.q.schedule_at(SimTime::from_secs(90), CtrlEvent::Liveness.into());
+        let ctrl = self.id as u32;
+        cx.q.schedule_at(SimTime::from_secs(90), CtrlEvent::Liveness { ctrl }.into());
     }
 
     /// Route one controller event.
@@ -238,32 +294,32 @@ impl Controller {
                 self.note_queue(wf, now);
                 self.start_workers(cx);
             }
-            CtrlEvent::WorkerCpuDone { worker, epoch } => {
+            CtrlEvent::WorkerCpuDone { worker, epoch, .. } => {
                 if epoch == self.epoch {
                     self.on_worker_cpu_done(cx, worker);
                 }
             }
-            CtrlEvent::WorkerSleepDone { worker, epoch } => {
+            CtrlEvent::WorkerSleepDone { worker, epoch, .. } => {
                 if epoch == self.epoch {
                     self.after_update(cx, worker);
                 }
             }
-            CtrlEvent::OffloadDone { worker, epoch } => {
+            CtrlEvent::OffloadDone { worker, epoch, .. } => {
                 if epoch == self.epoch {
                     self.put_workflow(cx, worker);
                 }
             }
-            CtrlEvent::CpuTick { epoch } => {
+            CtrlEvent::CpuTick { epoch, .. } => {
                 if epoch == self.epoch {
                     self.on_cpu_tick(cx);
                 }
             }
-            CtrlEvent::ControllerStart { epoch } => {
+            CtrlEvent::ControllerStart { epoch, .. } => {
                 if epoch == self.epoch {
                     self.on_controller_start(cx);
                 }
             }
-            CtrlEvent::Liveness => self.on_liveness(cx),
+            CtrlEvent::Liveness { .. } => self.on_liveness(cx),
             CtrlEvent::CleanupTimer { pod, at } => {
                 let now = cx.now();
                 self.cleanup.on_timer(pod, at, now);
@@ -290,7 +346,7 @@ impl Controller {
         status: Status,
     ) {
         match origin {
-            Origin::Worker { worker, epoch } => {
+            Origin::Worker { worker, epoch, .. } => {
                 if epoch == self.epoch {
                     self.on_worker_call_done(cx, sched, worker, status);
                 }
@@ -304,12 +360,12 @@ impl Controller {
                 }
             }
             Origin::WorkflowDeleted { wf } => self.on_workflow_deleted(cx, wf, status),
-            Origin::Relist { epoch } => {
+            Origin::Relist { epoch, .. } => {
                 if epoch == self.epoch {
                     self.on_relist_done(cx);
                 }
             }
-            Origin::Event { ns } => {
+            Origin::Event { ns, .. } => {
                 let client = self.kube_client;
                 self.events.on_written(cx, client, ns, status == Status::Ok)
             }
@@ -332,7 +388,7 @@ impl Controller {
         self.enqueue_after(
             cx,
             wf,
-            SimTime(cx.sc.file.controller.default_requeue_time.0),
+            SimTime(self.cfg(cx).default_requeue_time.0),
         );
     }
 
@@ -399,7 +455,7 @@ impl Controller {
     pub(super) fn on_workflow_added(&mut self, cx: &mut Ctx<'_>, wf: usize) {
         self.process.informer_wf_bytes += cx.wfs[wf].json_bytes;
         self.check_memory(cx);
-        let delay = SimTime(cx.sc.file.controller.initial_delay.0);
+        let delay = SimTime(self.cfg(cx).initial_delay.0);
         self.enqueue_after(cx, wf, delay);
     }
 
@@ -455,8 +511,8 @@ impl Controller {
 
     /// Whether controller `parallelism` and `namespaceParallelism` let `wf` start now.
     fn admissible(&self, cx: &Ctx<'_>, wf: usize) -> bool {
-        let c = &cx.sc.file.controller;
-        let ns = cx.sc.workflows[cx.wfs[wf].spec].namespace;
+        let c = &self.cfg(cx);
+        let ns = cx.wfs[wf].ns;
         (c.parallelism == 0 || self.running_wfs < c.parallelism)
             && (c.namespace_parallelism == 0 || self.running_by_ns[ns] < c.namespace_parallelism)
     }
@@ -494,10 +550,11 @@ impl Controller {
         }
         if !cx.work_left() {
             self.cleanup.note_last_finish();
+            cx.all_done_by = Some(self.id);
         }
         if was_running {
             self.running_wfs -= 1;
-            let ns = cx.sc.workflows[cx.wfs[wf].spec].namespace;
+            let ns = cx.wfs[wf].ns;
             self.running_by_ns[ns] -= 1;
             // The throttler admits the waiting workflow that now fits with the highest
             // priority, then the earliest creation time (`sync/throttler.go` priority queue).
@@ -517,6 +574,11 @@ impl Controller {
                 self.start_workers(cx);
             }
         }
+    }
+
+    /// The last workflow of the run (another controller's) finished: remember the backlog.
+    pub(super) fn note_last_finish(&mut self) {
+        self.cleanup.note_last_finish();
     }
 
     /// Pods still queued for cleanup, and when the last cleanup request completed.
@@ -559,7 +621,7 @@ impl Controller {
             deadline_exceeded: self.m.deadline_exceeded,
             resource_rate_limited: self.m.rrl_refused,
             workers_busy_max: self.m.workers_busy_max,
-            pods_created: cx.pods.created(),
+            pods_created: self.m.pods_created,
             pod_cleanup: self.cleanup.report(),
             throttled_by_parallelism: self.m.parallelism_held,
             pods_deleted: self.m.pods_deleted,
@@ -575,7 +637,7 @@ impl Controller {
             downtime_s: self.process.downtime.as_secs_f64(),
             aborted_reconciles: self.process.aborted_reconciles,
             peak_memory_bytes: self.process.peak_memory,
-            memory_limit_bytes: cx.sc.file.controller.memory_limit.map(|b| b.0),
+            memory_limit_bytes: self.cfg(cx).memory_limit.map(|b| b.0),
             cpu_busy_cores_mean: if self.cpu.limited() {
                 self.cpu.busy_core_seconds / end.as_secs_f64().max(1e-9)
             } else {

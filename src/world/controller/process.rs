@@ -65,7 +65,7 @@ impl Process {
 impl Controller {
     /// Estimated controller heap: base + informer-held Workflow JSON × factor + pods × size.
     pub(super) fn memory(&self, cx: &Ctx<'_>) -> u64 {
-        let c = &cx.sc.file.controller;
+        let c = &self.cfg(cx);
         c.memory_base.0
             + (self.process.informer_wf_bytes as f64 * c.memory_per_workflow_byte) as u64
             + self.process.informer_pods * c.memory_per_pod.0
@@ -74,7 +74,7 @@ impl Controller {
     pub(super) fn check_memory(&mut self, cx: &mut Ctx<'_>) {
         let mem = self.memory(cx);
         self.process.peak_memory = self.process.peak_memory.max(mem);
-        if let Some(limit) = cx.sc.file.controller.memory_limit
+        if let Some(limit) = self.cfg(cx).memory_limit
             && mem > limit.0
             && !self.process.down
         {
@@ -121,7 +121,7 @@ impl Controller {
         // pod re-acquires its own lease at once (argo-facts §11.6): only the back-off waits.
         let delay = SimTime(backoff);
         let epoch = self.epoch;
-        cx.q.schedule_in(delay, CtrlEvent::ControllerStart { epoch }.into());
+        cx.q.schedule_in(delay, CtrlEvent::ControllerStart { epoch, ctrl: self.id as u32 }.into());
     }
 
     /// New leader: informers LIST workflows and pods before any worker runs.
@@ -138,14 +138,14 @@ impl Controller {
             Verb::List,
             "workflows",
             wf_bytes,
-            Origin::Relist { epoch },
+            Origin::Relist { epoch, ctrl: self.id as u32 },
         );
         cx.issue(
             self.kube_client,
             Verb::List,
             "pods",
             pod_bytes,
-            Origin::Relist { epoch },
+            Origin::Relist { epoch, ctrl: self.id as u32 },
         );
     }
 
@@ -180,7 +180,7 @@ impl Controller {
     pub(super) fn on_liveness(&mut self, cx: &mut Ctx<'_>) {
         let now = cx.now();
         if !self.process.down {
-            let age = SimTime(cx.sc.file.controller.healthz_age.0);
+            let age = SimTime(self.cfg(cx).healthz_age.0);
             let stale = cx.wfs.iter().any(|w| {
                 w.phase == WfPhase::Pending
                     && w.reconciles == 0
@@ -197,7 +197,7 @@ impl Controller {
             }
         }
         if cx.work_left() {
-            cx.q.schedule_in(self.process.liveness_period, CtrlEvent::Liveness.into());
+            cx.q.schedule_in(self.process.liveness_period, CtrlEvent::Liveness { ctrl: self.id as u32 }.into());
         }
     }
 }

@@ -107,6 +107,7 @@ impl Controller {
         Origin::Worker {
             worker,
             epoch: self.epoch,
+            ctrl: self.id as u32,
         }
     }
 
@@ -146,7 +147,7 @@ impl Controller {
     pub(super) fn begin_reconcile(&mut self, cx: &mut Ctx<'_>, worker: usize, wf: usize) {
         let now = cx.now();
         let sc = cx.sc;
-        let ctl = &sc.file.controller;
+        let ctl = self.cfg(cx);
         if cx.wfs[wf].phase.is_done() {
             // Completed workflows are skipped (label workflows.argoproj.io/completed=true).
             self.queue_done(wf, now);
@@ -209,7 +210,7 @@ impl Controller {
             rec.first = true;
             rec.started_now = true;
             self.running_wfs += 1;
-            self.running_by_ns[spec.namespace] += 1;
+            self.running_by_ns[w.ns] += 1;
             // setExecWorkflow validates once, with direct GETs on the workflow clientset
             // (templates stored at submission are not fetched again); then the artifact
             // repository is resolved with an uncached ConfigMap GET on the kube clientset
@@ -428,10 +429,10 @@ impl Controller {
             let wf = rec.wf;
             self.record_workflow_event(cx, wf);
         }
+        let ctl = self.cfg(cx);
         let Some(rec) = self.workers[worker].as_mut() else {
             return;
         };
-        let ctl = &cx.sc.file.controller;
         let cpu = SimTime(
             ctl.reconcile_base_cpu.0 + ctl.reconcile_per_node_cpu.0 * cx.wfs[rec.wf].nodes(),
         );
@@ -442,7 +443,7 @@ impl Controller {
             self.reschedule_cpu(cx);
         } else {
             let epoch = self.epoch;
-            cx.q.schedule_in(cpu, CtrlEvent::WorkerCpuDone { worker, epoch }.into());
+            cx.q.schedule_in(cpu, CtrlEvent::WorkerCpuDone { worker, epoch, ctrl: self.id as u32 }.into());
         }
     }
 
@@ -594,7 +595,7 @@ impl Controller {
                     cx.wfs[wf].virtual_nodes -= 1;
                     rec.node_events = 0;
                     self.running_wfs -= 1;
-                    let ns = cx.sc.workflows[cx.wfs[wf].spec].namespace;
+                    let ns = cx.wfs[wf].ns;
                     self.running_by_ns[ns] -= 1;
                     return self.finish_reconcile(cx, worker);
                 }
@@ -680,6 +681,7 @@ impl Controller {
         cx.pods[pod].t.issued = issued;
         cx.wfs[wf].pods.push(pod);
         self.process.informer_pods += 1;
+        self.m.pods_created += 1;
         self.check_memory(cx);
         sched.enqueue(cx, pod);
         // The pod informer sees the controller's own CREATE: AddRateLimited.
@@ -713,6 +715,7 @@ impl Controller {
             rec.node_events += 1; // the entrypoint node completes
             self.record_workflow_event(cx, wf);
         }
+        let ctl = self.cfg(cx);
         let Some(rec) = self.workers[worker].as_mut() else {
             return;
         };
@@ -720,7 +723,7 @@ impl Controller {
         if !rec.updated {
             return self.finish_reconcile(cx, worker);
         }
-        let sized = w.size(spec, &cx.sc.file.controller);
+        let sized = w.size(spec, ctl);
         w.peak_uncompressed = w.peak_uncompressed.max(sized.uncompressed);
         self.process.informer_wf_bytes =
             self.process.informer_wf_bytes + sized.uncompressed - w.json_bytes;
@@ -756,9 +759,9 @@ impl Controller {
         if sized.storage == Storage::Offloaded {
             // Hydrate read + dehydrate write of the offload table before the PUT.
             self.m.offload_round_trips += 2;
-            let db = SimTime(2 * cx.sc.file.controller.offload_latency.0);
+            let db = SimTime(2 * self.cfg(cx).offload_latency.0);
             let epoch = self.epoch;
-            cx.q.schedule_in(db, CtrlEvent::OffloadDone { worker, epoch }.into());
+            cx.q.schedule_in(db, CtrlEvent::OffloadDone { worker, epoch, ctrl: self.id as u32 }.into());
         } else {
             self.put_workflow(cx, worker);
         }
@@ -802,8 +805,8 @@ impl Controller {
         cx.objects.workflow_resized(old_stored, rec.body);
         cx.note_etcd_peak();
         // recordNodePhaseChangeEvents (nodeEvents.enabled, default true).
-        if cx.sc.file.controller.node_events {
-            let ns = cx.sc.workflows[cx.wfs[wf].spec].namespace;
+        if self.cfg(cx).node_events {
+            let ns = cx.wfs[wf].ns;
             let client = self.kube_client;
             self.events.record(cx, client, ns, wf, rec.node_events);
         }
@@ -816,14 +819,14 @@ impl Controller {
             self.finish_workflow(cx, wf, phase, msg);
         }
         self.workers[worker] = Some(rec);
-        if cx.sc.file.controller.informer_write_back {
+        if self.cfg(cx).informer_write_back {
             self.after_update(cx, worker);
         } else {
             // Without INFORMER_WRITE_BACK the controller sleeps 1 s after its update.
             let epoch = self.epoch;
             cx.q.schedule_in(
                 self.no_write_back_sleep,
-                CtrlEvent::WorkerSleepDone { worker, epoch }.into(),
+                CtrlEvent::WorkerSleepDone { worker, epoch, ctrl: self.id as u32 }.into(),
             );
         }
     }
@@ -910,7 +913,7 @@ impl Controller {
 
     /// markWorkflowPhase records WorkflowRunning / WorkflowSucceeded / WorkflowFailed.
     fn record_workflow_event(&mut self, cx: &mut Ctx<'_>, wf: usize) {
-        let ns = cx.sc.workflows[cx.wfs[wf].spec].namespace;
+        let ns = cx.wfs[wf].ns;
         let client = self.kube_client;
         self.events.record(cx, client, ns, wf, 1);
     }
@@ -928,7 +931,7 @@ impl Controller {
             .push(now.since(rec.started).as_secs_f64());
         let wf = rec.wf;
         if rec.requeue && !cx.wfs[wf].phase.is_done() {
-            let at = now.plus(SimTime(cx.sc.file.controller.default_requeue_time.0));
+            let at = now.plus(SimTime(self.cfg(cx).default_requeue_time.0));
             self.add_after_quiet(cx, wf, at.since(now));
         }
         self.act.set_held(wf, rec.held);
@@ -944,7 +947,7 @@ impl Controller {
         if let Some(delay) = self.cpu.next_completion() {
             let epoch = self.epoch;
             self.cpu_timer =
-                Some(cx.q.schedule_in(delay, Event::Ctrl(CtrlEvent::CpuTick { epoch })));
+                Some(cx.q.schedule_in(delay, Event::Ctrl(CtrlEvent::CpuTick { epoch, ctrl: self.id as u32 })));
         }
     }
 

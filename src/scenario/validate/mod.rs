@@ -10,6 +10,8 @@ pub use super::resolved::{LockSpec, Pool, Scenario, Submission, TaskSpec, Workfl
 use super::schema::*;
 use std::collections::BTreeMap;
 
+mod controllers;
+
 struct Checker<'a> {
     file: &'a str,
     text: &'a str,
@@ -209,25 +211,7 @@ impl Scenario {
             a.etcd_max_request_bytes.0,
             1,
         );
-        let ctl = &raw.controller;
-        c.rate("controller.qps", ctl.qps);
-        c.at_least("controller.burst", ctl.burst.into(), 1);
-        c.at_least(
-            "controller.workflow_workers",
-            ctl.workflow_workers.into(),
-            1,
-        );
-        c.at_least(
-            "controller.pod_cleanup_workers",
-            ctl.pod_cleanup_workers.into(),
-            1,
-        );
-        c.dur_at_least("controller.max_operation_time", ctl.max_operation_time.0, 1);
-        c.at_least("controller.max_workflow_size", ctl.max_workflow_size.0, 1);
-        if let Some(r) = ctl.resource_rate_limit {
-            c.rate("controller.resource_rate_limit.limit", r.limit);
-            c.at_least("controller.resource_rate_limit.burst", r.burst.into(), 1);
-        }
+        let ctls = controllers::resolve(&mut c, &raw);
         c.rate("argo_server.kube_api_qps", raw.argo_server.kube_api_qps);
         c.at_least(
             "argo_server.kube_api_burst",
@@ -265,21 +249,6 @@ impl Scenario {
         // Timers that re-arm themselves: a minimum each (defaults.rs says where it comes from).
         for (key, v, m) in [
             (
-                "controller.progress_patch_tick",
-                ctl.progress_patch_tick.0,
-                d::MIN_PROGRESS_PATCH_TICK,
-            ),
-            (
-                "controller.workflow_resync_period",
-                ctl.workflow_resync_period.0,
-                d::MIN_WORKFLOW_RESYNC_PERIOD,
-            ),
-            (
-                "controller.default_requeue_time",
-                ctl.default_requeue_time.0,
-                d::MIN_DEFAULT_REQUEUE_TIME,
-            ),
-            (
                 "scheduler.pod_initial_backoff",
                 raw.scheduler.pod_initial_backoff.0,
                 d::MIN_POD_INITIAL_BACKOFF,
@@ -305,9 +274,6 @@ impl Scenario {
         if raw.scheduler.pod_initial_backoff.0 > raw.scheduler.pod_max_backoff.0 {
             c.err("scheduler.pod_initial_backoff", "is above pod_max_backoff");
         }
-        if !(ctl.memory_per_workflow_byte.is_finite() && ctl.memory_per_workflow_byte >= 0.0) {
-            c.err("controller.memory_per_workflow_byte", "must be >= 0");
-        }
         c.rate("scheduler.qps", raw.scheduler.qps);
         c.at_least("scheduler.burst", raw.scheduler.burst.into(), 1);
         c.rate("kubelet.api_qps", raw.kubelet.api_qps);
@@ -322,7 +288,7 @@ impl Scenario {
         let mut images: Vec<String> = Vec::new();
         let mut locks: Vec<LockSpec> = Vec::new();
         let mut namespaces: Vec<String> = Vec::new();
-        let semaphores = raw.controller.semaphores.clone();
+        let semaphores = ctls.semaphores.clone();
         let mut resolve_lock = |c: &mut Checker,
                                 key: &str,
                                 sem: &Option<String>,
@@ -339,7 +305,7 @@ impl Scenario {
                         None => {
                             let help = did_you_mean(s, semaphores.keys().map(String::as_str))
                             .map(|n| format!("did you mean `{n}`?"))
-                            .or_else(|| Some("declare it under [controller.semaphores], e.g. `my-sem = 3`".into()));
+                            .or_else(|| Some("declare it under [controller.semaphores] (or a [[controllers]] entry's), e.g. `my-sem = 3`".into()));
                             c.err_help(
                                 &format!("{key}.semaphore"),
                                 format!("unknown semaphore {s:?}"),
@@ -630,6 +596,7 @@ impl Scenario {
                         namespaces.len() - 1
                     }
                 },
+                instance_id: w.instance_id.clone(),
                 spec_bytes: w.spec_bytes.0,
                 tasks,
                 groups: if w.kind == WorkflowKind::Steps {
@@ -662,10 +629,20 @@ impl Scenario {
                 );
             }
             match wf_names.get(&s.workflow) {
-                Some(&w) => submissions.push(Submission {
-                    workflow: w,
-                    cfg: s.clone(),
-                }),
+                Some(&w) => {
+                    let spec = &workflows[w];
+                    let ns = match &s.namespace {
+                        Some(n) => n.clone(),
+                        None => namespaces[spec.namespace].clone(),
+                    };
+                    let iid = spec.instance_id.clone();
+                    let targets = ctls.targets(&mut c, &sk, &ns, iid.as_deref(), &mut namespaces);
+                    submissions.push(Submission {
+                        workflow: w,
+                        cfg: s.clone(),
+                        targets,
+                    })
+                }
                 None => {
                     let help =
                         did_you_mean(&s.workflow, raw.workflows.iter().map(|w| w.name.as_str()))
@@ -777,6 +754,7 @@ impl Scenario {
             warnings: c.warnings,
             locks,
             namespaces,
+            controllers: ctls.specs,
         })
     }
 
