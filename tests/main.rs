@@ -8,6 +8,7 @@ mod architecture;
 mod attribution;
 mod bad_input;
 mod cli;
+mod controllers;
 mod determinism;
 mod fidelity;
 mod fuzz;
