@@ -164,8 +164,10 @@ pub fn estimate(sc: &Scenario, runs: u64, parallel: u64, kept: Kept) -> Estimate
         format!("{clients} clients x {} B", d::BUDGET_CLIENT_BYTES),
         sat_mul(clients, d::BUDGET_CLIENT_BYTES),
     );
-    let workers = u64::from(f.controller.workflow_workers)
-        .saturating_add(u64::from(f.controller.pod_cleanup_workers));
+    let workers = (sc.controllers.iter()).fold(0u64, |n, c| {
+        n.saturating_add(u64::from(c.cfg.workflow_workers))
+            .saturating_add(u64::from(c.cfg.pod_cleanup_workers))
+    });
     part(
         "controller.workflow_workers".into(),
         format!("{workers} workers x {} B", d::BUDGET_WORKER_BYTES),

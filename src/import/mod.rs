@@ -375,8 +375,16 @@ pub fn apply_to_scenario(imported: &Imported, file: &mut ScenarioFile) -> Vec<Di
             file.submissions.push(s.clone());
         }
     }
-    for (k, v) in &imported.semaphores {
-        file.controller.semaphores.entry(k.clone()).or_insert(*v);
+    // The manifests' semaphore ConfigMap keys, for every controller of the scenario.
+    let controllers: Vec<_> = if file.controllers.is_empty() {
+        vec![&mut file.controller]
+    } else {
+        file.controllers.iter_mut().collect()
+    };
+    for c in controllers {
+        for (k, v) in &imported.semaphores {
+            c.semaphores.entry(k.clone()).or_insert(*v);
+        }
     }
     warnings
 }

@@ -155,7 +155,11 @@ pub fn normalize(key: &str) -> String {
 /// The text `argosim explain KEY` prints, or an error with a did-you-mean.
 pub fn explain(key: &str) -> Result<String, String> {
     let all = entries();
-    let k = normalize(key);
+    let mut k = normalize(key);
+    // A `[[controllers]]` entry takes the `[controller]` keys.
+    if let Some(rest) = k.strip_prefix("controllers.") {
+        k = format!("controller.{rest}");
+    }
     if let Some(e) = all.iter().find(|e| e.key == k) {
         let mut s = e.key.clone();
         if let Some(t) = e.field("Type") {
@@ -229,7 +233,12 @@ mod tests {
         );
         let e = explain("controller.qsp").unwrap_err();
         assert!(e.contains("did you mean `controller.qps`?"), "{e}");
+        let c = explain("controllers[1].qps").unwrap();
+        assert!(c.starts_with("controller.qps"), "{c}");
         let t = explain("controller").unwrap();
-        assert!(t.contains("keys: qps, burst, workflow_workers"), "{t}");
+        assert!(
+            t.contains("keys: name, namespace, instance_id, shards, qps, burst"),
+            "{t}"
+        );
     }
 }

@@ -66,7 +66,11 @@ pub(super) enum Origin {
         slot: usize,
     },
     /// A controller worker's request (validation GET, pod CREATE, workflow PUT).
-    Worker { worker: usize, epoch: u32, ctrl: u32 },
+    Worker {
+        worker: usize,
+        epoch: u32,
+        ctrl: u32,
+    },
     /// The new leader's informer LIST.
     Relist { epoch: u32, ctrl: u32 },
     /// A pod_cleanup_queue PATCH/DELETE.

@@ -6,7 +6,8 @@
 //! Components (each owns its state; the others call a few of its methods):
 //! [`submit`] (submitters and arrivals), [`api`] (client buckets, apiserver admission,
 //! retries), [`controller`] (workflow queue, workers, reconcile, locks, pod cleanup queue,
-//! process), [`scheduler`], [`kubelet`] (pod start-up, image pulls, storage, TaskResults),
+//! process; one per controller of the scenario, each managing its namespace or instanceID's
+//! workflows, all sharing the rest), [`scheduler`], [`kubelet`] (pod start-up, image pulls, storage, TaskResults),
 //! [`autoscaler`] (cluster-autoscaler, Karpenter), [`spot`] (preemption). [`pods`] holds the
 //! pod objects and their lifecycle accounting; `report.rs` assembles the [`RunReport`] from
 //! each component's section; `sample.rs` takes the time series.
@@ -326,10 +327,10 @@ impl<'s> World<'s> {
     /// Pods still queued for cleanup by any controller, and when the last cleanup request
     /// completed.
     fn cleanup_state(&self) -> (u64, Option<SimTime>) {
-        self.ctrls.iter().map(Controller::cleanup_state).fold(
-            (0, None),
-            |(left, done), (l, d)| (left + l, done.max(d)),
-        )
+        self.ctrls
+            .iter()
+            .map(Controller::cleanup_state)
+            .fold((0, None), |(left, done), (l, d)| (left + l, done.max(d)))
     }
 
     /// Route a completed request to whoever waits for it.
@@ -340,7 +341,9 @@ impl<'s> World<'s> {
                 self.submit
                     .on_call_done(cx, &mut self.ctrls, wf, stream, slot, status)
             }
-            Origin::Worker { ctrl, .. } | Origin::Relist { ctrl, .. } | Origin::Event { ctrl, .. } => {
+            Origin::Worker { ctrl, .. }
+            | Origin::Relist { ctrl, .. }
+            | Origin::Event { ctrl, .. } => {
                 self.ctrls[ctrl as usize].on_api_done(cx, &mut self.sched, origin, status)
             }
             Origin::Cleanup { pod } => {

@@ -96,13 +96,22 @@ impl World<'_> {
             pools: &pools,
         };
         let breakdowns: Vec<_> = (0..cx.wfs.len())
-            .map(|i| super::critical::attribute(&inputs, &cx.wfs[i], self.ctrls[cx.wfs[i].ctrl].activity_log(i)))
+            .map(|i| {
+                super::critical::attribute(
+                    &inputs,
+                    &cx.wfs[i],
+                    self.ctrls[cx.wfs[i].ctrl].activity_log(i),
+                )
+            })
             .collect();
         let mut workers = [SimTime::ZERO; 9];
         for i in 0..cx.wfs.len() {
             let until = cx.wfs[i].finished_at.unwrap_or(end);
-            let parts =
-                super::controller::split_activity(self.ctrls[cx.wfs[i].ctrl].activity_log(i), SimTime::ZERO, until);
+            let parts = super::controller::split_activity(
+                self.ctrls[cx.wfs[i].ctrl].activity_log(i),
+                SimTime::ZERO,
+                until,
+            );
             for (w, p) in workers.iter_mut().zip(parts) {
                 *w = w.plus(p);
             }

@@ -116,7 +116,12 @@ fn each_namespaced_controller_reconciles_only_its_namespace() {
         a.report.queue_latency_s.count + b.report.queue_latency_s.count
     );
     // Each has its own throttle rows (its own buckets).
-    for c in ["wc-a (kube)", "wc-a (workflow)", "wc-b (kube)", "wc-b (workflow)"] {
+    for c in [
+        "wc-a (kube)",
+        "wc-a (workflow)",
+        "wc-b (kube)",
+        "wc-b (workflow)",
+    ] {
         assert!(r.throttling.iter().any(|t| t.client == c), "{c}");
     }
     let json = serde_json::to_value(&r).unwrap();
@@ -130,7 +135,10 @@ fn one_controller_reports_no_controllers_rows() {
     assert!(r.controllers.is_empty());
     let json = serde_json::to_value(&r).unwrap();
     assert!(json.get("controllers").is_none());
-    assert_eq!(count(&r, "workflow-controller (kube)", "create", "pods"), 14);
+    assert_eq!(
+        count(&r, "workflow-controller (kube)", "create", "pods"),
+        14
+    );
 }
 
 #[test]
@@ -201,14 +209,24 @@ fn unmanaged_ambiguous_and_doubled_controllers_are_refused() {
     let e = invalid(&two_teams(only_a, "", 1, 1));
     let d = &e.diagnostics()[0];
     assert_eq!(d.key.as_deref(), Some("submissions[1]"));
-    assert!(d.message.contains("no controller manages workflows in namespace \"b\""), "{e}");
+    assert!(
+        d.message
+            .contains("no controller manages workflows in namespace \"b\""),
+        "{e}"
+    );
     assert!(d.line.is_some());
     // A cluster-wide controller and a namespaced one both match namespace a.
-    let both = "[[controllers]]\nname = \"all\"\n[[controllers]]\nname = \"wc-a\"\nnamespace = \"a\"\n";
+    let both =
+        "[[controllers]]\nname = \"all\"\n[[controllers]]\nname = \"wc-a\"\nnamespace = \"a\"\n";
     let e = invalid(&two_teams(both, "", 1, 1)).to_string();
     assert!(e.contains("managed by 2 controllers (all, wc-a)"), "{e}");
     // [controller] and [[controllers]] together.
-    let e = invalid(&two_teams(&format!("[controller]\nqps = 5\n{NAMESPACED}"), "", 1, 1));
+    let e = invalid(&two_teams(
+        &format!("[controller]\nqps = 5\n{NAMESPACED}"),
+        "",
+        1,
+        1,
+    ));
     assert_eq!(e.diagnostics()[0].key.as_deref(), Some("controller"));
     // Two entries with the default name.
     let e = invalid(&two_teams(
@@ -222,7 +240,13 @@ fn unmanaged_ambiguous_and_doubled_controllers_are_refused() {
     // Shards need exactly one of namespace / instance_id; a bad setting names its entry.
     let e = invalid(&two_teams("[controller]\nshards = 2\n", "", 1, 1)).to_string();
     assert!(e.contains("controller.shards"), "{e}");
-    let e = invalid(&two_teams(&NAMESPACED.replace("name = \"wc-b\"", "name = \"wc-b\"\nqps = 0"), "", 1, 1)).to_string();
+    let e = invalid(&two_teams(
+        &NAMESPACED.replace("name = \"wc-b\"", "name = \"wc-b\"\nqps = 0"),
+        "",
+        1,
+        1,
+    ))
+    .to_string();
     assert!(e.contains("controllers[1].qps"), "{e}");
 }
 
@@ -258,5 +282,8 @@ fn controller_shards_scenario_shows_diminishing_returns_on_a_busy_apiserver() {
     assert!(busy3 > 2.0 * busy1, "busy: {busy1} -> {busy3}");
     assert!(busy6 < 1.15 * busy3, "busy: {busy3} -> {busy6}");
     // ... while the client-side throttle, the limit of one shard, is gone.
-    assert!(throttle1 > 1000.0 && throttle6 < 0.01 * throttle1, "{throttle1} -> {throttle6}");
+    assert!(
+        throttle1 > 1000.0 && throttle6 < 0.01 * throttle1,
+        "{throttle1} -> {throttle6}"
+    );
 }

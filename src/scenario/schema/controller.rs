@@ -200,4 +200,3 @@ impl Default for ControllerCfg {
         toml::from_str("").expect("empty controller table deserializes")
     }
 }
-

@@ -5,12 +5,12 @@
 
 pub use super::import_hints::{ImportHints, TemplateMode};
 pub use apiserver::ApiServerCfg;
-pub use controller::{ControllerCfg, ResourceRateLimitCfg};
 pub use autoscaler::{AutoscalerCfg, AutoscalerMode, Expander, ca_minor};
+pub use controller::{ControllerCfg, ResourceRateLimitCfg};
 
 mod apiserver;
-mod controller;
 mod autoscaler;
+mod controller;
 
 use super::defaults as d;
 use crate::units::{Bytes, Cpu, Dur, parse_duration};

@@ -62,11 +62,7 @@ fn check_settings(c: &mut Checker, p: &str, ctl: &ControllerCfg) {
     );
     if let Some(r) = ctl.resource_rate_limit {
         c.rate(&format!("{p}.resource_rate_limit.limit"), r.limit);
-        c.at_least(
-            &format!("{p}.resource_rate_limit.burst"),
-            r.burst.into(),
-            1,
-        );
+        c.at_least(&format!("{p}.resource_rate_limit.burst"), r.burst.into(), 1);
     }
     // Timers that re-arm themselves: a minimum each (defaults.rs says where it comes from).
     for (key, v, m) in [
@@ -127,10 +123,7 @@ pub(super) fn resolve(c: &mut Checker, raw: &ScenarioFile) -> Controllers {
         if shards == 0 || shards > d::MAX_CONTROLLER_SHARDS {
             c.err(
                 &format!("{key}.shards"),
-                format!(
-                    "must be 1 to {} (got {shards})",
-                    d::MAX_CONTROLLER_SHARDS
-                ),
+                format!("must be 1 to {} (got {shards})", d::MAX_CONTROLLER_SHARDS),
             );
         }
         let shards = shards.clamp(1, d::MAX_CONTROLLER_SHARDS) as usize;
@@ -206,7 +199,12 @@ pub(super) fn resolve(c: &mut Checker, raw: &ScenarioFile) -> Controllers {
     out
 }
 
-fn manages(ns_of_ctrl: &Option<String>, iid_of_ctrl: &Option<String>, ns: &str, iid: Option<&str>) -> bool {
+fn manages(
+    ns_of_ctrl: &Option<String>,
+    iid_of_ctrl: &Option<String>,
+    ns: &str,
+    iid: Option<&str>,
+) -> bool {
     ns_of_ctrl.as_deref().is_none_or(|n| n == ns) && iid_of_ctrl.as_deref() == iid
 }
 
@@ -230,7 +228,14 @@ impl Controllers {
             }
         };
         let direct: Vec<usize> = (0..self.specs.len())
-            .filter(|&i| manages(&self.specs[i].namespace, &self.specs[i].instance_id, ns, iid))
+            .filter(|&i| {
+                manages(
+                    &self.specs[i].namespace,
+                    &self.specs[i].instance_id,
+                    ns,
+                    iid,
+                )
+            })
             .collect();
         let what = || match iid {
             Some(id) => format!("workflows in namespace {ns:?} with instanceID {id:?}"),
@@ -240,10 +245,18 @@ impl Controllers {
             return vec![(direct[0], ns_index(ns))];
         }
         if direct.len() > 1 {
-            let names: Vec<&str> = direct.iter().map(|&i| self.specs[i].name.as_str()).collect();
+            let names: Vec<&str> = direct
+                .iter()
+                .map(|&i| self.specs[i].name.as_str())
+                .collect();
             c.err_help(
                 key,
-                format!("{} are managed by {} controllers ({}): each would reconcile them", what(), names.len(), names.join(", ")),
+                format!(
+                    "{} are managed by {} controllers ({}): each would reconcile them",
+                    what(),
+                    names.len(),
+                    names.join(", ")
+                ),
                 Some("give the controllers different `namespace`s or `instance_id`s".into()),
             );
             return Vec::new();
@@ -262,7 +275,14 @@ impl Controllers {
         }
         if spread.len() > 1 {
             let keys: Vec<&str> = spread.iter().map(|e| e.key.as_str()).collect();
-            c.err(key, format!("{} are managed by several sharded controllers ({})", what(), keys.join(", ")));
+            c.err(
+                key,
+                format!(
+                    "{} are managed by several sharded controllers ({})",
+                    what(),
+                    keys.join(", ")
+                ),
+            );
             return Vec::new();
         }
         let list: Vec<String> = (self.specs.iter())
@@ -270,8 +290,12 @@ impl Controllers {
                 format!(
                     "{} ({}{})",
                     s.name,
-                    s.namespace.as_deref().map_or("all namespaces".to_string(), |n| format!("namespace {n}")),
-                    s.instance_id.as_deref().map_or(String::new(), |i| format!(", instanceID {i}"))
+                    s.namespace
+                        .as_deref()
+                        .map_or("all namespaces".to_string(), |n| format!("namespace {n}")),
+                    s.instance_id
+                        .as_deref()
+                        .map_or(String::new(), |i| format!(", instanceID {i}"))
                 )
             })
             .collect();

@@ -299,22 +299,20 @@ impl Scenario {
                     c.err(key, "give either `semaphore` or `mutex`, not both");
                     return None;
                 }
-                (Some(s), None) => {
-                    match semaphores.get(s) {
-                        Some(&l) => (format!("argo/ConfigMap/semaphore-config/{s}"), l),
-                        None => {
-                            let help = did_you_mean(s, semaphores.keys().map(String::as_str))
+                (Some(s), None) => match semaphores.get(s) {
+                    Some(&l) => (format!("argo/ConfigMap/semaphore-config/{s}"), l),
+                    None => {
+                        let help = did_you_mean(s, semaphores.keys().map(String::as_str))
                             .map(|n| format!("did you mean `{n}`?"))
                             .or_else(|| Some("declare it under [controller.semaphores] (or a [[controllers]] entry's), e.g. `my-sem = 3`".into()));
-                            c.err_help(
-                                &format!("{key}.semaphore"),
-                                format!("unknown semaphore {s:?}"),
-                                help,
-                            );
-                            return None;
-                        }
+                        c.err_help(
+                            &format!("{key}.semaphore"),
+                            format!("unknown semaphore {s:?}"),
+                            help,
+                        );
+                        return None;
                     }
-                }
+                },
                 (None, Some(m)) => (format!("argo/Mutex/{m}"), 1),
                 (None, None) => return None,
             };

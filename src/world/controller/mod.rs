@@ -3,7 +3,9 @@
 //! controller/namespace parallelism, synchronization locks (`locks.rs`), the
 //! `pod_cleanup_queue` (`cleanup.rs`), its CPU (processor sharing) and heap, crash and
 //! restart with leader election and relist (`process.rs`), the TTL controller, and the
-//! controller's metrics.
+//! controller's metrics. A scenario may have several (`[[controllers]]`, shards): each is one
+//! `Controller` with its own settings, clients, queues, locks and lease, reconciling only the
+//! workflows whose `WorkflowRun::ctrl` names it; `fleet.rs` reports them together.
 //!
 //! Other components reach it through its informer handlers: [`Controller::on_workflow_added`]
 //! (a Workflow CREATE landed), [`Controller::on_pod_changed`] (a pod status change is
@@ -385,11 +387,7 @@ impl Controller {
     }
 
     fn requeue(&mut self, cx: &mut Ctx<'_>, wf: usize) {
-        self.enqueue_after(
-            cx,
-            wf,
-            SimTime(self.cfg(cx).default_requeue_time.0),
-        );
+        self.enqueue_after(cx, wf, SimTime(self.cfg(cx).default_requeue_time.0));
     }
 
     /// `AddAfter` without waking workers (timers of the reconcile itself).

@@ -121,7 +121,14 @@ impl Controller {
         // pod re-acquires its own lease at once (argo-facts §11.6): only the back-off waits.
         let delay = SimTime(backoff);
         let epoch = self.epoch;
-        cx.q.schedule_in(delay, CtrlEvent::ControllerStart { epoch, ctrl: self.id as u32 }.into());
+        cx.q.schedule_in(
+            delay,
+            CtrlEvent::ControllerStart {
+                epoch,
+                ctrl: self.id as u32,
+            }
+            .into(),
+        );
     }
 
     /// New leader: informers LIST workflows and pods before any worker runs.
@@ -138,14 +145,20 @@ impl Controller {
             Verb::List,
             "workflows",
             wf_bytes,
-            Origin::Relist { epoch, ctrl: self.id as u32 },
+            Origin::Relist {
+                epoch,
+                ctrl: self.id as u32,
+            },
         );
         cx.issue(
             self.kube_client,
             Verb::List,
             "pods",
             pod_bytes,
-            Origin::Relist { epoch, ctrl: self.id as u32 },
+            Origin::Relist {
+                epoch,
+                ctrl: self.id as u32,
+            },
         );
     }
 
@@ -197,7 +210,13 @@ impl Controller {
             }
         }
         if cx.work_left() {
-            cx.q.schedule_in(self.process.liveness_period, CtrlEvent::Liveness { ctrl: self.id as u32 }.into());
+            cx.q.schedule_in(
+                self.process.liveness_period,
+                CtrlEvent::Liveness {
+                    ctrl: self.id as u32,
+                }
+                .into(),
+            );
         }
     }
 }

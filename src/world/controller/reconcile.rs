@@ -443,7 +443,15 @@ impl Controller {
             self.reschedule_cpu(cx);
         } else {
             let epoch = self.epoch;
-            cx.q.schedule_in(cpu, CtrlEvent::WorkerCpuDone { worker, epoch, ctrl: self.id as u32 }.into());
+            cx.q.schedule_in(
+                cpu,
+                CtrlEvent::WorkerCpuDone {
+                    worker,
+                    epoch,
+                    ctrl: self.id as u32,
+                }
+                .into(),
+            );
         }
     }
 
@@ -761,7 +769,15 @@ impl Controller {
             self.m.offload_round_trips += 2;
             let db = SimTime(2 * self.cfg(cx).offload_latency.0);
             let epoch = self.epoch;
-            cx.q.schedule_in(db, CtrlEvent::OffloadDone { worker, epoch, ctrl: self.id as u32 }.into());
+            cx.q.schedule_in(
+                db,
+                CtrlEvent::OffloadDone {
+                    worker,
+                    epoch,
+                    ctrl: self.id as u32,
+                }
+                .into(),
+            );
         } else {
             self.put_workflow(cx, worker);
         }
@@ -826,7 +842,12 @@ impl Controller {
             let epoch = self.epoch;
             cx.q.schedule_in(
                 self.no_write_back_sleep,
-                CtrlEvent::WorkerSleepDone { worker, epoch, ctrl: self.id as u32 }.into(),
+                CtrlEvent::WorkerSleepDone {
+                    worker,
+                    epoch,
+                    ctrl: self.id as u32,
+                }
+                .into(),
             );
         }
     }
@@ -946,8 +967,13 @@ impl Controller {
         }
         if let Some(delay) = self.cpu.next_completion() {
             let epoch = self.epoch;
-            self.cpu_timer =
-                Some(cx.q.schedule_in(delay, Event::Ctrl(CtrlEvent::CpuTick { epoch, ctrl: self.id as u32 })));
+            self.cpu_timer = Some(cx.q.schedule_in(
+                delay,
+                Event::Ctrl(CtrlEvent::CpuTick {
+                    epoch,
+                    ctrl: self.id as u32,
+                }),
+            ));
         }
     }
 
