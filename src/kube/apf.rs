@@ -157,6 +157,9 @@ impl Level {
         free.min(self.lendable.saturating_sub(self.lent))
     }
     fn pop_fair(&mut self) -> Option<Queued> {
+        if self.waiting == 0 {
+            return None;
+        }
         let n = self.queues.len();
         for k in 0..n {
             let i = (self.robin + k) % n;

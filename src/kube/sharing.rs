@@ -104,8 +104,15 @@ impl SharedCpu {
 
     /// Remove and return the requests done by `now` (within half a µs of work).
     pub fn take_done(&mut self, now: SimTime) -> Vec<usize> {
-        self.advance(now);
         let mut done = Vec::new();
+        self.take_done_into(now, &mut done);
+        done
+    }
+
+    /// [`SharedCpu::take_done`] into `done` (cleared first), without allocating.
+    pub fn take_done_into(&mut self, now: SimTime, done: &mut Vec<usize>) {
+        self.advance(now);
+        done.clear();
         while let Some(j) = self.jobs.peek() {
             if j.finish_v - self.v > 0.5 {
                 break;
@@ -113,7 +120,6 @@ impl SharedCpu {
             done.push(j.id);
             self.jobs.pop();
         }
-        done
     }
 
     /// Mean busy cores from time zero to `now`.

@@ -171,6 +171,8 @@ pub(super) struct Api {
     etcd_free: SimTime,
     /// Longest a write waited for etcd's throughput.
     etcd_wait_max: SimTime,
+    /// Reused buffer of the requests a CPU tick finished.
+    tick_ids: Vec<usize>,
 }
 
 impl Api {
@@ -184,6 +186,7 @@ impl Api {
             cpu_timer: None,
             etcd_free: SimTime::ZERO,
             etcd_wait_max: SimTime::ZERO,
+            tick_ids: Vec::new(),
             server: ApiServer::new(cfg),
             throttle: IndexMap::new(),
             acc: BTreeMap::new(),
@@ -415,13 +418,19 @@ impl Api {
         }
     }
 
-    /// The CPU finished requests: reads complete, writes go on to etcd (in order, one slot of
-    /// its throughput each, then its commit latency).
-    pub(super) fn on_cpu_tick(&mut self, q: &mut EventQueue<Event>) -> Vec<(Origin, Status)> {
+    /// The CPU finished requests: reads complete (into `out`, cleared first), writes go on to
+    /// etcd (in order, one slot of its throughput each, then its commit latency).
+    pub(super) fn on_cpu_tick(
+        &mut self,
+        q: &mut EventQueue<Event>,
+        out: &mut Vec<(Origin, Status)>,
+    ) {
         self.cpu_timer = None;
         let now = q.now();
-        let mut out = Vec::new();
-        for id in self.cpu.take_done(now) {
+        out.clear();
+        let mut ids = std::mem::take(&mut self.tick_ids);
+        self.cpu.take_done_into(now, &mut ids);
+        for &id in &ids {
             let Some(call) = self.calls[id].as_ref() else {
                 continue;
             };
@@ -435,8 +444,8 @@ impl Api {
                 out.push(c);
             }
         }
+        self.tick_ids = ids;
         self.arm_cpu(q);
-        out
     }
 
     /// Service over: free the seat (admitting the next queued request) and complete.

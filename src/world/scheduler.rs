@@ -45,6 +45,8 @@ pub(super) struct Scheduler {
     unsched: VecDeque<usize>,
     busy: bool,
     wait: Vec<f64>,
+    /// Reused buffer of the Ready nodes' free room (cpu, memory, pod slots, pool).
+    free_buf: Vec<(u64, u64, u32, usize)>,
 }
 
 impl Scheduler {
@@ -57,6 +59,7 @@ impl Scheduler {
             unsched: VecDeque::new(),
             busy: false,
             wait: Vec::new(),
+            free_buf: Vec::new(),
         }
     }
 
@@ -190,20 +193,20 @@ impl Scheduler {
             return;
         }
         let now = cx.now();
-        let mut free: Vec<(u64, u64, u32, usize)> = cx
-            .nodes
-            .nodes
-            .iter()
-            .filter(|n| n.state == NodeState::Ready)
-            .map(|n| {
-                (
-                    n.alloc_cpu.saturating_sub(n.used_cpu),
-                    n.alloc_mem.saturating_sub(n.used_mem),
-                    n.max_pods.saturating_sub(n.pods),
-                    n.pool,
-                )
-            })
-            .collect();
+        let mut free = std::mem::take(&mut self.free_buf);
+        free.clear();
+        free.extend(
+            (cx.nodes.nodes.iter())
+                .filter(|n| n.state == NodeState::Ready)
+                .map(|n| {
+                    (
+                        n.alloc_cpu.saturating_sub(n.used_cpu),
+                        n.alloc_mem.saturating_sub(n.used_mem),
+                        n.max_pods.saturating_sub(n.pods),
+                        n.pool,
+                    )
+                }),
+        );
         let mut misses = 0;
         let mut i = 0;
         while i < self.unsched.len() && misses < 32 {
@@ -232,6 +235,7 @@ impl Scheduler {
                 i += 1;
             }
         }
+        self.free_buf = free;
         self.kick(cx);
     }
 }
