@@ -25,7 +25,7 @@ use super::super::api::{Origin, Status};
 use super::super::pods::{Pod, PodState, argo_pending_reason};
 use super::super::scheduler::Scheduler;
 use super::super::{Ctx, Event};
-use super::rules::{group_completions, retry_backoff, semaphore_nodes};
+use super::rules::{PlanItem, group_completions, retry_backoff, semaphore_nodes, take_one};
 use super::{Act, Controller, CtrlEvent, SMALL_BODY_BYTES};
 use crate::argo::templates::controller_validation_gets;
 use crate::argo::workflow::{Storage, WfPhase};
@@ -55,16 +55,6 @@ enum Stage {
     PersistingSizeErr { mark_error: bool },
     /// DeleteCollection of the completed workflow's TaskResults.
     DeletingResults,
-}
-
-/// A pod to create: task, retry attempt, and when the item's first attempt was created.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct PlanItem {
-    task: u32,
-    attempt: u32,
-    first_start: SimTime,
-    /// The pod of a still-Pending node, created again (its node already exists).
-    recreate: bool,
 }
 
 /// A worker's reconcile in progress.
@@ -477,6 +467,7 @@ impl Controller {
                     attempt: r.1,
                     first_start: r.2,
                     recreate: true,
+                    count: 1,
                 });
             }
             // Retries whose backoff has elapsed go first.
@@ -489,6 +480,7 @@ impl Controller {
                     attempt: r.1,
                     first_start: r.2,
                     recreate: false,
+                    count: 1,
                 });
                 budget -= 1;
             }
@@ -507,12 +499,13 @@ impl Controller {
                         // Ready pods left for a parallelism slot.
                         rec.held = Act::HeldParallelism;
                     }
-                    for _ in 0..n {
+                    if n > 0 {
                         rec.plan.push_back(PlanItem {
                             task: i as u32,
                             attempt: 0,
                             first_start: now,
                             recreate: false,
+                            count: n,
                         });
                     }
                     budget -= n;
@@ -616,7 +609,8 @@ impl Controller {
             attempt,
             first_start,
             recreate,
-        }) = rec.plan.pop_front()
+            ..
+        }) = take_one(&mut rec.plan)
         else {
             return self.persist(cx, worker);
         };
