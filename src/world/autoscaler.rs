@@ -180,6 +180,17 @@ impl Autoscaler {
     fn scale_up(&mut self, cx: &mut Ctx<'_>, sched: &Scheduler, all_groups: bool) {
         let now = cx.now();
         let sc = cx.sc;
+        let max_per = sc.file.autoscaler.max_nodes_per_scaleup;
+        let room_in = |cx: &Ctx<'_>, pi: usize| {
+            (sc.pools[pi].max_nodes)
+                .saturating_sub(cx.nodes.pool_size(pi))
+                .min(max_per)
+        };
+        // Every pool at its max_nodes (most scans of a long run at its limit): no option can
+        // come out of the loop below, so skip listing and packing the pending pods.
+        if (0..sc.pools.len()).all(|pi| room_in(cx, pi) == 0) {
+            return;
+        }
         let mut pending: Vec<usize> = sched
             .unschedulable()
             .iter()
@@ -202,6 +213,9 @@ impl Autoscaler {
             .map(|n| (n.alloc_cpu, n.alloc_mem, n.max_pods, n.pool))
             .collect();
         pending.retain(|&p| {
+            if upcoming.is_empty() {
+                return true;
+            }
             let x = &cx.pods[p];
             let allowed = allowed_of(cx, p);
             match upcoming
@@ -217,7 +231,6 @@ impl Autoscaler {
                 None => true,
             }
         });
-        let max_per = sc.file.autoscaler.max_nodes_per_scaleup;
         loop {
             if pending.is_empty() {
                 return;
@@ -225,10 +238,7 @@ impl Autoscaler {
             // Option per pool: (nodes needed, pods helped, idle cpu fraction, cost/h).
             let mut options = Vec::new();
             for (pi, pool) in sc.pools.iter().enumerate() {
-                let room = pool
-                    .max_nodes
-                    .saturating_sub(cx.nodes.pool_size(pi))
-                    .min(max_per);
+                let room = room_in(cx, pi);
                 if room == 0 {
                     continue;
                 }
