@@ -125,6 +125,8 @@ struct ApiCall {
 struct Client {
     /// Its row in the throttle table (clients of one name share a row).
     row: usize,
+    /// Its (verb, resource) → index into `Api::acc`, learnt on first use (a handful each).
+    accs: Vec<(Verb, &'static str, usize)>,
     level: Level,
     /// APF flow: hash of its flow schema and user.
     flow: u64,
@@ -158,8 +160,9 @@ pub(super) struct Api {
     free_calls: Vec<usize>,
     server: ApiServer,
     throttle: IndexMap<String, ThrottleAcc>,
-    /// Per (throttle row, verb, resource); the report orders the rows by client name.
-    acc: BTreeMap<(usize, Verb, &'static str), ApiAcc>,
+    /// Per (throttle row, verb, resource), in first-use order; the report orders the rows by
+    /// client name, verb and resource.
+    acc: Vec<((usize, Verb, &'static str), ApiAcc)>,
     status_429: u64,
     apf_timeouts: u64,
     status_413: u64,
@@ -189,7 +192,7 @@ impl Api {
             tick_ids: Vec::new(),
             server: ApiServer::new(cfg),
             throttle: IndexMap::new(),
-            acc: BTreeMap::new(),
+            acc: Vec::new(),
             status_429: 0,
             apf_timeouts: 0,
             status_413: 0,
@@ -239,6 +242,7 @@ impl Api {
         });
         self.clients.push(Client {
             row,
+            accs: Vec::new(),
             level,
             flow,
             bucket: TokenBucket::new(qps, burst),
@@ -469,13 +473,35 @@ impl Api {
         self.complete(q.now(), id, status)
     }
 
+    /// The accounting row of `client`'s `verb` on `resource`: a short scan of the client's
+    /// own list (pointer-equal names first), created on first use.
+    fn acc_index(&mut self, client: usize, verb: Verb, resource: &'static str) -> usize {
+        let same = |r: &'static str| std::ptr::eq(r, resource) || r == resource;
+        let cl = &self.clients[client];
+        if let Some(&(_, _, i)) = cl.accs.iter().find(|a| a.0 == verb && same(a.1)) {
+            return i;
+        }
+        let key = (cl.row, verb, resource);
+        let i = match self
+            .acc
+            .iter()
+            .position(|(k, _)| k.0 == key.0 && k.1 == verb && same(k.2))
+        {
+            Some(i) => i,
+            None => {
+                self.acc.push((key, ApiAcc::default()));
+                self.acc.len() - 1
+            }
+        };
+        self.clients[client].accs.push((verb, resource, i));
+        i
+    }
+
     fn complete(&mut self, now: SimTime, id: usize, status: Status) -> Option<(Origin, Status)> {
         let call = self.calls[id].take()?;
         self.free_calls.push(id);
-        let acc = self
-            .acc
-            .entry((self.clients[call.client].row, call.verb, call.resource))
-            .or_default();
+        let i = self.acc_index(call.client, call.verb, call.resource);
+        let acc = &mut self.acc[i].1;
         acc.count += 1;
         if status != Status::Ok {
             acc.errors += 1;
@@ -526,7 +552,10 @@ impl Api {
             apf_queue_timeouts: self.apf_timeouts,
             ..Default::default()
         };
-        let mut rows: Vec<_> = std::mem::take(&mut self.acc).into_iter().collect();
+        let mut rows = std::mem::take(&mut self.acc);
+        for c in &mut self.clients {
+            c.accs.clear();
+        }
         let names: Vec<&str> = self.throttle.keys().map(String::as_str).collect();
         rows.sort_by(|((a, va, ra), _), ((b, vb, rb), _)| {
             (names[*a], va, ra).cmp(&(names[*b], vb, rb))
