@@ -142,6 +142,22 @@ pub struct Nodes {
     pull_qps: f64,
     pull_burst: u32,
     scoring: Scoring,
+    /// Ready nodes in index order: the scheduler's node snapshot.
+    ready: Vec<usize>,
+    /// kube-scheduler's `nextStartNodeIndex`: where the next filter pass starts.
+    next_start: usize,
+}
+
+/// kube-scheduler's `numFeasibleNodesToFind` with the default `percentageOfNodesToScore` (0,
+/// adaptive): every node below 100 nodes, else `50 - nodes/125` percent of them (at least 5
+/// %), and never fewer than 100 (`pkg/scheduler/schedule_one.go`, `minFeasibleNodesToFind`,
+/// `minFeasibleNodesPercentageToFind`).
+pub fn feasible_nodes_to_find(nodes: usize) -> usize {
+    if nodes < 100 {
+        return nodes;
+    }
+    let pct = (50 - (nodes / 125) as i64).max(5) as usize;
+    (nodes * pct / 100).max(100)
 }
 
 impl Nodes {
@@ -160,6 +176,8 @@ impl Nodes {
             pull_qps,
             pull_burst,
             scoring,
+            ready: Vec::new(),
+            next_start: 0,
         };
         for (pi, p) in pools.iter().enumerate() {
             for _ in 0..p.nodes {
@@ -203,6 +221,9 @@ impl Nodes {
         if self.nodes[n].state == NodeState::Provisioning {
             self.nodes[n].state = NodeState::Ready;
             self.nodes[n].ready_at = Some(now);
+            if let Err(at) = self.ready.binary_search(&n) {
+                self.ready.insert(at, n);
+            }
         }
     }
 
@@ -213,6 +234,7 @@ impl Nodes {
             NodeState::Provisioning | NodeState::Ready
         ) {
             self.nodes[n].state = NodeState::Cordoned;
+            self.unready(n);
         }
     }
 
@@ -222,6 +244,14 @@ impl Nodes {
         if x.state != NodeState::Gone {
             x.state = NodeState::Gone;
             x.gone_at = Some(now);
+            self.unready(n);
+        }
+    }
+
+    /// Node `n` leaves the scheduler's snapshot.
+    fn unready(&mut self, n: usize) {
+        if let Ok(at) = self.ready.binary_search(&n) {
+            self.ready.remove(at);
         }
     }
 
@@ -242,14 +272,26 @@ impl Nodes {
         until.since(x.created_at).as_secs_f64().max(60.0)
     }
 
-    /// Filter and score among Ready nodes of the allowed pools: the chosen node, or why none fits.
-    pub fn pick(&self, cpu: u64, mem: u64, allowed: &[bool]) -> Result<usize, FitFailure> {
+    /// Filter and score among Ready nodes of the allowed pools: the chosen node, or why none
+    /// fits. As kube-scheduler's `findNodesThatPassFilters`, the filter pass stops once
+    /// [`feasible_nodes_to_find`] nodes fit and the next pass starts where this one stopped
+    /// (from 100 nodes on; below, every node is filtered, from the first). Ties of score go to
+    /// the first node of the pass (kube-scheduler picks among them at random).
+    pub fn pick(&mut self, cpu: u64, mem: u64, allowed: &[bool]) -> Result<usize, FitFailure> {
         let mut best: Option<(f64, usize)> = None;
         let mut fail = FitFailure::default();
-        for (i, x) in self.nodes.iter().enumerate() {
-            if x.state != NodeState::Ready {
-                continue;
+        let n = self.ready.len();
+        let to_find = feasible_nodes_to_find(n);
+        let start = if to_find < n { self.next_start % n } else { 0 };
+        let mut found = 0;
+        let mut processed = 0;
+        for k in 0..n {
+            if found == to_find {
+                break;
             }
+            processed += 1;
+            let i = self.ready[(start + k) % n];
+            let x = &self.nodes[i];
             fail.nodes += 1;
             if !allowed.get(x.pool).copied().unwrap_or(false) {
                 fail.affinity += 1;
@@ -271,6 +313,7 @@ impl Nodes {
             if !ok {
                 continue;
             }
+            found += 1;
             let free_cpu = (x.alloc_cpu - x.used_cpu - cpu) as f64 / x.alloc_cpu.max(1) as f64;
             let free_mem = (x.alloc_mem - x.used_mem - mem) as f64 / x.alloc_mem.max(1) as f64;
             let free = (free_cpu + free_mem) / 2.0;
@@ -281,6 +324,9 @@ impl Nodes {
             if best.is_none_or(|(s, _)| score > s) {
                 best = Some((score, i));
             }
+        }
+        if to_find < n {
+            self.next_start = (start + processed) % n;
         }
         best.map(|(_, i)| i).ok_or(fail)
     }
@@ -382,6 +428,50 @@ mod tests {
             nodes,
             ..Pool::default()
         }
+    }
+
+    /// `numFeasibleNodesToFind` (`pkg/scheduler/schedule_one.go`) with the default adaptive
+    /// percentage: all nodes below 100, then `max(100, n * max(5, 50 - n/125) / 100)`.
+    #[test]
+    fn feasible_nodes_follow_kube_schedulers_adaptive_percentage() {
+        for (nodes, want) in [
+            (0, 0),
+            (99, 99),
+            (100, 100),
+            (199, 100),
+            (500, 230),
+            (1000, 420),
+            (5000, 500),
+            (10000, 500),
+        ] {
+            assert_eq!(feasible_nodes_to_find(nodes), want, "{nodes} nodes");
+        }
+    }
+
+    /// From 100 nodes on, a pass stops after `feasible_nodes_to_find` fitting nodes and the
+    /// next starts after them (`nextStartNodeIndex`), so equal empty nodes are used in turn.
+    #[test]
+    fn filter_passes_rotate_over_a_large_cluster() {
+        let mut n = Nodes::new(
+            &[pool(200, 4000, 8 << 30, 110)],
+            1,
+            Scoring::LeastAllocated,
+            5.0,
+            10,
+        );
+        assert_eq!(n.pick(100, 0, &[true]), Ok(0));
+        assert_eq!(n.pick(100, 0, &[true]), Ok(100));
+        assert_eq!(n.pick(100, 0, &[true]), Ok(0));
+        // Below 100 nodes every pass covers all, from the first.
+        let mut small = Nodes::new(
+            &[pool(50, 4000, 8 << 30, 110)],
+            1,
+            Scoring::LeastAllocated,
+            5.0,
+            10,
+        );
+        assert_eq!(small.pick(100, 0, &[true]), Ok(0));
+        assert_eq!(small.pick(100, 0, &[true]), Ok(0));
     }
 
     #[test]
