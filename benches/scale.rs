@@ -2,7 +2,8 @@
 //! 1,000 pods each, all submitted at once, on a pool of one 16-core node per 160 pods, so the
 //! pods run in ~10 waves), to show whether the cost per event and the memory per pod stay
 //! flat as the run grows. `main` prints, for one run of each size, the events, ns per event
-//! and the peak heap per pod (a counting allocator); then divan times them.
+//! and the peak heap per pod (a counting allocator), and the market run's peak heap per pod;
+//! then divan times the fan-outs.
 //!
 //! Run: `cargo bench --bench scale` (the 1,000,000-pod size takes a few seconds per sample).
 
@@ -39,6 +40,22 @@ static ALLOC: Counting = Counting;
 const SIZES: [u64; 3] = [10_000, 100_000, 1_000_000];
 
 fn main() {
+    // The market run first: the shipped scenario with the most API calls per pod.
+    let market = argosim::scenario::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/market-run.toml"),
+    )
+    .expect("market-run scenario is valid");
+    let base = LIVE.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let r = argosim::simulate(&market, 1);
+    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
+    eprintln!(
+        "market-run: {} events, {} API requests, {} pods, peak heap {:.0} B/pod",
+        r.events,
+        r.api.total_requests,
+        r.pods.created,
+        peak as f64 / r.pods.created.max(1) as f64
+    );
     for pods in SIZES {
         let sc = scenario(pods);
         let base = LIVE.load(Ordering::Relaxed);
