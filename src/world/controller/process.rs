@@ -102,7 +102,7 @@ impl Controller {
         self.sync_holder = None;
         self.sync_waiters.clear();
         for (wf, w) in cx.wfs.iter().enumerate() {
-            if w.created_at.is_some() && !w.phase.is_done() {
+            if w.ctrl == self.id && w.created_at.is_some() && !w.phase.is_done() {
                 self.act.set(wf, now, super::Act::Down);
             }
         }
@@ -179,7 +179,8 @@ impl Controller {
         let now = cx.now();
         for wf in 0..cx.wfs.len() {
             let w = &mut cx.wfs[wf];
-            if w.created_at.is_some() && !w.phase.is_done() {
+            // Its informer lists only the workflows it manages.
+            if w.ctrl == self.id && w.created_at.is_some() && !w.phase.is_done() {
                 w.dirty_pods = w.pods.clone();
                 self.wq.add(wf, now);
                 self.note_queue(wf, now);
@@ -195,7 +196,8 @@ impl Controller {
         if !self.process.down {
             let age = SimTime(self.cfg(cx).healthz_age.0);
             let stale = cx.wfs.iter().any(|w| {
-                w.phase == WfPhase::Pending
+                w.ctrl == self.id
+                    && w.phase == WfPhase::Pending
                     && w.reconciles == 0
                     && !w.postponed
                     && w.created_at.is_some_and(|c| now.since(c) > age)
