@@ -250,6 +250,39 @@ fn unmanaged_ambiguous_and_doubled_controllers_are_refused() {
     assert!(e.contains("controllers[1].qps"), "{e}");
 }
 
+/// A controller that restarts (its /healthz fails: one worker behind a 1 qps bucket leaves
+/// workflows unreconciled past HEALTHZ_AGE) relists and requeues only its own workflows, and
+/// the other controller's /healthz does not look at them (`process.rs`; before the fix the
+/// healthy controller restarted and created pods for the other's workflows).
+#[test]
+fn a_restarting_controller_takes_back_only_its_own_workflows() {
+    let ctrls = r#"
+[[controllers]]
+name = "wc-a"
+namespace = "a"
+qps = 1
+burst = 1
+workflow_workers = 1
+[[controllers]]
+name = "wc-b"
+namespace = "b"
+"#;
+    let text = two_teams(ctrls, "", 300, 3)
+        .replace("width = 3\n", "width = 1\n")
+        .replace(
+            "name = \"two-teams\"\n",
+            "name = \"two-teams\"\n[experiment]\nhorizon = \"6h\"\n",
+        );
+    let r = run(&text, 1);
+    assert_eq!(r.workflows.succeeded, 303);
+    let (a, b) = (row(&r, "wc-a"), row(&r, "wc-b"));
+    assert!(a.report.restarts > 0, "wc-a should restart on /healthz");
+    assert_eq!(b.report.restarts, 0);
+    assert_eq!(b.report.pods_created, 3);
+    assert_eq!(count(&r, "wc-b (kube)", "create", "pods"), 3);
+    assert!(count(&r, "wc-b (workflow)", "update", "workflows") <= b.report.reconciles);
+}
+
 /// `scenarios/controller-shards.toml`: throughput (workflows per second by the last finish)
 /// grows with the shards while the apiserver has headroom, and stops growing once the shared
 /// apiserver is the limit; there the client-side throttle vanishes.
