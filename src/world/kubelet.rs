@@ -520,6 +520,10 @@ fn registry_host(image: &str) -> &str {
 /// `ARGO_PROGRESS_PATCH_TICK_DURATION` of the controller that created `pod` (it sets the
 /// executor's environment).
 fn progress_tick(cx: &Ctx<'_>, pod: usize) -> SimTime {
-    let ctrl = cx.wfs[cx.pods[pod].wf].ctrl;
-    SimTime(cx.sc.controllers[ctrl].cfg.progress_patch_tick.0)
+    SimTime(
+        cx.sc.controllers[cx.ctrl_of_pod(pod)]
+            .cfg
+            .progress_patch_tick
+            .0,
+    )
 }

@@ -146,6 +146,11 @@ impl Ctx<'_> {
             .issue(&mut self.q, client, verb, resource, bytes, origin)
     }
 
+    /// The controller that manages `pod`'s workflow.
+    fn ctrl_of_pod(&self, pod: usize) -> usize {
+        self.wfs[self.pods[pod].wf].ctrl
+    }
+
     /// Whether arrivals or unfinished workflows remain (periodic loops keep going).
     fn work_left(&self) -> bool {
         self.arrivals_left > 0 || self.unfinished_wfs > 0
@@ -325,11 +330,6 @@ impl<'s> World<'s> {
         }
     }
 
-    /// The controller that manages `pod`'s workflow.
-    fn ctrl_of_pod(&self, pod: usize) -> usize {
-        self.cx.wfs[self.cx.pods[pod].wf].ctrl
-    }
-
     /// Pods still queued for cleanup by any controller, and when the last cleanup request
     /// completed.
     fn cleanup_state(&self) -> (u64, Option<SimTime>) {
@@ -353,7 +353,7 @@ impl<'s> World<'s> {
                 self.ctrls[ctrl as usize].on_api_done(cx, &mut self.sched, origin, status)
             }
             Origin::Cleanup { pod } => {
-                let c = cx.wfs[cx.pods[pod].wf].ctrl;
+                let c = cx.ctrl_of_pod(pod);
                 self.ctrls[c].on_api_done(cx, &mut self.sched, origin, status)
             }
             Origin::WorkflowDeleted { wf } => {
@@ -366,7 +366,7 @@ impl<'s> World<'s> {
                     // PodScheduled=True, no Unschedulable condition: Argo's pending reason is
                     // "" until the kubelet's first status (`getPendingReason`).
                     let bound = PodState::Pending(R_PENDING);
-                    let ctrl = &mut self.ctrls[cx.wfs[cx.pods[pod].wf].ctrl];
+                    let ctrl = &mut self.ctrls[cx.ctrl_of_pod(pod)];
                     let p = &mut cx.pods[pod];
                     if matches!(p.observed, PodState::Pending(_)) && p.observed != bound {
                         p.observed = bound;
@@ -384,10 +384,7 @@ impl<'s> World<'s> {
                 pod,
                 finalize,
                 changes,
-            } => {
-                let c = self.ctrl_of_pod(pod);
-                self.ctrls[c].on_task_result(&mut self.cx, pod, finalize, changes, status)
-            }
+            } => self.ctrls[cx.ctrl_of_pod(pod)].on_task_result(cx, pod, finalize, changes, status),
             Origin::FireAndForget => {}
         }
     }
@@ -413,8 +410,7 @@ impl<'s> World<'s> {
             cx.nodes.release(now, n, cpu, mem);
             self.sched.requeue_unschedulable(cx);
         }
-        let c = self.ctrl_of_pod(pod);
-        self.ctrls[c].on_pod_changed(&mut self.cx, pod);
+        self.ctrls[cx.ctrl_of_pod(pod)].on_pod_changed(cx, pod);
     }
 
     /// A requested node is Ready: its spot clock starts and pending pods are reconsidered.

@@ -237,6 +237,18 @@ fn unmanaged_ambiguous_and_doubled_controllers_are_refused() {
     ))
     .to_string();
     assert!(e.contains("controllers[1].name"), "{e}");
+    // A controller name must be a Deployment name.
+    let e = invalid(&two_teams(
+        &NAMESPACED.replace("\"wc-a\"", "\"WC A\""),
+        "",
+        1,
+        1,
+    ))
+    .to_string();
+    assert!(
+        e.contains("controllers[0].name") && e.contains("not a Deployment name"),
+        "{e}"
+    );
     // Shards need exactly one of namespace / instance_id; a bad setting names its entry.
     let e = invalid(&two_teams("[controller]\nshards = 2\n", "", 1, 1)).to_string();
     assert!(e.contains("controller.shards"), "{e}");

@@ -153,6 +153,12 @@ pub(super) fn resolve(c: &mut Checker, raw: &ScenarioFile) -> Controllers {
             .name
             .clone()
             .unwrap_or_else(|| d::DEFAULT_CONTROLLER_NAME.to_string());
+        if !is_dns_subdomain(&base) {
+            c.err(
+                &format!("{key}.name"),
+                format!("{base:?} is not a Deployment name: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"),
+            );
+        }
         let first = out.specs.len();
         for i in 0..shards {
             let suffix = |s: &Option<String>| {
@@ -197,6 +203,18 @@ pub(super) fn resolve(c: &mut Checker, raw: &ScenarioFile) -> Controllers {
         });
     }
     out
+}
+
+/// A Kubernetes object name (DNS-1123 subdomain, at most 253 characters). The report tells a
+/// controller's clients apart by `<name> (` prefixes, so a name cannot contain spaces or
+/// brackets.
+fn is_dns_subdomain(n: &str) -> bool {
+    let ok = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    !n.is_empty()
+        && n.len() <= 253
+        && n.chars().all(|c| ok(c) || c == '-' || c == '.')
+        && n.starts_with(ok)
+        && n.ends_with(ok)
 }
 
 fn manages(

@@ -42,19 +42,21 @@ pub(in crate::world) fn report(
         let spec = &cx.sc.controllers[c.id];
         let r = c.report(cx, end);
         all.absorb(&r);
-        let mine = || cx.wfs.iter().filter(|w| w.ctrl == c.id);
-        let mut makespans: Vec<f64> = mine()
-            .filter_map(|w| w.finished_at.map(|f| f.since(w.submitted_at).as_secs_f64()))
-            .collect();
+        let (mut workflows, mut succeeded, mut makespans) = (0, 0, Vec::new());
+        for w in cx.wfs.iter().filter(|w| w.ctrl == c.id) {
+            workflows += 1;
+            succeeded += u64::from(w.phase == crate::argo::workflow::WfPhase::Succeeded);
+            if let Some(f) = w.finished_at {
+                makespans.push(f.since(w.submitted_at).as_secs_f64());
+            }
+        }
         let prefix = format!("{} (", spec.name);
         rows.push(ControllerRow {
             name: spec.name.clone(),
             namespace: spec.namespace.clone(),
             instance_id: spec.instance_id.clone(),
-            workflows: mine().count() as u64,
-            succeeded: mine()
-                .filter(|w| w.phase == crate::argo::workflow::WfPhase::Succeeded)
-                .count() as u64,
+            workflows,
+            succeeded,
             makespan_s: Stats::of(&mut makespans),
             throttle_wait_s: (throttling.iter())
                 .filter(|t| t.client.starts_with(&prefix))

@@ -123,7 +123,7 @@ impl CtrlEvent {
     pub(super) fn owner(&self, cx: &Ctx<'_>) -> usize {
         match *self {
             CtrlEvent::QueueTimer { wf, .. } | CtrlEvent::WorkflowTtl { wf } => cx.wfs[wf].ctrl,
-            CtrlEvent::CleanupTimer { pod, .. } => cx.wfs[cx.pods[pod].wf].ctrl,
+            CtrlEvent::CleanupTimer { pod, .. } => cx.ctrl_of_pod(pod),
             CtrlEvent::WorkerCpuDone { ctrl, .. }
             | CtrlEvent::CpuTick { ctrl, .. }
             | CtrlEvent::OffloadDone { ctrl, .. }
