@@ -23,6 +23,7 @@ pub mod import;
 pub mod input;
 pub mod kube;
 pub mod metrics;
+pub mod observed;
 pub mod output;
 pub mod results_folder;
 pub mod scenario;

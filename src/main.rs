@@ -84,6 +84,11 @@ enum Command {
         /// replaced; none is left behind).
         #[arg(long)]
         force: bool,
+        /// With --out: also write replication 0's workflows as Argo Workflow objects with
+        /// their status.nodes (workflows.json) and their pods (pods.json), as `kubectl get
+        /// wf,pods -o json` prints them; `calibrate` and `replay` read them back.
+        #[arg(long, requires = "out")]
+        argo_objects: bool,
         /// Worker threads for replications (default: all cores).
         #[arg(long)]
         jobs: Option<usize>,
@@ -413,6 +418,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             format,
             out,
             force,
+            argo_objects,
             jobs,
             max_memory,
         } => {
@@ -475,6 +481,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         &format!("metrics{suffix}.prom"),
                         output::prometheus(run).as_bytes(),
                     )?;
+                }
+                if let (true, Some(tr)) = (argo_objects, &trace) {
+                    let (wfs, pods) = argosim::observed::from_trace(tr, &sc);
+                    let exec = &sc.images[sc.executor_image];
+                    for (name, v) in [
+                        ("workflows.json", argosim::observed::workflows_json(&wfs)),
+                        ("pods.json", argosim::observed::pods_json(&pods, exec)),
+                    ] {
+                        let mut bytes = serde_json::to_vec_pretty(&v)?;
+                        bytes.push(b'\n');
+                        results_folder::write_atomic(&dir, name, &bytes)?;
+                    }
                 }
                 // Timelines of replication 0: pods by phase, nodes by occupancy.
                 if let Some(tr) = &trace {

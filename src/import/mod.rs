@@ -432,3 +432,16 @@ pub fn resolve_manifests(
     let manifests = std::mem::take(&mut file.manifests);
     import_into(file, &manifests, &hints, base)
 }
+
+/// The YAML documents of `text` as generic trees, with the importer's bounds (size, nesting,
+/// node budget); for other readers of Kubernetes objects (observed runs).
+pub(crate) fn load_yaml_values(
+    file: &str,
+    text: &str,
+    budget: &Cell<usize>,
+) -> Result<Vec<serde_json::Value>, Box<Diagnostic>> {
+    Ok(yaml::load_documents(0, file, text, budget)?
+        .into_iter()
+        .map(|d| d.value)
+        .collect())
+}

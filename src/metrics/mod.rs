@@ -9,4 +9,4 @@ mod trace;
 
 pub use report::*;
 pub use stats::{Stats, Summary};
-pub use trace::{NodeSpan, PodSpan, Trace};
+pub use trace::{NodeSpan, PodSpan, Trace, WorkflowSpan};

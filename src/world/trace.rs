@@ -3,8 +3,9 @@
 
 use super::World;
 use super::pods::PodState;
+use crate::argo::workflow::WfPhase;
 use crate::engine::SimTime;
-use crate::metrics::{NodeSpan, PodSpan, Trace};
+use crate::metrics::{NodeSpan, PodSpan, Trace, WorkflowSpan};
 
 fn opt(t: SimTime) -> Option<f64> {
     (t > SimTime::ZERO).then(|| t.as_secs_f64())
@@ -34,12 +35,16 @@ impl World<'_> {
                 PodSpan {
                     workflow: p.wf as u32,
                     task: spec.tasks[p.task as usize].name.clone(),
+                    task_index: p.task,
                     attempt: p.attempt,
                     node: p.node.map(|n| n as u32),
                     cpu: p.cpu,
+                    issued_s: p.t.issued.min(p.created_at).as_secs_f64(),
                     created_s: p.created_at.as_secs_f64(),
                     bound_s: opt(p.t.bind_issued),
+                    scheduled_s: opt(p.t.bound),
                     init_s: opt(p.t.init_start),
+                    init_end_s: opt(p.t.init_end),
                     main_s: opt(p.main_start),
                     main_end_s: main_end.map(SimTime::as_secs_f64),
                     exit_s: opt(p.t.exit),
@@ -48,6 +53,11 @@ impl World<'_> {
                         PodState::Failed => "Failed",
                         PodState::Running => "Running",
                         PodState::Pending(_) => "Pending",
+                    },
+                    message: if p.state == PodState::Failed {
+                        p.fail_msg
+                    } else {
+                        ""
                     },
                 }
             })
@@ -68,7 +78,27 @@ impl World<'_> {
             scenario: sc.file.name.clone(),
             seed,
             end_s: end.as_secs_f64(),
-            workflows: cx.wfs.iter().map(|w| w.name.clone()).collect(),
+            workflows: cx
+                .wfs
+                .iter()
+                .map(|w| WorkflowSpan {
+                    name: w.name.clone(),
+                    spec: w.spec as u32,
+                    namespace: sc.namespaces[w.ns].clone(),
+                    created_s: w.created_at.map(SimTime::as_secs_f64),
+                    started_s: w.started_at.map(SimTime::as_secs_f64),
+                    finished_s: w.finished_at.map(SimTime::as_secs_f64),
+                    phase: match w.phase {
+                        WfPhase::Submitting | WfPhase::Pending => "Pending",
+                        WfPhase::Running => "Running",
+                        WfPhase::Succeeded => "Succeeded",
+                        WfPhase::Failed => "Failed",
+                        WfPhase::Error => "Error",
+                    }
+                    .into(),
+                    message: w.message.clone(),
+                })
+                .collect(),
             pods,
             nodes,
         }

@@ -133,7 +133,10 @@ fn gantt(trace: &Trace) -> Gantt {
                 String::new()
             };
             let label = if many_wfs {
-                format!("{} {}{retry}", trace.workflows[p.workflow as usize], p.task)
+                format!(
+                    "{} {}{retry}",
+                    trace.workflows[p.workflow as usize].name, p.task
+                )
             } else {
                 format!("{}{retry}", p.task)
             };
@@ -429,21 +432,29 @@ mod tests {
             scenario: "t".into(),
             seed: 1,
             end_s: 100.0,
-            workflows: vec!["w-0".into()],
+            workflows: vec![crate::metrics::WorkflowSpan {
+                name: "w-0".into(),
+                ..Default::default()
+            }],
             pods: (0..pods)
                 .map(|i| PodSpan {
                     workflow: 0,
                     task: format!("t{i}"),
+                    task_index: i as u32,
                     attempt: 0,
                     node: Some(0),
                     cpu: 1000,
+                    issued_s: 1.0,
                     created_s: 1.0,
                     bound_s: Some(2.0),
+                    scheduled_s: Some(2.0),
                     init_s: Some(5.0),
+                    init_end_s: Some(7.0),
                     main_s: Some(10.0),
                     main_end_s: Some(50.0),
                     exit_s: Some(55.0),
                     phase: "Succeeded",
+                    message: "",
                 })
                 .collect(),
             nodes: vec![NodeSpan {
