@@ -63,6 +63,12 @@ pub fn simulate(sc: &Scenario, seed: u64) -> RunReport {
     world::World::new(sc, seed).run(0, seed)
 }
 
+/// Run one replication and keep its [`metrics::Trace`] (pods, nodes, workflow times).
+pub fn simulate_traced(sc: &Scenario, seed: u64) -> (RunReport, metrics::Trace) {
+    let (r, t) = world::World::new(sc, seed).run_with(0, seed, true);
+    (r, t.unwrap_or_default())
+}
+
 /// Run `replications` runs under master `seed` (in parallel on the current rayon pool) and
 /// summarise them. Output is identical for any thread count.
 pub fn run_replications(sc: &Scenario, seed: u64, replications: u32) -> Report {

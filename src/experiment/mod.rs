@@ -22,6 +22,7 @@ pub mod path;
 pub mod present;
 pub mod progress;
 pub mod provenance;
+pub mod replay;
 pub mod results;
 pub mod runner;
 pub mod sensitivity;

@@ -53,6 +53,8 @@ pub struct WorkflowSpan {
     pub spec: u32,
     /// Namespace.
     pub namespace: String,
+    /// Arrival (the submission's start).
+    pub submitted_s: f64,
     /// CREATE accepted (None: never created).
     pub created_s: Option<f64>,
     /// First reconcile.

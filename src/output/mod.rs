@@ -7,6 +7,7 @@ pub mod csv;
 pub mod markdown;
 mod metrics;
 pub mod plot;
+pub mod replay;
 pub mod structured;
 mod table;
 

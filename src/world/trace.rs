@@ -85,6 +85,7 @@ impl World<'_> {
                     name: w.name.clone(),
                     spec: w.spec as u32,
                     namespace: sc.namespaces[w.ns].clone(),
+                    submitted_s: w.submitted_at.as_secs_f64(),
                     created_s: w.created_at.map(SimTime::as_secs_f64),
                     started_s: w.started_at.map(SimTime::as_secs_f64),
                     finished_s: w.finished_at.map(SimTime::as_secs_f64),

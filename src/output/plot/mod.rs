@@ -12,6 +12,8 @@
 //! One submodule per figure (`axis`, `pareto`, `timeseries`); this module holds the shared
 //! drawing helpers, the two-backend [`Figure`] rendering and [`figures`].
 //!
+//! - `makespan-observed-vs-predicted` (`replay --out`): observed against predicted makespan
+//!   per workflow (`replay.rs`).
 //! - `timeline` and `nodes` (`run --out`, from one run's `Trace`): a pod Gantt chart by phase
 //!   and per-node occupancy (`timeline.rs`).
 //!
@@ -26,6 +28,7 @@ use std::sync::Once;
 
 mod axis;
 mod pareto;
+mod replay;
 pub mod timeline;
 mod timeseries;
 
@@ -203,6 +206,18 @@ fn with_title<DB: DrawingBackend>(
         .map_err(e)?;
     }
     Ok(body)
+}
+
+/// `makespan-observed-vs-predicted` of a replay (`replay --out`).
+pub fn replay_figure(
+    r: &crate::experiment::replay::ReplayResult,
+) -> Result<Figure, (String, String)> {
+    render(
+        &replay::ReplayFigure::new(r),
+        "makespan-observed-vs-predicted",
+        "Makespan: observed vs predicted",
+        (900, 820),
+    )
 }
 
 /// Every figure of a finished grid, in a fixed order. Errors carry (stem, message).
