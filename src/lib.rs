@@ -16,6 +16,7 @@
 #![warn(missing_docs)]
 
 pub mod argo;
+pub mod calibrate;
 pub mod dist;
 pub mod engine;
 pub mod experiment;

@@ -274,6 +274,39 @@ enum Command {
         #[arg(long)]
         markdown: Option<PathBuf>,
     },
+    /// Fit a scenario to observed runs: per task the run-time distribution (constant, normal
+    /// or lognormal by likelihood) and failure probability, the pods' startup stages, and
+    /// with --metrics the apiserver and reconcile service times; write the calibrated
+    /// scenario (each fitted key commented with its source and sample size) and the report.
+    Calibrate {
+        /// Observed Workflow (and Pod) objects: JSON or YAML, single objects or Lists.
+        #[arg(required = true)]
+        runs: Vec<PathBuf>,
+        /// Pod objects of those workflows (exact container start and finish times).
+        #[arg(long)]
+        pods: Vec<PathBuf>,
+        /// Prometheus text snapshots of the apiserver's and the controller's /metrics.
+        #[arg(long)]
+        metrics: Vec<PathBuf>,
+        /// The scenario to calibrate.
+        #[arg(long)]
+        scenario: PathBuf,
+        /// Output format of the report on stdout.
+        #[arg(
+            short = 'o',
+            long = "output",
+            visible_alias = "format",
+            value_enum,
+            default_value = "table"
+        )]
+        format: TextFormat,
+        /// Write scenario.toml (calibrated), calibration.md and calibration.json here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Let --out name a folder that is not empty.
+        #[arg(long)]
+        force: bool,
+    },
     /// Simulate observed workflows (Workflow objects with status, e.g. `kubectl get wf -o
     /// json`) at their observed creation times on a scenario's cluster and settings, and
     /// report the prediction error per workflow and overall. Exit 1 when a --max-* limit is
@@ -891,6 +924,57 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Calibrate {
+            runs,
+            pods,
+            metrics,
+            scenario,
+            format,
+            out,
+            force,
+        } => {
+            if let Some(dir) = &out {
+                results_folder::prepare_run_folder(dir, force)?;
+            }
+            let source = scenario.display().to_string();
+            let text = read_text(&scenario)?;
+            let sc = argosim::parse_scenario(&source, &text).map_err(|e| anyhow::anyhow!("{e}"))?;
+            warn_sc(&sc);
+            let files: Vec<PathBuf> = runs.into_iter().chain(pods).collect();
+            let observed =
+                argosim::observed::read_files(&files).map_err(|d| anyhow::anyhow!("{d}"))?;
+            warn_all(quiet, observed.warnings.iter().map(|d| d.to_string()));
+            let mut snaps = Vec::new();
+            for m in &metrics {
+                snaps.push((m.display().to_string(), read_text(m)?));
+            }
+            let names: Vec<String> = files
+                .iter()
+                .chain(&metrics)
+                .map(|p| p.display().to_string())
+                .collect();
+            let cal =
+                argosim::calibrate::calibrate(&scenario, &text, &sc, &observed, &snaps, &names)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            // The calibrated scenario must load as it is.
+            argosim::parse_scenario(&source, &cal.scenario_toml)
+                .map_err(|e| anyhow::anyhow!("the calibrated scenario does not validate: {e}"))?;
+            let md = output::calibrate::markdown(&cal.report);
+            if let Some(dir) = &out {
+                results_folder::write_atomic(dir, "scenario.toml", cal.scenario_toml.as_bytes())?;
+                results_folder::write_atomic(dir, "calibration.md", md.as_bytes())?;
+                results_folder::write_atomic(
+                    dir,
+                    "calibration.json",
+                    structured::render(&cal.report, Structured::Json).as_bytes(),
+                )?;
+            }
+            format.print(
+                || serde_json::to_value(&cal.report).unwrap_or_default(),
+                |_| md.clone(),
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Replay {
             runs,

@@ -3,6 +3,7 @@
 //! Markdown documents, plots). They never run simulations, touch files or read models;
 //! [`crate::results_folder`] writes a grid's files.
 
+pub mod calibrate;
 pub mod csv;
 pub mod markdown;
 mod metrics;
