@@ -996,11 +996,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let source = scenario.display().to_string();
             let text = with_sets(&source, read_text(&scenario)?, &sets)?;
             let files: Vec<PathBuf> = runs.into_iter().chain(pods).collect();
-            let observed =
+            let mut observed =
                 argosim::observed::read_files(&files).map_err(|d| anyhow::anyhow!("{d}"))?;
             warn_all(quiet, observed.warnings.iter().map(|d| d.to_string()));
             let (sc, notes) =
-                experiment::replay::replay_scenario_text(&source, &text, &observed.workflows)
+                experiment::replay::replay_scenario_text(&source, &text, &mut observed)
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
             warn_sc(&sc);
             let seed = seed.unwrap_or(sc.file.experiment.seed);

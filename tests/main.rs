@@ -7,6 +7,7 @@ mod apiserver_load;
 mod architecture;
 mod attribution;
 mod bad_input;
+mod calibrate;
 mod cli;
 mod controllers;
 mod determinism;

@@ -168,9 +168,21 @@ pub fn calibrate(
         let wf = sc
             .workflows
             .iter()
-            .find(|w| &w.name == family)
+            .find(|w| {
+                input
+                    .workflows
+                    .iter()
+                    .any(|o| o.family() == family && o.is_named(&w.name))
+            })
             .or_else(|| (sc.workflows.len() == 1).then(|| &sc.workflows[0]));
-        if wf.is_some() && one.as_deref().is_some_and(|n| n != family) {
+        if wf.is_some()
+            && one.as_deref().is_some_and(|n| {
+                !input
+                    .workflows
+                    .iter()
+                    .any(|o| o.family() == family && o.is_named(n))
+            })
+        {
             notes.push(format!(
                 "workflows `{family}` were taken as the scenario's only workflow `{}`",
                 sc.workflows[0].name

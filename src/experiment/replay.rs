@@ -158,10 +158,13 @@ fn diag(file: &str, key: Option<&str>, message: String) -> ScenarioError {
 }
 
 /// [`replay_scenario`] from scenario text: parse it and import its `manifests` first.
+///
+/// Observed workflows that match no scenario workflow are removed from `input` (and named in
+/// a note); none matching is an error.
 pub fn replay_scenario_text(
     file: &str,
     text: &str,
-    observed: &[ObservedWorkflow],
+    input: &mut ObservedInput,
 ) -> Result<(Scenario, Vec<String>), ScenarioError> {
     let mut raw = crate::scenario::parse_file(file, text)?;
     let mut notes: Vec<String> = crate::import::resolve_manifests(&mut raw, file)
@@ -169,7 +172,13 @@ pub fn replay_scenario_text(
         .iter()
         .map(|d| d.to_string())
         .collect();
-    let (sc, more) = replay_scenario(file, text, raw, observed)?;
+    let names: Vec<String> = raw.workflows.iter().map(|w| w.name.clone()).collect();
+    let (sc, more) = replay_scenario(file, text, raw, &input.workflows)?;
+    if names.len() > 1 {
+        input
+            .workflows
+            .retain(|w| names.iter().any(|n| w.is_named(n)));
+    }
     notes.extend(more);
     Ok((sc, notes))
 }
@@ -197,25 +206,17 @@ pub fn replay_scenario(
     let names: Vec<&str> = raw.workflows.iter().map(|w| w.name.as_str()).collect();
     let mut subs = Vec::with_capacity(observed.len());
     let mut guessed = 0usize;
+    let mut unmatched = Vec::new();
     for w in observed {
         let fam = w.family();
-        let wf = if let Some(n) = names.iter().find(|n| **n == fam) {
+        let wf = if let Some(n) = names.iter().find(|n| w.is_named(n)) {
             n.to_string()
         } else if names.len() == 1 {
             guessed += 1;
             names[0].to_string()
         } else {
-            return Err(diag(
-                file,
-                Some("workflows"),
-                format!(
-                    "{}: observed workflow `{}` ({}) matches no [[workflows]] name; the scenario has {}",
-                    w.source,
-                    w.name,
-                    fam,
-                    names.join(", ")
-                ),
-            ));
+            unmatched.push(format!("{} ({})", w.name, fam));
+            continue;
         };
         let first = raw.submissions.iter().find(|s| s.workflow == wf);
         subs.push(SubmissionCfg {
@@ -228,6 +229,23 @@ pub fn replay_scenario(
             clients: 1,
             namespace: first.and_then(|s| s.namespace.clone()),
         });
+    }
+    if subs.is_empty() {
+        return Err(diag(
+            file,
+            Some("workflows"),
+            format!(
+                "no observed workflow matches a [[workflows]] name ({}): observed {}",
+                names.join(", "),
+                unmatched.join(", ")
+            ),
+        ));
+    }
+    if !unmatched.is_empty() {
+        notes.push(format!(
+            "not replayed, no [[workflows]] of that name: {}",
+            unmatched.join(", ")
+        ));
     }
     if guessed > 0 {
         notes.push(format!(

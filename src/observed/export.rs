@@ -533,3 +533,61 @@ pub fn pods_json(pods: &[ObservedPod], executor_image: &str) -> Value {
             .collect(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_ids_are_workflow_node_id() {
+        // pkg/apis/workflow/v1alpha1/workflow_types.go `(*Workflow).NodeID`: the ids of
+        // workflow/controller/testdata/dag_retry_succeeded.yaml (v3.6.19).
+        assert_eq!(
+            node_id("dag-with-retries-4wkh8", "dag-with-retries-4wkh8.step1"),
+            "dag-with-retries-4wkh8-2805650605"
+        );
+        assert_eq!(
+            node_id("dag-with-retries-4wkh8", "dag-with-retries-4wkh8.step1(0)"),
+            "dag-with-retries-4wkh8-2105190396"
+        );
+        assert_eq!(node_id("w-1", "w-1"), "w-1");
+    }
+
+    #[test]
+    fn written_objects_read_back_the_same() {
+        let wf = ObservedWorkflow {
+            name: "w-0".into(),
+            namespace: "argo".into(),
+            generate_name: "w-".into(),
+            template_ref: String::new(),
+            created_s: EXPORT_EPOCH_S,
+            started_s: Some(EXPORT_EPOCH_S + 1.0),
+            finished_s: Some(EXPORT_EPOCH_S + 70.0),
+            phase: "Succeeded".into(),
+            message: String::new(),
+            progress: "1/1".into(),
+            nodes: vec![ObservedNode {
+                id: node_id("w-0", "w-0"),
+                name: "w-0".into(),
+                display_name: "w-0".into(),
+                node_type: NodeType::Dag,
+                template: "w".into(),
+                phase: "Succeeded".into(),
+                started_s: Some(EXPORT_EPOCH_S + 1.0),
+                finished_s: Some(EXPORT_EPOCH_S + 70.0),
+                host: String::new(),
+                message: String::new(),
+                progress: "1/1".into(),
+                children: vec![],
+                boundary: String::new(),
+            }],
+            source: String::new(),
+        };
+        let text = serde_json::to_string(&workflows_json(std::slice::from_ref(&wf))).unwrap();
+        let mut back = crate::observed::ObservedInput::default();
+        crate::observed::parse_text("x.json", &text, &mut back).unwrap();
+        let mut got = back.workflows.remove(0);
+        got.source = String::new();
+        assert_eq!(got, wf);
+    }
+}

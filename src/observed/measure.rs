@@ -115,3 +115,61 @@ pub fn measure(wf: &ObservedWorkflow, pods: &[&ObservedPod]) -> WorkflowMeasures
         pending_s: (!pend.is_empty()).then(|| pend.iter().sum::<f64>() / pend.len() as f64),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observed::ObservedNode;
+
+    fn node(id: &str, ty: NodeType, t: (f64, f64), children: &[&str]) -> ObservedNode {
+        ObservedNode {
+            id: id.into(),
+            name: id.into(),
+            display_name: id.into(),
+            node_type: ty,
+            template: "t".into(),
+            phase: "Succeeded".into(),
+            started_s: Some(t.0),
+            finished_s: Some(t.1),
+            host: String::new(),
+            message: String::new(),
+            progress: String::new(),
+            children: children.iter().map(|c| c.to_string()).collect(),
+            boundary: String::new(),
+        }
+    }
+
+    #[test]
+    fn gaps_walk_through_virtual_nodes_and_skip_later_attempts() {
+        // w -> a (pod, ends 10) and b (Retry: b0 fails at 20, b1) ; a and b1 -> c (pod).
+        let wf = ObservedWorkflow {
+            name: "w".into(),
+            namespace: String::new(),
+            generate_name: "w-".into(),
+            template_ref: String::new(),
+            created_s: 0.0,
+            started_s: Some(0.0),
+            finished_s: Some(60.0),
+            phase: "Succeeded".into(),
+            message: String::new(),
+            progress: String::new(),
+            nodes: vec![
+                node("w", NodeType::Dag, (0.0, 60.0), &["a", "b"]),
+                node("a", NodeType::Pod, (1.0, 10.0), &["c"]),
+                node("b", NodeType::Retry, (1.0, 40.0), &["b0", "b1"]),
+                node("b0", NodeType::Pod, (1.0, 20.0), &[]),
+                node("b1", NodeType::Pod, (25.0, 40.0), &["c"]),
+                node("c", NodeType::Pod, (47.0, 60.0), &[]),
+            ],
+            source: String::new(),
+        };
+        let m = measure(&wf, &[]);
+        assert_eq!(m.pods, 4);
+        assert_eq!(m.retries, 1);
+        assert_eq!(m.makespan_s, Some(60.0));
+        // Only c waited for pods: 47 - max(10, 40).
+        assert_eq!(m.gaps.len(), 1);
+        assert_eq!(m.gaps[0].gap_s, 7.0);
+        assert_eq!(m.pending_s, None);
+    }
+}

@@ -149,6 +149,12 @@ impl ObservedWorkflow {
         self.name.rsplit_once('-').map_or(&self.name, |(a, _)| a)
     }
 
+    /// Is `name` (a scenario workflow's) this workflow's: its family or its own name (the
+    /// manifest importer names a workflow `metadata.name` when it has one)?
+    pub fn is_named(&self, name: &str) -> bool {
+        name == self.family() || name == self.name
+    }
+
     /// Finished − created (None while unfinished).
     pub fn makespan_s(&self) -> Option<f64> {
         self.finished_s.map(|f| f - self.created_s)
