@@ -319,3 +319,105 @@ fn refusals_name_what_is_missing() {
             .stderr(predicates::str::contains(format!("bad{i}.json")));
     }
 }
+
+/// Bounded mutation fuzzing of the observed-run reader and calibrate (and replay for a few):
+/// every mutated input ends in a clean error or a result, never a panic.
+#[test]
+fn mutated_observed_objects_never_panic() {
+    use argosim::observed::{ObservedInput, parse_text};
+    let (_dir, wfs, pods) = export();
+    let mut seeds: Vec<(String, String)> = std::fs::read_dir("tests/data/observed")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .map(|p| {
+            (
+                p.display().to_string(),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect();
+    // The first workflow and pods of the export keep cases small.
+    let first = |p: &Path, n: usize| {
+        let mut v = json(p);
+        v["items"].as_array_mut().unwrap().truncate(n);
+        serde_json::to_string_pretty(&v).unwrap()
+    };
+    seeds.push(("wfs.json".into(), first(&wfs, 1)));
+    seeds.push(("pods.json".into(), first(&pods, 6)));
+    let sc_text = std::fs::read_to_string(BLIND).unwrap();
+    let sc = argosim::parse_scenario(BLIND, &sc_text).unwrap();
+    let junk = [
+        "",
+        "null",
+        "-1",
+        "1e308",
+        "\"2024-13-40T99:99:99Z\"",
+        "\"9999-12-31T23:59:59Z\"",
+        "\"0001-01-01T00:00:00Z\"",
+        "[]",
+        "{}",
+        "\"Pod\"",
+        "\"Retry\"",
+        "NaN",
+        "\"(((\"",
+    ];
+    let mut rng: u64 = 0x5eed;
+    let mut next = |n: usize| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        (rng % n.max(1) as u64) as usize
+    };
+    let cases = 1500;
+    let mut parsed = 0;
+    for case in 0..cases {
+        let (name, text) = &seeds[next(seeds.len())];
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        for _ in 0..1 + next(3) {
+            let i = next(lines.len());
+            match next(4) {
+                0 => {
+                    lines.remove(i);
+                }
+                1 => {
+                    let l = lines[i].clone();
+                    lines.insert(i, l);
+                }
+                _ => {
+                    if let Some((k, _)) = lines[i].split_once(": ") {
+                        lines[i] = format!("{k}: {}", junk[next(junk.len())]);
+                    }
+                }
+            }
+        }
+        let mutated = lines.join("\n");
+        let res = std::panic::catch_unwind(|| {
+            let mut input = ObservedInput::default();
+            if parse_text(name, &mutated, &mut input).is_err() {
+                return false;
+            }
+            let _ =
+                argosim::calibrate::calibrate(Path::new(BLIND), &sc_text, &sc, &input, &[], &[]);
+            if case % 50 == 0 && !input.workflows.is_empty() {
+                if let Ok((rsc, notes)) =
+                    argosim::experiment::replay::replay_scenario_text(BLIND, &sc_text, &mut input)
+                {
+                    let _ = argosim::experiment::replay::replay(&rsc, &input, 1, 1, notes);
+                }
+            }
+            true
+        });
+        match res {
+            Ok(ok) => parsed += usize::from(ok),
+            Err(_) => {
+                let path = format!("target/tmp/fuzz-observed-{case}.txt");
+                let _ = std::fs::create_dir_all("target/tmp");
+                let _ = std::fs::write(&path, &mutated);
+                panic!("case {case} of {name} panicked; input written to {path}");
+            }
+        }
+    }
+    // Mutations must leave a good share readable, or the later stages go untested.
+    assert!(parsed > cases / 5, "only {parsed} of {cases} cases parsed");
+}
