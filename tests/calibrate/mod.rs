@@ -399,12 +399,12 @@ fn mutated_observed_objects_never_panic() {
             }
             let _ =
                 argosim::calibrate::calibrate(Path::new(BLIND), &sc_text, &sc, &input, &[], &[]);
-            if case % 50 == 0 && !input.workflows.is_empty() {
-                if let Ok((rsc, notes)) =
+            if case % 50 == 0
+                && !input.workflows.is_empty()
+                && let Ok((rsc, notes)) =
                     argosim::experiment::replay::replay_scenario_text(BLIND, &sc_text, &mut input)
-                {
-                    let _ = argosim::experiment::replay::replay(&rsc, &input, 1, 1, notes);
-                }
+            {
+                let _ = argosim::experiment::replay::replay(&rsc, &input, 1, 1, notes);
             }
             true
         });
