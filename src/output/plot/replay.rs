@@ -78,7 +78,7 @@ impl Draw for ReplayFigure {
         let band = RGBColor(200, 200, 200);
         chart
             .draw_series(std::iter::once(Polygon::new(
-                vec![(0.0, 0.0), (top, top * 1.05), (top, top * 0.95)],
+                vec![(0.0, 0.0), (top / 1.05, top), (top, top), (top, top * 0.95)],
                 band.mix(0.4).filled(),
             )))
             .map_err(e)?
