@@ -970,6 +970,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     structured::render(&cal.report, Structured::Json).as_bytes(),
                 )?;
             }
+            if out.is_none() {
+                warn_all(
+                    quiet,
+                    ["the calibrated scenario was not written: pass --out DIR to keep it".to_string()],
+                );
+            }
             format.print(
                 || serde_json::to_value(&cal.report).unwrap_or_default(),
                 |_| md.clone(),
