@@ -973,7 +973,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if out.is_none() {
                 warn_all(
                     quiet,
-                    ["the calibrated scenario was not written: pass --out DIR to keep it".to_string()],
+                    [
+                        "the calibrated scenario was not written: pass --out DIR to keep it"
+                            .to_string(),
+                    ],
                 );
             }
             format.print(
