@@ -61,6 +61,7 @@
 //! At most [`MAX_WARNINGS`] warnings are kept per workflow.
 
 mod argo;
+pub mod cluster;
 mod cron;
 mod emit;
 mod expr;
@@ -112,6 +113,9 @@ pub struct Imported {
     pub warnings: Vec<Diagnostic>,
     /// Documents not imported, and why (the unsupported feature is named).
     pub refused: Vec<Diagnostic>,
+    /// Cluster configuration: controller and server settings, node pools (its warnings are
+    /// in `warnings`).
+    pub cluster: cluster::ClusterImport,
 }
 
 fn io_diag(path: &Path, message: String) -> Box<Diagnostic> {
@@ -198,6 +202,9 @@ pub fn import_sources(
     let (corpus, mut warnings) = argo::Corpus::new(docs, names);
     let n_inputs = inputs.len();
     let mut out = Imported::default();
+    let (mut cluster, claimed) = cluster::import(&corpus, n_inputs, &budget);
+    warnings.append(&mut cluster.warnings);
+    out.cluster = cluster;
     let submit_templates = match hints.workflow_templates {
         TemplateMode::Submit => true,
         TemplateMode::Library => false,
@@ -208,7 +215,7 @@ pub fn import_sources(
     let mut used_names = names::UniqueNames::default();
     for di in 0..corpus.docs.len() {
         let d = &corpus.docs[di];
-        if d.source >= n_inputs {
+        if d.source >= n_inputs || claimed.contains(&di) {
             continue;
         }
         let root = corpus.root(di);
@@ -324,7 +331,7 @@ pub fn import_sources(
         out.workflows.push(cfg);
     }
     out.warnings = warnings;
-    if out.workflows.is_empty() {
+    if out.workflows.is_empty() && out.cluster.is_empty() {
         let mut errs = std::mem::take(&mut out.refused);
         if errs.is_empty() {
             errs.push(Diagnostic {
@@ -332,7 +339,7 @@ pub fn import_sources(
                 line: None,
                 column: None,
                 key: None,
-                message: "nothing to import: no Workflow, CronWorkflow, submittable WorkflowTemplate or WfFormat instance".into(),
+                message: "nothing to import: no Workflow, CronWorkflow, submittable WorkflowTemplate, WfFormat instance, nor Argo cluster configuration (controller or server Deployment, controller ConfigMap, Helm values, Nodes)".into(),
                 help: None,
             });
         }
@@ -344,9 +351,25 @@ pub fn import_sources(
 /// Add an import to a parsed scenario file: workflows the file defines itself are kept (the
 /// imported one of the same name is skipped, with a warning), submissions are added for
 /// imported workflows the file does not submit itself, and semaphore limits for keys
-/// `[controller.semaphores]` lacks. Returns the warnings.
+/// `[controller.semaphores]` lacks. Cluster configuration is not applied (the file's own
+/// settings cannot be told from their defaults once parsed): a warning says so. Returns the
+/// warnings.
 pub fn apply_to_scenario(imported: &Imported, file: &mut ScenarioFile) -> Vec<Diagnostic> {
     let mut warnings = Vec::new();
+    if !imported.cluster.is_empty() {
+        warnings.push(Diagnostic {
+            file: "manifests".into(),
+            line: None,
+            column: None,
+            key: None,
+            message: format!(
+                "cluster configuration among the manifests ({} setting(s), {} node pool(s)) is not applied: the scenario's own tables stand; `argosim import` prints it as a fragment to paste in",
+                imported.cluster.settings.len(),
+                imported.cluster.pools.len()
+            ),
+            help: None,
+        });
+    }
     let own: BTreeSet<String> = file.workflows.iter().map(|w| w.name.clone()).collect();
     let submitted: BTreeSet<String> = file
         .submissions
