@@ -19,7 +19,7 @@
 //! | `Workflow` | a workflow (name from `metadata.name`, else `generateName` without its `-`) and one submission (`via` hint, default `argo-cli`; none with `submit = false`) |
 //! | `CronWorkflow` | a workflow from `spec.workflowSpec`; each schedule a `via = "cron"` stream with the schedule's interval (mean interval if uneven; 24h if not understood) and `cron_window / interval` runs; a suspended one, or one without a schedule, is submitted once (warned) |
 //! | `WorkflowTemplate`, `ClusterWorkflowTemplate` | resolve `templateRef` / `workflowTemplateRef`; when the inputs hold no Workflow or CronWorkflow (or `workflow_templates = "submit"`), each one with an `entrypoint` is also a workflow submitted `--from` it (`workflow_template_ref`) |
-//! | `ConfigMap` | semaphore limits (`data.<key>`) |
+//! | `ConfigMap` | semaphore limits (`data.<key>`); the `workflow-controller-configmap` is cluster configuration (below) |
 //! | WfFormat instance (JSON) | a workflow: tasks, parents → `depends`, runtime → constant `duration` |
 //! | other kinds | refused |
 //! | `container`, `script`, `resource`, `data` template | a task (one pod); `resource`/`data` run the argoexec image, the object they manage is not simulated |
@@ -42,6 +42,20 @@
 //! | input / output artifacts | `read_bytes` / `write_bytes` = count × `artifact_bytes` hint (0 = not simulated, warned) |
 //! | `onExit` | tasks after all others (they run only when the workflow succeeds; warned) |
 //! | the document's JSON size (+ the referenced WorkflowTemplate's spec) | `spec_bytes` |
+//!
+//! # What cluster configuration becomes (`cluster/`)
+//!
+//! | input | argosim |
+//! |---|---|
+//! | `workflow-controller` Deployment | `--qps`, `--burst`, `--workflow-workers`, `--pod-cleanup-workers` → `[controller]` `qps`, `burst`, `workflow_workers`, `pod_cleanup_workers`; `--namespaced` (+ `--managed-namespace`, else the Deployment's namespace) → `namespace`; `--executor-image` → `[kubelet] executor_image`; env `DEFAULT_REQUEUE_TIME`, `MAX_OPERATION_TIME`, `INFORMER_WRITE_BACK`, `MAX_WORKFLOW_SIZE`, `HEALTHZ_AGE`, `ARGO_PROGRESS_PATCH_TICK_DURATION` and `ARGO_<FLAG>` → their keys; `resources.limits.cpu` / `.memory` → `cpu`, `memory_limit`; `metadata.name` → `name` |
+//! | `argo-server` Deployment | `--kube-api-qps`, `--kube-api-burst`, `--api-rate-limit`, `--auth-mode` → `[argo_server]` |
+//! | `workflow-controller-configmap` (data keys or `data.config`) | `parallelism`, `namespaceParallelism`, `resourceRateLimit`, `persistence.nodeStatusOffLoad`, `podGCDeleteDelayDuration`, `initialDelay`, `instanceID`, `nodeEvents.enabled` → `[controller]`; `executor.image` → `[kubelet] executor_image` (a flag overrides it) |
+//! | argo-workflows Helm `values.yaml` (no `kind`; known top-level keys) | what the chart renders: `controller.extraArgs` / `extraEnv` / `resources` / `workflowWorkers` / `podCleanupWorkers`, the configmap values, `instanceID.explicitID`, `singleNamespace` (+ `namespaceOverride`), `executor.image`, `server.extraArgs` / `extraEnv` / `authMode(s)` |
+//! | `Node`, `NodeList`, `List` of Nodes | `[[cluster.pools]]` by pool label, else instance type: capacity and allocatable as observed, `max_pods`, `arch`, spot, taint keys, `nodes` = the count seen; price from the example table, else 0 (warned) |
+//!
+//! Settings with no effect on the model are listed in one warning per file; unknown flags,
+//! variables and keys are warned with file, line and key path. A `manifests = [...]` key of a
+//! scenario does not apply cluster configuration (warned).
 //!
 //! Not simulated and warned with file and line: `activeDeadlineSeconds`, `timeout`,
 //! `continueOn`, lifecycle `hooks`, `memoize`, `daemon`, `podSpecPatch`, `affinity`,

@@ -342,10 +342,11 @@ fn executor<'a>(v: &N<'a>, images_tag: Option<&str>, ctl: &mut Process<'a>, out:
             "image" => {
                 let s = |k: &str| x.get(k).and_then(|t| t.text()).filter(|t| !t.is_empty());
                 let repo = s("repository").unwrap_or_else(|| "argoproj/argoexec".into());
-                let image = match s("registry") {
-                    Some(r) => format!("{r}/{repo}"),
-                    None => repo,
-                };
+                // A key the file does not set keeps the chart's default (quay.io).
+                let image = format!(
+                    "{}/{repo}",
+                    s("registry").unwrap_or_else(|| "quay.io".into())
+                );
                 match s("tag").or_else(|| images_tag.map(str::to_string)) {
                     Some(tag) => {
                         let at = x.get("tag").unwrap_or(x.clone());

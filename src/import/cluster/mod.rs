@@ -110,6 +110,8 @@ pub(crate) enum DocKind {
     Nodes,
     /// The argo-workflows chart's values.
     HelmValues,
+    /// A `List` (`kubectl get deploy,cm -o yaml`) holding cluster documents.
+    List,
 }
 
 /// Top-level keys of the argo-workflows chart's `values.yaml` (argoproj/argo-helm).
@@ -146,8 +148,14 @@ pub(crate) fn classify(v: &Value) -> Option<DocKind> {
         "Node" | "NodeList" => Some(DocKind::Nodes),
         "List" => {
             let items = v.get("items").and_then(Value::as_array)?;
-            (!items.is_empty() && items.iter().all(|i| kind_of(i) == "Node"))
-                .then_some(DocKind::Nodes)
+            if !items.is_empty() && items.iter().all(|i| kind_of(i) == "Node") {
+                Some(DocKind::Nodes)
+            } else {
+                items
+                    .iter()
+                    .any(|i| kind_of(i) != "List" && classify(i).is_some())
+                    .then_some(DocKind::List)
+            }
         }
         "ConfigMap" => {
             configmap::is_controller_configmap(v).then_some(DocKind::ControllerConfigMap)
@@ -224,6 +232,10 @@ impl<'a> N<'a> {
                 .map(|(i, v)| self.child(Seg::Index(i), v))
                 .collect()
         })
+    }
+    /// Elements of the sequence under key `k` (none when absent).
+    pub fn items_of(&self, k: &str) -> Vec<N<'a>> {
+        self.get(k).map(|x| x.items()).unwrap_or_default()
     }
     /// Entries of a mapping, nulls skipped (none when it is not one).
     pub fn entries(&self) -> Vec<(&'a str, N<'a>)> {
@@ -460,16 +472,28 @@ pub(crate) fn import(
     let mut out = Out::default();
     let mut claimed = BTreeSet::new();
     let mut nodes = nodes::Nodes::default();
-    // Configmaps first: a Deployment flag overrides the configmap whatever the file order.
-    let mut order: Vec<(usize, DocKind)> = corpus
-        .docs
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| d.source < n_inputs)
-        .filter_map(|(i, d)| classify(&d.value).map(|k| (i, k)))
-        .collect();
-    order.sort_by_key(|(i, k)| (*k != DocKind::ControllerConfigMap, *i));
-    for (i, kind) in order {
+    // (document, item of a List, kind); configmaps first: a Deployment flag overrides the
+    // configmap whatever the file order.
+    let mut order: Vec<(usize, Option<usize>, DocKind)> = Vec::new();
+    for (i, d) in corpus.docs.iter().enumerate() {
+        match classify(&d.value) {
+            _ if d.source >= n_inputs => {}
+            Some(DocKind::List) => {
+                claimed.insert(i);
+                let items = d.value.get("items").and_then(Value::as_array);
+                for (j, item) in items.into_iter().flatten().enumerate() {
+                    match classify(item).filter(|k| *k != DocKind::List) {
+                        Some(k) => order.push((i, Some(j), k)),
+                        None => order.push((i, Some(j), DocKind::List)),
+                    }
+                }
+            }
+            Some(k) => order.push((i, None, k)),
+            None => {}
+        }
+    }
+    order.sort_by_key(|(i, j, k)| (*k != DocKind::ControllerConfigMap, *i, *j));
+    for (i, item, kind) in order {
         let d = &corpus.docs[i];
         let src = Src {
             file: &corpus.names[d.source],
@@ -478,11 +502,17 @@ pub(crate) fn import(
             base: None,
             fixed: None,
         };
-        let root = N::root(&d.value, &src);
+        let doc = N::root(&d.value, &src);
+        let root = match item {
+            Some(j) => doc.items_of("items").swap_remove(j),
+            None => doc,
+        };
         match kind {
             DocKind::Deployment => {
                 if deployment::import(&root, &mut out) {
                     claimed.insert(i);
+                } else if item.is_some() {
+                    out.warn(&root, format!("Deployment {} runs neither workflow-controller nor argo-server: ignored", name_of(root.v)));
                 }
             }
             DocKind::ControllerConfigMap => {
@@ -497,6 +527,16 @@ pub(crate) fn import(
                 nodes.add(&root, &mut out);
                 claimed.insert(i);
             }
+            DocKind::List => out.warn(
+                &root,
+                format!(
+                    "a {} in a List is not cluster configuration: ignored",
+                    match kind_of(root.v) {
+                        "" => "document without a kind",
+                        k => k,
+                    }
+                ),
+            ),
         }
     }
     nodes.finish(&mut out);
@@ -546,6 +586,12 @@ mod tests {
         assert_eq!(
             classify(&json!({"kind": "List", "items": [{"kind": "Pod"}]})),
             None
+        );
+        assert_eq!(
+            classify(
+                &json!({"kind": "List", "items": [{"kind": "Service"}, {"kind": "Deployment"}]})
+            ),
+            Some(DocKind::List)
         );
         assert_eq!(
             classify(&json!({"controller": {"workflowWorkers": 8}, "crds": {}})),
