@@ -115,9 +115,13 @@ enum Command {
         key: String,
     },
     /// Import Argo manifests (Workflow, WorkflowTemplate, ClusterWorkflowTemplate,
-    /// CronWorkflow) or WfFormat traces and print the workload as scenario TOML.
+    /// CronWorkflow) or WfFormat traces and print the workload as scenario TOML; cluster
+    /// configuration among the files (workflow-controller / argo-server Deployments, the
+    /// controller ConfigMap, the Helm chart's values.yaml, kubectl get nodes -o json) becomes
+    /// [controller], [argo_server] keys and [[cluster.pools]], each value commented with its
+    /// file and line.
     Import {
-        /// Manifest or trace files to import.
+        /// Manifest, trace or cluster configuration files to import.
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Files read only to resolve templateRefs (WorkflowTemplates, ConfigMaps).

@@ -14,6 +14,7 @@ mod determinism;
 mod fidelity;
 mod fuzz;
 mod golden;
+mod import_cluster;
 mod models;
 mod props;
 mod robustness;

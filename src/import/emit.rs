@@ -1,13 +1,15 @@
 //! An [`Imported`] workload as a TOML scenario fragment for editing: warnings and refusals as
-//! comments, `[controller.semaphores]`, then `[[workflows]]` (keys left at their default are
-//! omitted) and `[[submissions]]`. Appended to a file with `[[cluster.pools]]`, it validates.
+//! comments, the cluster configuration (`[controller]` with `[controller.semaphores]`,
+//! `[kubelet]`, `[argo_server]`, `[[cluster.pools]]` from Node objects; `cluster/emit.rs`),
+//! then `[[workflows]]` (keys left at their default are omitted) and `[[submissions]]`.
+//! Appended to a file with `[[cluster.pools]]` (or with pools of its own), it validates.
 
 use super::Imported;
 use crate::scenario::schema::{SubmissionCfg, TaskCfg, WorkflowCfg};
 use serde_json::{Value, json};
 use std::fmt::Write;
 
-fn key(k: &str) -> String {
+pub(super) fn key(k: &str) -> String {
     if !k.is_empty()
         && k.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
@@ -38,7 +40,7 @@ fn string(s: &str) -> String {
     o
 }
 
-fn value(v: &Value) -> String {
+pub(super) fn value(v: &Value) -> String {
     match v {
         Value::Null => "\"\"".into(),
         Value::Bool(b) => b.to_string(),
@@ -141,25 +143,45 @@ pub fn to_toml_with(imp: &Imported, cluster: Option<&str>) -> String {
         .and_then(|t| serde_json::to_value(t).ok())
         .unwrap_or(Value::Null);
     let mut out = String::new();
+    let settings = if imp.cluster.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", {} cluster setting(s), {} node pool(s)",
+            imp.cluster.settings.len(),
+            imp.cluster.pools.len()
+        )
+    };
     let _ = writeln!(
         out,
-        "# Imported by argosim {}: {} workflow(s), {} submission stream(s).",
+        "# Imported by argosim {}: {} workflow(s), {} submission stream(s){settings}.",
         env!("CARGO_PKG_VERSION"),
         imp.workflows.len(),
         imp.submissions.len()
     );
-    if cluster.is_some() {
-        out.push_str(
-            "# Runnable as it is: an example node pool is appended (--with-cluster); replace it and\n# add your control-plane settings.",
-        );
+    let pools = cluster.is_some() || !imp.cluster.pools.is_empty();
+    if imp.workflows.is_empty() {
+        out.push_str("# No workload: append [[workflows]] and [[submissions]] (or import your manifests in\n# the same call)");
+        if !pools {
+            out.push_str(" and a [[cluster.pools]] table");
+        }
+        out.push_str(" before running it.\n");
     } else {
+        if cluster.is_some() {
+            out.push_str(
+                "# Runnable as it is: an example node pool is appended (--with-cluster); replace it and\n# add your control-plane settings.",
+            );
+        } else if pools {
+            out.push_str("# Runnable as it is: the node pools come from the Node objects given.");
+        } else {
+            out.push_str(
+                "# Not runnable yet: add a [[cluster.pools]] table (name, cpu, memory, price_per_hour,\n# nodes), or import again with --with-cluster gke-n2-standard-16 (argosim import --help\n# lists the example pools).",
+            );
+        }
         out.push_str(
-            "# Not runnable yet: add a [[cluster.pools]] table (name, cpu, memory, price_per_hour,\n# nodes), or import again with --with-cluster gke-n2-standard-16 (argosim import --help\n# lists the example pools).",
+            " Run times, loop widths and `when` outcomes the manifests do\n# not say are estimates: see the warnings.\n",
         );
     }
-    out.push_str(
-        " Run times, loop widths and `when` outcomes the manifests do\n# not say are estimates: see the warnings.\n",
-    );
     if !imp.warnings.is_empty() {
         let _ = writeln!(out, "#\n# Warnings ({}):", imp.warnings.len());
         for w in &imp.warnings {
@@ -172,12 +194,7 @@ pub fn to_toml_with(imp: &Imported, cluster: Option<&str>) -> String {
             comment(&mut out, &w.to_string());
         }
     }
-    if !imp.semaphores.is_empty() {
-        out.push_str("\n[controller.semaphores]\n");
-        for (k, v) in &imp.semaphores {
-            let _ = writeln!(out, "{} = {v}", key(k));
-        }
-    }
+    super::cluster::write_toml(&mut out, &imp.cluster, &imp.semaphores);
     for (i, wf) in imp.workflows.iter().enumerate() {
         let v = serde_json::to_value(wf).unwrap_or(Value::Null);
         out.push('\n');

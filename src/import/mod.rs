@@ -19,7 +19,7 @@
 //! | `Workflow` | a workflow (name from `metadata.name`, else `generateName` without its `-`) and one submission (`via` hint, default `argo-cli`; none with `submit = false`) |
 //! | `CronWorkflow` | a workflow from `spec.workflowSpec`; each schedule a `via = "cron"` stream with the schedule's interval (mean interval if uneven; 24h if not understood) and `cron_window / interval` runs; a suspended one, or one without a schedule, is submitted once (warned) |
 //! | `WorkflowTemplate`, `ClusterWorkflowTemplate` | resolve `templateRef` / `workflowTemplateRef`; when the inputs hold no Workflow or CronWorkflow (or `workflow_templates = "submit"`), each one with an `entrypoint` is also a workflow submitted `--from` it (`workflow_template_ref`) |
-//! | `ConfigMap` | semaphore limits (`data.<key>`) |
+//! | `ConfigMap` | semaphore limits (`data.<key>`); the `workflow-controller-configmap` is cluster configuration (below) |
 //! | WfFormat instance (JSON) | a workflow: tasks, parents → `depends`, runtime → constant `duration` |
 //! | other kinds | refused |
 //! | `container`, `script`, `resource`, `data` template | a task (one pod); `resource`/`data` run the argoexec image, the object they manage is not simulated |
@@ -43,6 +43,20 @@
 //! | `onExit` | tasks after all others (they run only when the workflow succeeds; warned) |
 //! | the document's JSON size (+ the referenced WorkflowTemplate's spec) | `spec_bytes` |
 //!
+//! # What cluster configuration becomes (`cluster/`)
+//!
+//! | input | argosim |
+//! |---|---|
+//! | `workflow-controller` Deployment | `--qps`, `--burst`, `--workflow-workers`, `--pod-cleanup-workers` → `[controller]` `qps`, `burst`, `workflow_workers`, `pod_cleanup_workers`; `--namespaced` (+ `--managed-namespace`, else the Deployment's namespace) → `namespace`; `--executor-image` → `[kubelet] executor_image`; env `DEFAULT_REQUEUE_TIME`, `MAX_OPERATION_TIME`, `INFORMER_WRITE_BACK`, `MAX_WORKFLOW_SIZE`, `HEALTHZ_AGE`, `ARGO_PROGRESS_PATCH_TICK_DURATION` and `ARGO_<FLAG>` → their keys; `resources.limits.cpu` / `.memory` → `cpu`, `memory_limit`; `metadata.name` → `name` |
+//! | `argo-server` Deployment | `--kube-api-qps`, `--kube-api-burst`, `--api-rate-limit`, `--auth-mode` → `[argo_server]` |
+//! | `workflow-controller-configmap` (data keys or `data.config`) | `parallelism`, `namespaceParallelism`, `resourceRateLimit`, `persistence.nodeStatusOffLoad`, `podGCDeleteDelayDuration`, `initialDelay`, `instanceID`, `nodeEvents.enabled` → `[controller]`; `executor.image` → `[kubelet] executor_image` (a flag overrides it) |
+//! | argo-workflows Helm `values.yaml` (no `kind`; known top-level keys) | what the chart renders: `controller.extraArgs` / `extraEnv` / `resources` / `workflowWorkers` / `podCleanupWorkers`, the configmap values, `instanceID.explicitID`, `singleNamespace` (+ `namespaceOverride`), `executor.image`, `server.extraArgs` / `extraEnv` / `authMode(s)` |
+//! | `Node`, `NodeList`, `List` of Nodes | `[[cluster.pools]]` by pool label, else instance type: capacity and allocatable as observed, `max_pods`, `arch`, spot, taint keys, `nodes` = the count seen; price from the example table, else 0 (warned) |
+//!
+//! Settings with no effect on the model are listed in one warning per file; unknown flags,
+//! variables and keys are warned with file, line and key path. A `manifests = [...]` key of a
+//! scenario does not apply cluster configuration (warned).
+//!
 //! Not simulated and warned with file and line: `activeDeadlineSeconds`, `timeout`,
 //! `continueOn`, lifecycle `hooks`, `memoize`, `daemon`, `podSpecPatch`, `affinity`,
 //! priorities, `volumeClaimTemplates`, `templateDefaults`, CronWorkflow `concurrencyPolicy`
@@ -61,6 +75,7 @@
 //! At most [`MAX_WARNINGS`] warnings are kept per workflow.
 
 mod argo;
+pub mod cluster;
 mod cron;
 mod emit;
 mod expr;
@@ -112,6 +127,9 @@ pub struct Imported {
     pub warnings: Vec<Diagnostic>,
     /// Documents not imported, and why (the unsupported feature is named).
     pub refused: Vec<Diagnostic>,
+    /// Cluster configuration: controller and server settings, node pools (its warnings are
+    /// in `warnings`).
+    pub cluster: cluster::ClusterImport,
 }
 
 fn io_diag(path: &Path, message: String) -> Box<Diagnostic> {
@@ -198,6 +216,9 @@ pub fn import_sources(
     let (corpus, mut warnings) = argo::Corpus::new(docs, names);
     let n_inputs = inputs.len();
     let mut out = Imported::default();
+    let (mut cluster, claimed) = cluster::import(&corpus, n_inputs, &budget);
+    warnings.append(&mut cluster.warnings);
+    out.cluster = cluster;
     let submit_templates = match hints.workflow_templates {
         TemplateMode::Submit => true,
         TemplateMode::Library => false,
@@ -208,7 +229,7 @@ pub fn import_sources(
     let mut used_names = names::UniqueNames::default();
     for di in 0..corpus.docs.len() {
         let d = &corpus.docs[di];
-        if d.source >= n_inputs {
+        if d.source >= n_inputs || claimed.contains(&di) {
             continue;
         }
         let root = corpus.root(di);
@@ -324,7 +345,7 @@ pub fn import_sources(
         out.workflows.push(cfg);
     }
     out.warnings = warnings;
-    if out.workflows.is_empty() {
+    if out.workflows.is_empty() && out.cluster.is_empty() {
         let mut errs = std::mem::take(&mut out.refused);
         if errs.is_empty() {
             errs.push(Diagnostic {
@@ -332,7 +353,7 @@ pub fn import_sources(
                 line: None,
                 column: None,
                 key: None,
-                message: "nothing to import: no Workflow, CronWorkflow, submittable WorkflowTemplate or WfFormat instance".into(),
+                message: "nothing to import: no Workflow, CronWorkflow, submittable WorkflowTemplate, WfFormat instance, nor Argo cluster configuration (controller or server Deployment, controller ConfigMap, Helm values, Nodes)".into(),
                 help: None,
             });
         }
@@ -344,9 +365,25 @@ pub fn import_sources(
 /// Add an import to a parsed scenario file: workflows the file defines itself are kept (the
 /// imported one of the same name is skipped, with a warning), submissions are added for
 /// imported workflows the file does not submit itself, and semaphore limits for keys
-/// `[controller.semaphores]` lacks. Returns the warnings.
+/// `[controller.semaphores]` lacks. Cluster configuration is not applied (the file's own
+/// settings cannot be told from their defaults once parsed): a warning says so. Returns the
+/// warnings.
 pub fn apply_to_scenario(imported: &Imported, file: &mut ScenarioFile) -> Vec<Diagnostic> {
     let mut warnings = Vec::new();
+    if !imported.cluster.is_empty() {
+        warnings.push(Diagnostic {
+            file: "manifests".into(),
+            line: None,
+            column: None,
+            key: None,
+            message: format!(
+                "cluster configuration among the manifests ({} setting(s), {} node pool(s)) is not applied: the scenario's own tables stand; `argosim import` prints it as a fragment to paste in",
+                imported.cluster.settings.len(),
+                imported.cluster.pools.len()
+            ),
+            help: None,
+        });
+    }
     let own: BTreeSet<String> = file.workflows.iter().map(|w| w.name.clone()).collect();
     let submitted: BTreeSet<String> = file
         .submissions
