@@ -37,6 +37,9 @@ pub struct StageSamples {
     pub scheduling: Vec<f64>,
     /// `PodScheduled` → `init` started (sandbox, plus the executor image pull when missing).
     pub sandbox: Vec<f64>,
+    /// The same, only for pods bound after another pod's `init` had started on their node:
+    /// with `imagePullPolicy: IfNotPresent` the executor image was there, so no pull.
+    pub sandbox_warm: Vec<f64>,
     /// `init` started → finished.
     pub init: Vec<f64>,
     /// `init` finished → `main` started (the main image pull when missing).
@@ -98,6 +101,14 @@ pub fn sample(input: &ObservedInput, startup_s: f64) -> Samples {
             by_name.insert((&p.workflow, &p.node_name), p);
         }
     }
+    // When the executor image was first on each node: the earliest init start there.
+    let mut warm_at: HashMap<&str, f64> = HashMap::new();
+    for p in &input.pods {
+        if let (false, Some(t)) = (p.host.is_empty(), p.init.started_s) {
+            let e = warm_at.entry(p.host.as_str()).or_insert(t);
+            *e = e.min(t);
+        }
+    }
     let mut joined = std::collections::HashSet::new();
     for wf in &input.workflows {
         let fam = wf.family().to_string();
@@ -122,7 +133,14 @@ pub fn sample(input: &ObservedInput, startup_s: f64) -> Samples {
                 joined.insert(p.name.as_str());
                 let st = &mut s.stages;
                 st.scheduling.extend(span(Some(p.created_s), p.scheduled_s));
-                st.sandbox.extend(span(p.scheduled_s, p.init.started_s));
+                let sandbox = span(p.scheduled_s, p.init.started_s);
+                st.sandbox.extend(sandbox);
+                if let (Some(d), Some(b), Some(w)) =
+                    (sandbox, p.scheduled_s, warm_at.get(p.host.as_str()))
+                    && b >= *w
+                {
+                    st.sandbox_warm.push(d);
+                }
                 st.init.extend(span(p.init.started_s, p.init.finished_s));
                 st.main_start
                     .extend(span(p.init.finished_s, p.main.started_s));
