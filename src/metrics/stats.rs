@@ -1,5 +1,7 @@
-//! Order statistics of a sample (nearest-rank percentiles) and mean/spread across replications.
+//! Order statistics of a sample (nearest-rank percentiles, exact or from a [`Sketch`]) and
+//! mean/spread across replications.
 
+use super::Sketch;
 use serde::Serialize;
 
 /// Distribution summary of one sample.
@@ -32,6 +34,23 @@ impl Stats {
             p50: rank(0.50),
             p95: rank(0.95),
             max: v[n - 1],
+        }
+    }
+
+    /// Summarise a sketched sample: count and max exact, mean from the insertion-order sum
+    /// (may differ from [`Stats::of`]'s sorted sum in the last bits), p50 and p95 within
+    /// [`sketch::ALPHA`](super::sketch::ALPHA) relative error of the nearest-rank values.
+    pub fn from_sketch(s: &Sketch) -> Stats {
+        let n = s.count();
+        if n == 0 {
+            return Stats::default();
+        }
+        Stats {
+            count: n,
+            mean: s.sum() / n as f64,
+            p50: s.quantile(0.50),
+            p95: s.quantile(0.95),
+            max: s.max(),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The API path, one component: every client's client-go token bucket, the requests in
 //! flight, the kube-apiserver's admission (APF levels or max-in-flight, 413, etcd limits) and
 //! client-go's Retry-After retries, plus what it measures (requests by client/verb/resource and
-//! status code, latencies, throttle waits with client-go's log line).
+//! status code, latencies in a quantile sketch, throttle waits with client-go's log line).
 //!
 //! Other components call [`Api::issue`] with an [`Origin`] naming who waits for the answer;
 //! when a request completes the API returns that origin and a [`Status`], and the world routes
@@ -17,7 +17,7 @@ use crate::kube::apf::flow_hash;
 use crate::kube::apiserver::{Admission, ApiServer, ETCD_TOO_LARGE, Level, Verb};
 use crate::kube::ratelimit::TokenBucket;
 use crate::kube::sharing::SharedCpu;
-use crate::metrics::{ApiReport, ApiRow, Stats, ThrottleReport};
+use crate::metrics::{ApiReport, ApiRow, Sketch, Stats, ThrottleReport};
 use crate::scenario::defaults as d;
 use crate::scenario::schema::ApiServerCfg;
 use indexmap::IndexMap;
@@ -150,7 +150,9 @@ struct ApiAcc {
     count: u64,
     errors: u64,
     by_status: BTreeMap<u16, u64>,
-    latencies: Vec<f64>,
+    /// Latencies, sketched (0.5 % relative error on the quantiles; one value per call would
+    /// be the run's largest per-pod memory cost).
+    latencies: Sketch,
 }
 
 /// Clients, requests in flight, the apiserver, and the API metrics.
@@ -514,7 +516,7 @@ impl Api {
             Status::EtcdTooLarge => 500,
         };
         *acc.by_status.entry(code).or_default() += 1;
-        acc.latencies.push(now.since(call.first).as_secs_f64());
+        acc.latencies.add(now.since(call.first).as_secs_f64());
         Some((call.origin, status))
     }
 
@@ -560,7 +562,7 @@ impl Api {
         rows.sort_by(|((a, va, ra), _), ((b, vb, rb), _)| {
             (names[*a], va, ra).cmp(&(names[*b], vb, rb))
         });
-        for ((row, verb, resource), mut acc) in rows {
+        for ((row, verb, resource), acc) in rows {
             api.total_requests += acc.count;
             api.by_client.push(ApiRow {
                 client: names[row].into(),
@@ -573,7 +575,7 @@ impl Api {
                     .iter()
                     .map(|(k, v)| (k.to_string(), *v))
                     .collect(),
-                latency_s: Stats::of(&mut acc.latencies),
+                latency_s: Stats::from_sketch(&acc.latencies),
             });
         }
         let throttling = self
