@@ -437,3 +437,47 @@ fn mutated_observed_objects_never_panic() {
     // Mutations must leave a good share readable, or the later stages go untested.
     assert!(parsed > cases / 5, "only {parsed} of {cases} cases parsed");
 }
+
+#[test]
+fn metrics_snapshots_set_apiserver_latencies_and_reconcile_cpu() {
+    let (dir, wfs, _) = export();
+    let prom = dir.path().join("m.prom");
+    std::fs::write(
+        &prom,
+        "# TYPE apiserver_request_duration_seconds histogram\n\
+         apiserver_request_duration_seconds_sum{verb=\"GET\",resource=\"workflowtemplates\"} 0.8\n\
+         apiserver_request_duration_seconds_count{verb=\"GET\",resource=\"workflowtemplates\"} 100\n\
+         apiserver_request_duration_seconds_sum{verb=\"WATCH\",resource=\"pods\"} 99999\n\
+         apiserver_request_duration_seconds_count{verb=\"WATCH\",resource=\"pods\"} 4\n\
+         apiserver_request_duration_seconds_sum{verb=\"POST\",resource=\"pods\"} 3.0\n\
+         apiserver_request_duration_seconds_count{verb=\"POST\",resource=\"pods\"} 120\n\
+         argo_workflows_operation_duration_seconds_sum 2.0\n\
+         argo_workflows_operation_duration_seconds_count 200\n",
+    )
+    .unwrap();
+    let cal = dir.path().join("cal");
+    argosim()
+        .args(["calibrate", "-q", "--scenario", BLIND, "--metrics"])
+        .arg(&prom)
+        .arg("--out")
+        .arg(&cal)
+        .arg(&wfs)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(cal.join("scenario.toml")).unwrap();
+    // 0.8 s / 100 GETs (WATCH left out); 3.0 s / 120 POSTs.
+    assert!(text.contains("read_latency = \"8ms\""), "{text}");
+    assert!(text.contains("write_latency = \"25ms\""), "{text}");
+    assert!(text.contains("reconcile_base_cpu = "), "{text}");
+    let r = json(&cal.join("calibration.json"));
+    assert_eq!(r["metrics"].as_array().unwrap().len(), 3);
+    // Without pods the run times come from node durations minus the startup stages, and say so.
+    assert!(
+        r["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n.as_str().unwrap().contains("node durations")),
+        "{r}"
+    );
+}
