@@ -1,5 +1,5 @@
-//! Fit a run-time distribution ([`DurationDist`]) to observed durations, and summarise a
-//! sample of startup-stage durations.
+//! Fit a run-time distribution ([`DurationDist`]) to observed durations (startup stages are
+//! summarised with [`crate::metrics::Stats`], the report's own nearest-rank statistics).
 //!
 //! # Rounding model
 //!
@@ -324,57 +324,6 @@ impl Fit {
     }
 }
 
-/// Order statistics of a startup stage's durations, seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct StageStats {
-    /// Number of finite samples.
-    pub n: usize,
-    /// Mean.
-    pub mean: f64,
-    /// Median, nearest rank.
-    pub median: f64,
-    /// 95th percentile, nearest rank.
-    pub p95: f64,
-    /// Minimum.
-    pub min: f64,
-    /// Maximum.
-    pub max: f64,
-}
-
-/// Summarise a stage's durations (seconds): percentiles by nearest rank (the smallest value
-/// with at least p·n samples at or below it, as `metrics::Stats` does), so every statistic is
-/// an observed value. Non-finite values are left out; with none left, n = 0 and every
-/// statistic is NaN (no data, never 0).
-pub fn summary(samples_s: &[f64]) -> StageStats {
-    let mut v: Vec<f64> = samples_s
-        .iter()
-        .copied()
-        .filter(|x| x.is_finite())
-        .collect();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n == 0 {
-        let nan = f64::NAN;
-        return StageStats {
-            n,
-            mean: nan,
-            median: nan,
-            p95: nan,
-            min: nan,
-            max: nan,
-        };
-    }
-    let rank = |p: f64| v[((p * n as f64).ceil() as usize).clamp(1, n) - 1];
-    StageStats {
-        n,
-        mean: v.iter().sum::<f64>() / n as f64,
-        median: rank(0.5),
-        p95: rank(0.95),
-        min: v[0],
-        max: v[n - 1],
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -559,28 +508,5 @@ mod tests {
         assert_eq!(f.describe(), "constant 30.4s (n = 5; all within 30s–31s)");
         let f = fit_durations(&[7.0, 7.0], 1.0).unwrap();
         assert_eq!(f.describe(), "constant 7s (n = 2; all 7s)");
-    }
-
-    #[test]
-    fn stage_summary() {
-        let s = summary(&[5.0, 1.0, 4.0, 2.0, 3.0, f64::NAN]);
-        assert_eq!(
-            s,
-            StageStats {
-                n: 5,
-                mean: 3.0,
-                median: 3.0,
-                p95: 5.0,
-                min: 1.0,
-                max: 5.0
-            }
-        );
-        // Nearest rank on 20 values 1..=20: median is the 10th, p95 the 19th.
-        let v: Vec<f64> = (1..=20).map(f64::from).collect();
-        let s = summary(&v);
-        assert_eq!((s.median, s.p95, s.mean), (10.0, 19.0, 10.5));
-        let e = summary(&[]);
-        assert_eq!(e.n, 0);
-        assert!(e.mean.is_nan() && e.p95.is_nan());
     }
 }

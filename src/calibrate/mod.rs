@@ -4,7 +4,7 @@
 //! the user's scenario with their source and sample size ([`calibrate`]).
 //!
 //! - `fit`: run-time distribution (constant, normal, lognormal by likelihood) under 1-second
-//!   timestamp rounding, and stage summaries;
+//!   timestamp rounding (stages are summarised with `metrics::Stats`);
 //! - `samples`: what the objects say per task, per pod stage and per step;
 //! - `metrics`: apiserver and controller means from `/metrics` text;
 //! - `apply`: the calibrated scenario, edited in place.
@@ -28,10 +28,11 @@ pub mod fit;
 pub mod metrics;
 pub mod samples;
 
+use crate::metrics::Stats;
 use crate::observed::{ObservedInput, TIMESTAMP_RESOLUTION_S};
 use crate::scenario::Scenario;
 use apply::{Fitted, Target};
-use fit::{Fit, StageStats};
+use fit::Fit;
 use serde::Serialize;
 use std::path::Path;
 
@@ -65,7 +66,7 @@ pub struct StageFit {
     /// The scenario key it calibrates (None: reported only).
     pub key: Option<&'static str>,
     /// All samples.
-    pub all: StageStats,
+    pub all: Stats,
     /// Samples within one step of the median, used for the value.
     pub used: usize,
     /// The fitted value, s (mean of the used samples).
@@ -103,7 +104,7 @@ pub struct CalibrationReport {
     /// Startup stages.
     pub stages: Vec<StageFit>,
     /// The controller's per-step gaps (a pod's start after its dependencies' end).
-    pub step_gaps: Option<StageStats>,
+    pub step_gaps: Option<Stats>,
     /// From metrics.
     pub metrics: Vec<MetricFit>,
     /// What could not be used or placed.
@@ -135,8 +136,8 @@ fn stage(
     if v.is_empty() {
         return None;
     }
-    let all = fit::summary(v);
-    let cut = all.median + TIMESTAMP_RESOLUTION_S;
+    let all = Stats::of(&mut v.to_vec());
+    let cut = all.p50 + TIMESTAMP_RESOLUTION_S;
     let used: Vec<f64> = v.iter().copied().filter(|x| *x <= cut).collect();
     Some(StageFit {
         stage,
@@ -344,8 +345,8 @@ pub fn calibrate(
                 comment: format!(
                     "calibrated: mean of {} of {} pods (those within 1s of the median {:.1}s; was {})",
                     x.used,
-                    x.all.n,
-                    x.all.median,
+                    x.all.count,
+                    x.all.p50,
                     x.before_s.map_or("-".into(), |b| format!("{b}s"))
                 ),
             });
@@ -443,7 +444,7 @@ pub fn calibrate(
             pods_joined: s.pods_joined,
             tasks,
             stages,
-            step_gaps: (!s.gaps.is_empty()).then(|| fit::summary(&s.gaps)),
+            step_gaps: (!s.gaps.is_empty()).then(|| Stats::of(&mut s.gaps.clone())),
             metrics: mfits,
             notes,
         },

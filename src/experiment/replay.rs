@@ -14,6 +14,7 @@
 //! in creation order, and both are measured the same way ([`crate::observed::measure`]) from
 //! the objects [`crate::observed::from_trace`] writes, so definitions cannot drift apart.
 
+use crate::metrics::Summary;
 use crate::observed::{self, ObservedInput, ObservedPod, ObservedWorkflow, WorkflowMeasures};
 use crate::scenario::diag::Diagnostic;
 use crate::scenario::schema::{ScenarioFile, SubmissionCfg, SubmitVia};
@@ -21,33 +22,6 @@ use crate::scenario::{Scenario, ScenarioError};
 use crate::units::Dur;
 use rayon::prelude::*;
 use serde::Serialize;
-
-/// Spread of a predicted figure over replications.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Spread {
-    /// Mean over replications.
-    pub mean: f64,
-    /// Smallest.
-    pub min: f64,
-    /// Largest.
-    pub max: f64,
-    /// Replications that had a value.
-    pub n: u32,
-}
-
-impl Spread {
-    fn of(v: &[f64]) -> Option<Spread> {
-        if v.is_empty() {
-            return None;
-        }
-        Some(Spread {
-            mean: v.iter().sum::<f64>() / v.len() as f64,
-            min: v.iter().copied().fold(f64::INFINITY, f64::min),
-            max: v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-            n: v.len() as u32,
-        })
-    }
-}
 
 /// Predicted ÷ observed and the same as a signed percentage.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -70,15 +44,15 @@ fn error(pred: f64, obs: f64) -> Option<Error> {
 pub struct Compared {
     /// Observed (None: not in the input).
     pub observed: Option<f64>,
-    /// Predicted over replications (None: no replication had it).
-    pub predicted: Option<Spread>,
+    /// Predicted over replications: mean, sd, min, max (None: no replication had it).
+    pub predicted: Option<Summary>,
     /// Error of the predicted mean.
     pub error: Option<Error>,
 }
 
 impl Compared {
     fn new(observed: Option<f64>, predicted: &[f64]) -> Compared {
-        let predicted = Spread::of(predicted);
+        let predicted = (!predicted.is_empty()).then(|| Summary::of(predicted));
         Compared {
             observed,
             predicted,

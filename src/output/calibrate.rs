@@ -66,8 +66,8 @@ pub fn markdown(r: &CalibrationReport) -> String {
                 x.stage,
                 x.key
                     .map_or("(reported)".into(), |k| format!("kubelet.{k}")),
-                x.all.n,
-                s(x.all.median),
+                x.all.count,
+                s(x.all.p50),
                 s(x.all.p95),
                 s(x.all.max),
                 s(x.value_s),
@@ -80,9 +80,9 @@ pub fn markdown(r: &CalibrationReport) -> String {
         let _ = writeln!(
             o,
             "\n## Controller per-step gaps\n\nA pod node's start after the pod nodes it waited for: {} gaps, mean {}, median {}, p95 {}, max {}. Not a scenario key: the model produces it from the informer, the workflow queue, reconciles and API calls; `argosim replay` compares it with the calibrated model's.",
-            g.n,
+            g.count,
             s(g.mean),
-            s(g.median),
+            s(g.p50),
             s(g.p95),
             s(g.max)
         );
