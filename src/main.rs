@@ -11,6 +11,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod cli;
+
 #[derive(Parser)]
 #[command(
     name = "argosim",
@@ -282,83 +284,12 @@ enum Command {
     /// or lognormal by likelihood) and failure probability, the pods' startup stages, and
     /// with --metrics the apiserver and reconcile service times; write the calibrated
     /// scenario (each fitted key commented with its source and sample size) and the report.
-    Calibrate {
-        /// Observed Workflow (and Pod) objects: JSON or YAML, single objects or Lists.
-        #[arg(required = true)]
-        runs: Vec<PathBuf>,
-        /// Pod objects of those workflows (exact container start and finish times).
-        #[arg(long)]
-        pods: Vec<PathBuf>,
-        /// Prometheus text snapshots of the apiserver's and the controller's /metrics.
-        #[arg(long)]
-        metrics: Vec<PathBuf>,
-        /// The scenario to calibrate.
-        #[arg(long)]
-        scenario: PathBuf,
-        /// Output format of the report on stdout.
-        #[arg(
-            short = 'o',
-            long = "output",
-            visible_alias = "format",
-            value_enum,
-            default_value = "table"
-        )]
-        format: TextFormat,
-        /// Write scenario.toml (calibrated), calibration.md and calibration.json here.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Let --out name a folder that is not empty.
-        #[arg(long)]
-        force: bool,
-    },
+    Calibrate(cli::observed::CalibrateArgs),
     /// Simulate observed workflows (Workflow objects with status, e.g. `kubectl get wf -o
     /// json`) at their observed creation times on a scenario's cluster and settings, and
     /// report the prediction error per workflow and overall. Exit 1 when a --max-* limit is
     /// breached.
-    Replay {
-        /// Observed Workflow (and Pod) objects: JSON or YAML, single objects or Lists.
-        #[arg(required = true)]
-        runs: Vec<PathBuf>,
-        /// Pod objects of those workflows (`kubectl get pods -l workflows.argoproj.io/workflow -o json`).
-        #[arg(long)]
-        pods: Vec<PathBuf>,
-        /// The scenario (cluster, settings, workflows) to replay them on.
-        #[arg(long)]
-        scenario: PathBuf,
-        /// Change a scenario key first: KEY=VALUE (TOML value).
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        sets: Vec<String>,
-        /// Master seed (overrides [experiment].seed).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Replications (overrides [experiment].replications).
-        #[arg(long)]
-        replications: Option<u32>,
-        /// Worker threads.
-        #[arg(long)]
-        jobs: Option<usize>,
-        /// Output format on stdout.
-        #[arg(
-            short = 'o',
-            long = "output",
-            visible_alias = "format",
-            value_enum,
-            default_value = "table"
-        )]
-        format: TextFormat,
-        /// Also write replay.json, replay.md and the observed-vs-predicted plot here.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Let --out name a folder that is not empty.
-        #[arg(long)]
-        force: bool,
-        /// Fail (exit 1) when the mean makespan's error is above this many percent.
-        #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
-        max_error: Option<f64>,
-        /// Fail (exit 1) when any workflow's makespan error is above this many percent.
-        #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
-        max_workflow_error: Option<f64>,
-    },
+    Replay(cli::observed::ReplayArgs),
     /// Rank the grid axes by their standardized regression coefficients on each metric,
     /// from a results folder written by `grid` or `merge`.
     Sensitivity {
@@ -417,21 +348,6 @@ impl TextFormat {
             (None, None) => unreachable!("every format is structured or a table"),
         }
     }
-}
-
-/// `5`, `5%` or `2.5%`: a non-negative percentage.
-fn parse_percent(s: &str) -> Result<f64, String> {
-    let v: f64 = s
-        .trim()
-        .trim_end_matches('%')
-        .parse()
-        .map_err(|_| format!("`{s}` is not a percentage (e.g. 5 or 5%)"))?;
-    if !v.is_finite() || v < 0.0 {
-        return Err(format!(
-            "`{s}`: a percentage must be finite and non-negative"
-        ));
-    }
-    Ok(v)
 }
 
 /// `--default-requests cpu=500m,memory=1Gi`: (millicores, bytes), either may be left out.
@@ -929,124 +845,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ExitCode::from(1)
             })
         }
-        Command::Calibrate {
-            runs,
-            pods,
-            metrics,
-            scenario,
-            format,
-            out,
-            force,
-        } => {
-            if let Some(dir) = &out {
-                results_folder::prepare_run_folder(dir, force)?;
-            }
-            let source = scenario.display().to_string();
-            let text = read_text(&scenario)?;
-            let sc = argosim::parse_scenario(&source, &text).map_err(|e| anyhow::anyhow!("{e}"))?;
-            warn_sc(&sc);
-            let files: Vec<PathBuf> = runs.into_iter().chain(pods).collect();
-            let observed =
-                argosim::observed::read_files(&files).map_err(|d| anyhow::anyhow!("{d}"))?;
-            warn_all(quiet, observed.warnings.iter().map(|d| d.to_string()));
-            let mut snaps = Vec::new();
-            for m in &metrics {
-                snaps.push((m.display().to_string(), read_text(m)?));
-            }
-            let names: Vec<String> = files
-                .iter()
-                .chain(&metrics)
-                .map(|p| p.display().to_string())
-                .collect();
-            let cal =
-                argosim::calibrate::calibrate(&scenario, &text, &sc, &observed, &snaps, &names)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-            // The calibrated scenario must load as it is.
-            argosim::parse_scenario(&source, &cal.scenario_toml)
-                .map_err(|e| anyhow::anyhow!("the calibrated scenario does not validate: {e}"))?;
-            let md = output::calibrate::markdown(&cal.report);
-            if let Some(dir) = &out {
-                results_folder::write_atomic(dir, "scenario.toml", cal.scenario_toml.as_bytes())?;
-                results_folder::write_atomic(dir, "calibration.md", md.as_bytes())?;
-                results_folder::write_atomic(
-                    dir,
-                    "calibration.json",
-                    structured::render(&cal.report, Structured::Json).as_bytes(),
-                )?;
-            }
-            if out.is_none() {
-                warn_all(
-                    quiet,
-                    [
-                        "the calibrated scenario was not written: pass --out DIR to keep it"
-                            .to_string(),
-                    ],
-                );
-            }
-            format.print(
-                || serde_json::to_value(&cal.report).unwrap_or_default(),
-                |_| md.clone(),
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Replay {
-            runs,
-            pods,
-            scenario,
-            sets,
-            seed,
-            replications,
-            jobs,
-            format,
-            out,
-            force,
-            max_error,
-            max_workflow_error,
-        } => {
-            if let Some(dir) = &out {
-                results_folder::prepare_run_folder(dir, force)?;
-            }
-            let source = scenario.display().to_string();
-            let text = with_sets(&source, read_text(&scenario)?, &sets)?;
-            let files: Vec<PathBuf> = runs.into_iter().chain(pods).collect();
-            let mut observed =
-                argosim::observed::read_files(&files).map_err(|d| anyhow::anyhow!("{d}"))?;
-            warn_all(quiet, observed.warnings.iter().map(|d| d.to_string()));
-            let (sc, notes) =
-                experiment::replay::replay_scenario_text(&source, &text, &mut observed)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-            warn_sc(&sc);
-            let seed = seed.unwrap_or(sc.file.experiment.seed);
-            let reps = replications
-                .unwrap_or(sc.file.experiment.replications)
-                .max(1);
-            let pool = experiment::runner::pool(jobs)?;
-            let r = pool.install(|| experiment::replay::replay(&sc, &observed, seed, reps, notes));
-            let limits = max_error.is_some() || max_workflow_error.is_some();
-            let breaches = experiment::replay::check(&r, max_error, max_workflow_error);
-            let md = output::replay::markdown(&r, limits.then_some(&breaches[..]));
-            if let Some(dir) = &out {
-                results_folder::write_atomic(
-                    dir,
-                    "replay.json",
-                    structured::render(&r, Structured::Json).as_bytes(),
-                )?;
-                results_folder::write_atomic(dir, "replay.md", md.as_bytes())?;
-                let f = output::plot::replay_figure(&r)
-                    .map_err(|(stem, m)| anyhow::anyhow!("drawing {stem}: {m}"))?;
-                results_folder::write_atomic(dir, &format!("{}.png", f.stem), &f.png)?;
-                results_folder::write_atomic(dir, &format!("{}.svg", f.stem), f.svg.as_bytes())?;
-            }
-            format.print(
-                || serde_json::to_value(&r).unwrap_or_default(),
-                |_| md.clone(),
-            );
-            Ok(if breaches.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
-        }
+        Command::Calibrate(args) => cli::observed::calibrate(args, quiet),
+        Command::Replay(args) => cli::observed::replay(args, quiet),
         Command::Sensitivity { dir, format } => {
             let (plan, _) = results_folder::plan_from_folder(&dir)?;
             let rows = results_folder::read_runs(&plan, &dir.join(results::files::RUNS))?;
