@@ -172,7 +172,94 @@ pub fn sample(input: &ObservedInput, startup_s: f64) -> Samples {
 
 #[cfg(test)]
 mod tests {
-    use super::task_path;
+    use super::*;
+    use crate::observed::{ContainerRun, ObservedNode, ObservedWorkflow};
+
+    fn pod(name: &str, host: &str, scheduled: f64, init: f64) -> ObservedPod {
+        ObservedPod {
+            name: name.into(),
+            namespace: String::new(),
+            workflow: "w".into(),
+            node_name: format!("w.{name}"),
+            node_id: String::new(),
+            host: host.into(),
+            phase: "Succeeded".into(),
+            created_s: scheduled,
+            scheduled_s: Some(scheduled),
+            initialized_s: Some(init + 1.0),
+            init: ContainerRun {
+                started_s: Some(init),
+                finished_s: Some(init + 1.0),
+                exit_code: Some(0),
+            },
+            main: ContainerRun {
+                started_s: Some(init + 1.0),
+                finished_s: Some(init + 11.0),
+                exit_code: Some(0),
+            },
+            wait: ContainerRun {
+                started_s: Some(init + 1.0),
+                finished_s: Some(init + 12.0),
+                exit_code: Some(0),
+            },
+            source: String::new(),
+        }
+    }
+
+    #[test]
+    fn sandbox_is_sampled_only_where_the_executor_image_was_on_the_node() {
+        // kubelet `imagePullPolicy: IfNotPresent` (kubernetes pkg/kubelet/images/
+        // image_manager.go `EnsureImageExists`): once a pod's init container started on a node,
+        // the executor image is there. a and b are bound together and both pull (9 s); c is
+        // bound on the same node after a's init started: its 1 s is the sandbox alone.
+        let pods = vec![
+            pod("a", "n1", 0.0, 10.0),
+            pod("b", "n1", 0.0, 10.0),
+            pod("c", "n1", 20.0, 21.0),
+        ];
+        let node = |n: &str| ObservedNode {
+            id: n.into(),
+            name: format!("w.{n}"),
+            display_name: n.into(),
+            node_type: NodeType::Pod,
+            template: "t".into(),
+            phase: "Succeeded".into(),
+            started_s: Some(0.0),
+            finished_s: Some(40.0),
+            host: "n1".into(),
+            message: String::new(),
+            progress: String::new(),
+            children: vec![],
+            boundary: String::new(),
+        };
+        let wf = ObservedWorkflow {
+            name: "w".into(),
+            namespace: String::new(),
+            generate_name: "w-".into(),
+            template_ref: String::new(),
+            created_s: 0.0,
+            started_s: Some(0.0),
+            finished_s: Some(40.0),
+            phase: "Succeeded".into(),
+            message: String::new(),
+            progress: String::new(),
+            nodes: vec![node("a"), node("b"), node("c")],
+            source: String::new(),
+        };
+        let input = ObservedInput {
+            workflows: vec![wf],
+            pods,
+            warnings: vec![],
+        };
+        let s = sample(&input, 3.0);
+        assert_eq!(s.stages.sandbox, vec![10.0, 10.0, 1.0]);
+        assert_eq!(s.stages.sandbox_warm, vec![1.0]);
+        assert_eq!(s.pods_joined, 3);
+        assert_eq!(
+            s.tasks[&("w".to_string(), "a".to_string())].run_s,
+            vec![10.0]
+        );
+    }
 
     #[test]
     fn task_paths_drop_items_attempts_and_groups() {

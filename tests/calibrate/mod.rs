@@ -191,7 +191,10 @@ fn round_trip_recovers_run_times_and_startup_stages_and_replays_within_5_percent
 #[test]
 fn the_export_lays_out_status_nodes_as_the_controller_does() {
     // Retries and a loop: Retry nodes with attempts (k), a TaskGroup with items (i:i), the
-    // dependent task under each outbound pod node, node ids Workflow.NodeID.
+    // dependent task under each outbound pod node, node ids Workflow.NodeID. Upstream
+    // (argo-workflows v3.6.19): workflow/controller/dag.go `executeDAGTask` (children from
+    // the dependencies' outbound nodes), pkg/apis/workflow/v1alpha1/workflow_types.go
+    // `(*Workflow).NodeID`, workflow/util/pod_name.go `GeneratePodName` (v2 names).
     let dir = tempfile::tempdir().unwrap();
     let sc = dir.path().join("s.toml");
     std::fs::write(
