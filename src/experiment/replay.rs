@@ -15,7 +15,7 @@
 //! the objects [`crate::observed::from_trace`] writes, so definitions cannot drift apart.
 
 use crate::metrics::Summary;
-use crate::observed::{self, ObservedInput, ObservedPod, ObservedWorkflow, WorkflowMeasures};
+use crate::observed::{self, ObservedInput, ObservedWorkflow, WorkflowMeasures};
 use crate::scenario::diag::Diagnostic;
 use crate::scenario::schema::{ScenarioFile, SubmissionCfg, SubmitVia};
 use crate::scenario::{Scenario, ScenarioError};
@@ -264,12 +264,7 @@ pub fn replay(
     replications: u32,
     notes: Vec<String>,
 ) -> ReplayResult {
-    let pods: Vec<&ObservedPod> = input.pods.iter().collect();
-    let obs: Vec<WorkflowMeasures> = input
-        .workflows
-        .iter()
-        .map(|w| observed::measure(w, &pods))
-        .collect();
+    let obs = observed::measure_all(&input.workflows, &input.pods);
     // Per replication: the measures of its workflows in creation order, and its span.
     let runs: Vec<(Vec<WorkflowMeasures>, Option<f64>)> = (0..replications)
         .into_par_iter()
@@ -291,7 +286,6 @@ pub fn replay(
                 .map(|(i, &w)| (trace.workflows[w].name.as_str(), i))
                 .collect();
             wfs.sort_by_key(|w| rank.get(w.name.as_str()).copied().unwrap_or(usize::MAX));
-            let prefs: Vec<&ObservedPod> = pods.iter().collect();
             let t0 = wfs
                 .iter()
                 .map(|w| w.created_s)
@@ -299,10 +293,7 @@ pub fn replay(
             let done = wfs.iter().all(|w| w.finished_s.is_some());
             let span =
                 done.then(|| wfs.iter().filter_map(|w| w.finished_s).fold(t0, f64::max) - t0);
-            (
-                wfs.iter().map(|w| observed::measure(w, &prefs)).collect(),
-                span,
-            )
+            (observed::measure_all(&wfs, &pods), span)
         })
         .collect();
     let t0 = input

@@ -41,7 +41,20 @@ pub struct WorkflowMeasures {
     pub pending_s: Option<f64>,
 }
 
-/// Measure `wf`, with `pods` (any pods; those labelled with its name are used).
+/// Measure each of `wfs` with its own pods (grouped by their workflow label once, so the
+/// cost is linear in workflows + pods).
+pub fn measure_all(wfs: &[ObservedWorkflow], pods: &[ObservedPod]) -> Vec<WorkflowMeasures> {
+    let mut by_wf: HashMap<&str, Vec<&ObservedPod>> = HashMap::new();
+    for p in pods {
+        by_wf.entry(p.workflow.as_str()).or_default().push(p);
+    }
+    wfs.iter()
+        .map(|w| measure(w, by_wf.get(w.name.as_str()).map_or(&[][..], |v| &v[..])))
+        .collect()
+}
+
+/// Measure `wf`, with `pods` (any pods; those labelled with its name are used: pass only its
+/// own, as [`measure_all`] does, when measuring many).
 pub fn measure(wf: &ObservedWorkflow, pods: &[&ObservedPod]) -> WorkflowMeasures {
     let index: HashMap<&str, usize> = wf
         .nodes

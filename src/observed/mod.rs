@@ -20,7 +20,7 @@ mod parse;
 mod time;
 
 pub use export::{from_trace, pods_json, workflows_json};
-pub use measure::{StepGap, WorkflowMeasures, measure};
+pub use measure::{StepGap, WorkflowMeasures, measure, measure_all};
 pub use parse::{ObservedInput, parse_text, read_files};
 pub use time::{format_rfc3339, parse_rfc3339};
 
