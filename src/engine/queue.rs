@@ -1,12 +1,21 @@
-//! The future-event list: a binary min-heap keyed by `(time, seq)`.
+//! The future-event list: a monotone radix heap on event times, first in first out within
+//! one time.
 //!
-//! `seq` is a monotone insertion counter, so events scheduled for the same instant run in the
-//! order they were scheduled (FIFO), which makes every run reproducible. Cancellation is lazy:
-//! a cancelled timer's entry stays in the heap and is skipped when it reaches the top.
+//! Every event carries a monotone insertion sequence, so events scheduled for the same instant
+//! run in the order they were scheduled (FIFO), which makes every run reproducible. The clock
+//! never goes back, so every time pushed is at or above the last one popped: the condition for
+//! a radix heap (Ahuja, Mehlhorn, Orlin and Tarjan, 1990). Entries sit in 65 buckets by the
+//! highest bit in which their time differs from the last minimum (bucket 0: equal to it) and
+//! only ever move to a lower bucket. Equal times are always in one bucket, in sequence order
+//! (pushes append, and a bucket is redistributed in order), so bucket 0 is a FIFO of the
+//! events due at the current minimum and the queue pops in exactly the `(time, seq)` order of
+//! a binary heap on the same keys: results do not depend on the structure. A push is an
+//! append, an event due now goes straight to bucket 0, and a pop rescans one bucket now and
+//! then instead of sifting through `log n` scattered levels (`BENCHMARKS.md`). Cancellation is
+//! lazy: a cancelled timer's entry stays queued and is skipped when it comes up.
 
 use super::SimTime;
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::{HashSet, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// Hashes a timer's sequence number with one multiply (Fibonacci hashing). The cancelled set
@@ -33,37 +42,21 @@ impl Hasher for SeqHasher {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TimerId(u64);
 
-/// Heap entry; `key` packs `(time, seq)` into one integer so ordering is a single compare.
+/// A queued event: its time, its insertion sequence (the FIFO tie-break and the timer id).
 struct Entry<E> {
-    key: u128,
+    time: u64,
+    seq: u64,
     event: E,
 }
 
-impl<E> Entry<E> {
-    fn time(&self) -> SimTime {
-        SimTime((self.key >> 64) as u64)
-    }
-    fn seq(&self) -> u64 {
-        self.key as u64
-    }
-}
+/// Buckets: 0 holds the entries whose time equals the last minimum, `b` (1..=64) those whose
+/// time differs from it first in bit `b - 1`.
+const BUCKETS: usize = 65;
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Entry<E> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: BinaryHeap is a max-heap, we want the earliest (time, seq) on top.
-        other.key.cmp(&self.key)
-    }
+/// The bucket of `time` relative to the last minimum `last`.
+#[inline]
+fn bucket(time: u64, last: u64) -> usize {
+    (64 - (time ^ last).leading_zeros()) as usize
 }
 
 /// A deterministic event queue with a clock.
@@ -71,7 +64,15 @@ impl<E> Ord for Entry<E> {
 /// The clock only moves forward: [`EventQueue::pop`] sets `now` to the popped event's time,
 /// and scheduling in the past is clamped to `now` (it runs after events already due now).
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    /// The events due at `last`, in sequence order.
+    due: VecDeque<Entry<E>>,
+    /// Buckets 1..=64 (index 0 unused).
+    buckets: Vec<Vec<Entry<E>>>,
+    /// Bit `b - 1` set when bucket `b` (1..=64) is non-empty.
+    occupied: u64,
+    /// The last minimum: the time of the entries in `due`, a lower bound of all times.
+    last: u64,
+    len: usize,
     cancelled: HashSet<u64, BuildHasherDefault<SeqHasher>>,
     next_seq: u64,
     now: SimTime,
@@ -88,7 +89,11 @@ impl<E> EventQueue<E> {
     /// An empty queue at time zero.
     pub fn new() -> Self {
         EventQueue {
-            heap: BinaryHeap::new(),
+            due: VecDeque::new(),
+            buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
+            occupied: 0,
+            last: 0,
+            len: 0,
             cancelled: HashSet::default(),
             next_seq: 0,
             now: SimTime::ZERO,
@@ -106,21 +111,50 @@ impl<E> EventQueue<E> {
         self.popped
     }
 
-    /// Entries still in the heap, including cancelled ones not yet skipped.
+    /// Entries still queued, including cancelled ones not yet skipped.
     pub fn pending(&self) -> usize {
-        self.heap.len()
+        self.len
+    }
+
+    #[inline]
+    fn put(&mut self, e: Entry<E>) {
+        match bucket(e.time, self.last) {
+            0 => self.due.push_back(e),
+            b => {
+                self.buckets[b].push(e);
+                self.occupied |= 1 << (b - 1);
+            }
+        }
     }
 
     /// Schedule `event` at absolute time `at` (clamped to now).
     pub fn schedule_at(&mut self, at: SimTime, event: E) -> TimerId {
         let seq = self.next_seq;
         self.next_seq += 1;
-        let time = at.max(self.now);
-        self.heap.push(Entry {
-            key: (u128::from(time.0) << 64) | u128::from(seq),
-            event,
-        });
+        let time = at.max(self.now).0;
+        if time < self.last {
+            // Only after a peek moved the minimum past `now` (`pop_until` stopping at a
+            // limit) and something is then scheduled before it: re-bucket around the new time.
+            self.rebase(time);
+        }
+        self.put(Entry { time, seq, event });
+        self.len += 1;
         TimerId(seq)
+    }
+
+    /// Lower the last minimum to `time` and re-bucket every entry, keeping each bucket's order
+    /// (the rare non-monotone path).
+    #[cold]
+    fn rebase(&mut self, time: u64) {
+        self.last = time;
+        self.occupied = 0;
+        let mut all: Vec<Entry<E>> = self.due.drain(..).collect();
+        for b in &mut self.buckets {
+            all.append(b);
+        }
+        for e in all {
+            self.put(e);
+        }
     }
 
     /// Schedule `event` after `delay` from now.
@@ -136,33 +170,59 @@ impl<E> EventQueue<E> {
         }
     }
 
-    /// Time of the next live event, if any.
-    pub fn peek_time(&mut self) -> Option<SimTime> {
-        self.skip_cancelled();
-        self.heap.peek().map(Entry::time)
+    /// Make `due` hold the earliest entries (if any): empty the lowest non-empty bucket into
+    /// lower ones around its minimum, in order. Returns false when the queue is empty.
+    #[inline]
+    fn settle(&mut self) -> bool {
+        if !self.due.is_empty() {
+            return true;
+        }
+        if self.occupied == 0 {
+            return false;
+        }
+        let b = self.occupied.trailing_zeros() as usize + 1;
+        let mut entries = std::mem::take(&mut self.buckets[b]);
+        self.occupied &= !(1 << (b - 1));
+        self.last = entries.iter().map(|e| e.time).min().unwrap_or(self.last);
+        for e in entries.drain(..) {
+            self.put(e);
+        }
+        // Keep the emptied bucket's allocation for later entries.
+        self.buckets[b] = entries;
+        true
     }
 
-    fn skip_cancelled(&mut self) {
-        while let Some(top) = self.heap.peek() {
-            if self.cancelled.is_empty() || !self.cancelled.contains(&top.seq()) {
-                break;
+    /// The earliest live entry's time, skipping (and dropping) cancelled ones.
+    #[inline]
+    fn settle_live(&mut self) -> Option<u64> {
+        while self.settle() {
+            let top = self.due.front().map(|e| (e.time, e.seq))?;
+            if self.cancelled.is_empty() || !self.cancelled.remove(&top.1) {
+                return Some(top.0);
             }
-            let seq = top.seq();
-            self.heap.pop();
-            self.cancelled.remove(&seq);
+            self.due.pop_front();
+            self.len -= 1;
         }
+        None
+    }
+
+    /// Time of the next live event, if any.
+    pub fn peek_time(&mut self) -> Option<SimTime> {
+        self.settle_live().map(SimTime)
     }
 
     /// Remove and return the next live event, advancing the clock to its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.skip_cancelled();
+        self.settle_live()?;
         self.pop_live()
     }
 
-    /// Pop the top entry, which `skip_cancelled` has just made live.
+    /// Pop the front of `due`, which `settle_live` has just made the live minimum.
+    #[inline]
     fn pop_live(&mut self) -> Option<(SimTime, E)> {
-        let e = self.heap.pop()?;
-        let t = e.time();
+        let e = self.due.pop_front()?;
+        self.len -= 1;
+        let t = SimTime(e.time);
         self.now = t;
         self.popped += 1;
         Some((t, e.event))
@@ -232,5 +292,99 @@ mod tests {
         q.schedule_at(SimTime(10), 0);
         assert_eq!(q.pop_until(SimTime(9)), None);
         assert_eq!(q.pop_until(SimTime(10)), Some((SimTime(10), 0)));
+    }
+
+    #[test]
+    fn scheduling_before_a_peeked_minimum_still_orders() {
+        // pop_until(limit) settles the minimum at 100 without popping; an event scheduled
+        // before it afterwards takes the non-monotone path and must come out first.
+        let mut q = EventQueue::new();
+        q.schedule_at(SimTime(100), "late");
+        q.schedule_at(SimTime(200), "later");
+        assert_eq!(q.pop_until(SimTime(50)), None);
+        q.schedule_at(SimTime(60), "early");
+        let got: Vec<_> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(got, vec!["early", "late", "later"]);
+    }
+
+    /// One step of the reference comparison.
+    #[derive(Debug, Clone)]
+    enum Op {
+        Schedule(u64),
+        Cancel(usize),
+        Pop,
+        PopUntil(u64),
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        prop_oneof![
+            4 => prop_oneof![0u64..10, 0u64..1_000_000, 0u64..(1 << 40)].prop_map(Op::Schedule),
+            1 => any::<usize>().prop_map(Op::Cancel),
+            3 => Just(Op::Pop),
+            1 => (0u64..2_000_000).prop_map(Op::PopUntil),
+        ]
+    }
+
+    proptest::proptest! {
+        /// The radix heap delivers exactly what a binary heap on `(time, seq)` with a
+        /// cancelled set delivers, for any mix of schedules (short and long delays, equal
+        /// times), cancels, pops and bounded pops.
+        #[test]
+        fn matches_a_binary_heap(ops in proptest::collection::vec(op(), 1..400)) {
+            use std::cmp::Reverse;
+            use std::collections::{BinaryHeap, HashSet};
+            let mut q = EventQueue::new();
+            let mut heap: BinaryHeap<Reverse<(u64, u64)>> = BinaryHeap::new();
+            let mut dead: HashSet<u64> = HashSet::new();
+            let (mut now, mut seq) = (0u64, 0u64);
+            let mut ids: Vec<TimerId> = Vec::new();
+            let live_top = |heap: &mut BinaryHeap<Reverse<(u64, u64)>>, dead: &mut HashSet<u64>| {
+                while let Some(&Reverse((t, s))) = heap.peek() {
+                    if dead.remove(&s) {
+                        heap.pop();
+                    } else {
+                        return Some((t, s));
+                    }
+                }
+                None
+            };
+            for o in ops {
+                match o {
+                    Op::Schedule(d) => {
+                        ids.push(q.schedule_in(SimTime(d), seq));
+                        heap.push(Reverse((now + d, seq)));
+                        seq += 1;
+                    }
+                    Op::Cancel(i) if !ids.is_empty() => {
+                        let id = ids[i % ids.len()];
+                        q.cancel(id);
+                        dead.insert(id.0);
+                    }
+                    Op::Cancel(_) => {}
+                    Op::Pop => {
+                        let want = live_top(&mut heap, &mut dead).map(|(t, s)| {
+                            heap.pop();
+                            now = t;
+                            (SimTime(t), s)
+                        });
+                        proptest::prop_assert_eq!(q.pop(), want);
+                    }
+                    Op::PopUntil(l) => {
+                        let limit = now + l;
+                        let want = match live_top(&mut heap, &mut dead) {
+                            Some((t, s)) if t <= limit => {
+                                heap.pop();
+                                now = t;
+                                Some((SimTime(t), s))
+                            }
+                            _ => None,
+                        };
+                        proptest::prop_assert_eq!(q.pop_until(SimTime(limit)), want);
+                    }
+                }
+                proptest::prop_assert_eq!(q.now(), SimTime(now));
+            }
+        }
     }
 }

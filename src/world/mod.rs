@@ -428,8 +428,8 @@ impl<'s> World<'s> {
 
 #[cfg(test)]
 mod tests {
-    /// The event queue moves `(u128 key, Event)` entries of 48 bytes (the key's alignment
-    /// pads a 24-byte event): a larger event would make every heap move dearer.
+    /// The event queue moves `(time, seq, Event)` entries of 40 bytes: a larger event would
+    /// make every bucket move dearer.
     #[test]
     fn events_stay_24_bytes() {
         assert!(std::mem::size_of::<super::Event>() <= 24);
