@@ -3,6 +3,7 @@
 
 pub mod apf;
 pub mod apiserver;
+pub mod fitindex;
 pub mod nodes;
 pub mod ratelimit;
 pub mod sharing;

@@ -45,8 +45,6 @@ pub(super) struct Scheduler {
     unsched: VecDeque<usize>,
     busy: bool,
     wait: Vec<f64>,
-    /// Reused buffer of the Ready nodes' free room (cpu, memory, pod slots, pool).
-    free_buf: Vec<(u64, u64, u32, usize)>,
 }
 
 impl Scheduler {
@@ -59,7 +57,6 @@ impl Scheduler {
             unsched: VecDeque::new(),
             busy: false,
             wait: Vec::new(),
-            free_buf: Vec::new(),
         }
     }
 
@@ -193,20 +190,8 @@ impl Scheduler {
             return;
         }
         let now = cx.now();
-        let mut free = std::mem::take(&mut self.free_buf);
-        free.clear();
-        free.extend(
-            (cx.nodes.nodes.iter())
-                .filter(|n| n.state == NodeState::Ready)
-                .map(|n| {
-                    (
-                        n.alloc_cpu.saturating_sub(n.used_cpu),
-                        n.alloc_mem.saturating_sub(n.used_mem),
-                        n.max_pods.saturating_sub(n.pods),
-                        n.pool,
-                    )
-                }),
-        );
+        // First fit over the Ready nodes' free room, each pod moved back taking its room for
+        // the rest of the pass (`Nodes::trial_take`, given back at the end).
         let mut misses = 0;
         let mut i = 0;
         while i < self.unsched.len() && misses < 32 {
@@ -215,13 +200,7 @@ impl Scheduler {
             let allowed = &cx.sc.workflows[cx.wfs[cx.pods[pod].wf].spec].tasks
                 [cx.pods[pod].task as usize]
                 .allowed_pools;
-            if let Some(slot) = free
-                .iter_mut()
-                .find(|f| f.0 >= cpu && f.1 >= mem && f.2 > 0 && allowed[f.3])
-            {
-                slot.0 -= cpu;
-                slot.1 -= mem;
-                slot.2 -= 1;
+            if cx.nodes.trial_take(cpu, mem, allowed) {
                 self.unsched.remove(i);
                 let until = cx.pods[pod].backoff_until;
                 if until > now {
@@ -235,7 +214,7 @@ impl Scheduler {
                 i += 1;
             }
         }
-        self.free_buf = free;
+        cx.nodes.trial_end();
         self.kick(cx);
     }
 }

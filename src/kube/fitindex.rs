@@ -1,0 +1,307 @@
+//! A free-capacity index over the scheduler's node snapshot: a segment tree on the positions
+//! of the Ready nodes (index order) that keeps, per subtree, the node count, the minimum and
+//! maximum free CPU, free memory and free pod slots, and the set of pools present.
+//!
+//! It answers the two questions kube-scheduler's filter asks of every node, without visiting
+//! every node: "the next node at or after position `p` where a pod of this shape fits"
+//! (subtrees whose maxima are too small, or whose pools the pod may not use, are skipped), and
+//! "for how many nodes does each filter fail" (subtrees where a filter fails for all nodes or
+//! for none are counted whole). Both give exactly what a scan of every node gives
+//! (`kube::nodes` tests compare them on random clusters). With 64 pools or more (the pool set
+//! is a 64-bit mask) the index keeps the rooms only and answers by scanning them.
+
+/// Free room of one Ready node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Room {
+    /// Free CPU, millicores (allocatable minus requests, saturating).
+    pub cpu: u64,
+    /// Free memory, bytes.
+    pub mem: u64,
+    /// Free pod slots (maxPods minus pods).
+    pub slots: u32,
+    /// The node's pool.
+    pub pool: usize,
+}
+
+/// A pod's shape as the filter sees it: requests and the pools it may use.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape<'a> {
+    /// CPU request, millicores.
+    pub cpu: u64,
+    /// Memory request, bytes.
+    pub mem: u64,
+    /// Per pool: whether the pod may use it (selector, arch, tolerations).
+    pub allowed: &'a [bool],
+    /// `allowed` as a bit mask (pools below 64).
+    mask: u64,
+}
+
+impl<'a> Shape<'a> {
+    /// The shape of a pod requesting `cpu`, `mem` allowed in `allowed` pools.
+    pub fn new(cpu: u64, mem: u64, allowed: &'a [bool]) -> Self {
+        let mask = (allowed.iter().take(64).enumerate())
+            .filter(|(_, a)| **a)
+            .fold(0u64, |m, (i, _)| m | 1 << i);
+        Shape {
+            cpu,
+            mem,
+            allowed,
+            mask,
+        }
+    }
+
+    fn allows(&self, pool: usize) -> bool {
+        self.allowed.get(pool).copied().unwrap_or(false)
+    }
+}
+
+/// One subtree's summary.
+#[derive(Debug, Clone, Copy)]
+struct Agg {
+    n: u32,
+    min_cpu: u64,
+    max_cpu: u64,
+    min_mem: u64,
+    max_mem: u64,
+    min_slots: u32,
+    max_slots: u32,
+    pools: u64,
+}
+
+const EMPTY: Agg = Agg {
+    n: 0,
+    min_cpu: u64::MAX,
+    max_cpu: 0,
+    min_mem: u64::MAX,
+    max_mem: 0,
+    min_slots: u32::MAX,
+    max_slots: 0,
+    pools: 0,
+};
+
+impl Agg {
+    fn leaf(r: Room) -> Agg {
+        Agg {
+            n: 1,
+            min_cpu: r.cpu,
+            max_cpu: r.cpu,
+            min_mem: r.mem,
+            max_mem: r.mem,
+            min_slots: r.slots,
+            max_slots: r.slots,
+            pools: 1 << r.pool,
+        }
+    }
+
+    fn join(a: &Agg, b: &Agg) -> Agg {
+        Agg {
+            n: a.n + b.n,
+            min_cpu: a.min_cpu.min(b.min_cpu),
+            max_cpu: a.max_cpu.max(b.max_cpu),
+            min_mem: a.min_mem.min(b.min_mem),
+            max_mem: a.max_mem.max(b.max_mem),
+            min_slots: a.min_slots.min(b.min_slots),
+            max_slots: a.max_slots.max(b.max_slots),
+            pools: a.pools | b.pools,
+        }
+    }
+
+    /// Whether some node of the subtree may fit (a necessary condition).
+    fn may_fit(&self, s: &Shape<'_>) -> bool {
+        self.n > 0
+            && self.max_cpu >= s.cpu
+            && self.max_mem >= s.mem
+            && self.max_slots > 0
+            && self.pools & s.mask != 0
+    }
+}
+
+/// How many nodes each filter refuses (a node may count under several).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Refusals {
+    /// Nodes whose pool the pod may not use.
+    pub affinity: u32,
+    /// Allowed nodes at maxPods.
+    pub too_many_pods: u32,
+    /// Allowed nodes without the CPU.
+    pub cpu: u32,
+    /// Allowed nodes without the memory.
+    pub mem: u32,
+}
+
+/// The segment tree over Ready-node positions.
+#[derive(Debug, Clone, Default)]
+pub struct FitIndex {
+    /// Leaves (positions) in use.
+    len: usize,
+    /// Power of two at or above `len`.
+    cap: usize,
+    /// `tree[1]` is the root; leaves at `cap..cap + len`. Empty when `!tree_ok`.
+    tree: Vec<Agg>,
+    rooms: Vec<Room>,
+    /// Every pool below 64: the tree is kept (else the rooms are scanned).
+    tree_ok: bool,
+}
+
+impl FitIndex {
+    /// Build over `rooms` (one per Ready node, in snapshot order).
+    pub fn build(&mut self, rooms: impl Iterator<Item = Room>) {
+        self.rooms.clear();
+        self.rooms.extend(rooms);
+        self.len = self.rooms.len();
+        self.tree_ok = self.rooms.iter().all(|r| r.pool < 64);
+        self.cap = self.len.next_power_of_two().max(1);
+        self.tree.clear();
+        if !self.tree_ok {
+            return;
+        }
+        self.tree.resize(2 * self.cap, EMPTY);
+        for (i, r) in self.rooms.iter().enumerate() {
+            self.tree[self.cap + i] = Agg::leaf(*r);
+        }
+        for i in (1..self.cap).rev() {
+            self.tree[i] = Agg::join(&self.tree[2 * i], &self.tree[2 * i + 1]);
+        }
+    }
+
+    /// Positions (Ready nodes).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there is no position.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The room at position `p`.
+    pub fn room(&self, p: usize) -> Room {
+        self.rooms[p]
+    }
+
+    /// Set the room at position `p`.
+    pub fn set(&mut self, p: usize, r: Room) {
+        self.rooms[p] = r;
+        if !self.tree_ok || r.pool >= 64 {
+            if r.pool >= 64 {
+                self.tree_ok = false;
+                self.tree.clear();
+            }
+            return;
+        }
+        let mut i = self.cap + p;
+        self.tree[i] = Agg::leaf(r);
+        while i > 1 {
+            i /= 2;
+            self.tree[i] = Agg::join(&self.tree[2 * i], &self.tree[2 * i + 1]);
+        }
+    }
+
+    /// Whether a pod of shape `s` fits the room at `p`.
+    pub fn fits(&self, p: usize, s: &Shape<'_>) -> bool {
+        let r = &self.rooms[p];
+        r.slots > 0 && r.cpu >= s.cpu && r.mem >= s.mem && s.allows(r.pool)
+    }
+
+    /// The first position at or after `from` (and before the end) where a pod of shape `s`
+    /// fits.
+    pub fn next_fit(&self, from: usize, s: &Shape<'_>) -> Option<usize> {
+        if from >= self.len {
+            return None;
+        }
+        if self.fits(from, s) {
+            return Some(from);
+        }
+        if !self.tree_ok {
+            return (from + 1..self.len).find(|&p| self.fits(p, s));
+        }
+        // Climb from the leaf: at each level, look into the right sibling subtree (it lies
+        // after `from`), and descend into it if it may hold a fit.
+        let mut i = self.cap + from;
+        while i > 1 {
+            if i & 1 == 0
+                && self.tree[i + 1].may_fit(s)
+                && let Some(p) = self.descend(i + 1, s)
+            {
+                return Some(p);
+            }
+            i /= 2;
+        }
+        None
+    }
+
+    /// The first fitting leaf in subtree `i`, if any.
+    fn descend(&self, i: usize, s: &Shape<'_>) -> Option<usize> {
+        if i >= self.cap {
+            let p = i - self.cap;
+            return (p < self.len && self.fits(p, s)).then_some(p);
+        }
+        for c in [2 * i, 2 * i + 1] {
+            if self.tree[c].may_fit(s)
+                && let Some(p) = self.descend(c, s)
+            {
+                return Some(p);
+            }
+        }
+        None
+    }
+
+    /// How many nodes each filter refuses a pod of shape `s`.
+    pub fn refusals(&self, s: &Shape<'_>) -> Refusals {
+        let mut out = Refusals::default();
+        if !self.tree_ok {
+            for r in &self.rooms {
+                refuse_one(r, s, &mut out);
+            }
+        } else if self.len > 0 {
+            self.count(1, s, &mut out);
+        }
+        out
+    }
+
+    fn count(&self, i: usize, s: &Shape<'_>, out: &mut Refusals) {
+        let a = &self.tree[i];
+        if a.n == 0 {
+            return;
+        }
+        if a.pools & s.mask == 0 {
+            out.affinity += a.n;
+            return;
+        }
+        // Each filter is decided for the whole subtree when it refuses all its nodes or none.
+        if a.pools & !s.mask == 0
+            && let Some(slots) = decide(a.max_slots == 0, a.min_slots > 0)
+            && let Some(cpu) = decide(a.max_cpu < s.cpu, a.min_cpu >= s.cpu)
+            && let Some(mem) = decide(a.max_mem < s.mem, a.min_mem >= s.mem)
+        {
+            out.too_many_pods += a.n * u32::from(slots);
+            out.cpu += a.n * u32::from(cpu);
+            out.mem += a.n * u32::from(mem);
+            return;
+        }
+        self.count(2 * i, s, out);
+        self.count(2 * i + 1, s, out);
+    }
+}
+
+/// Count one room's refusals.
+fn refuse_one(r: &Room, s: &Shape<'_>, out: &mut Refusals) {
+    if !s.allows(r.pool) {
+        out.affinity += 1;
+        return;
+    }
+    out.too_many_pods += u32::from(r.slots == 0);
+    out.cpu += u32::from(r.cpu < s.cpu);
+    out.mem += u32::from(r.mem < s.mem);
+}
+
+/// `Some(true)` when a filter refuses every node of a subtree, `Some(false)` when none.
+fn decide(all: bool, none: bool) -> Option<bool> {
+    if all {
+        Some(true)
+    } else if none {
+        Some(false)
+    } else {
+        None
+    }
+}
