@@ -119,6 +119,8 @@ struct ApiCall {
     cpu: SimTime,
     /// A write: commits through etcd.
     etcd: bool,
+    /// A write that changes nothing: no etcd commit, no watch event.
+    unchanged: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -257,7 +259,9 @@ impl Api {
         self.clients[client].bucket.reset(now);
     }
 
-    /// Send a request from `client`; `origin` gets the completion.
+    /// Send a request from `client`; `origin` gets the completion. `unchanged`: a write
+    /// whose result equals the stored object (the apiserver skips etcd and the watch event).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn issue(
         &mut self,
         q: &mut EventQueue<Event>,
@@ -266,8 +270,10 @@ impl Api {
         resource: &'static str,
         bytes: u64,
         origin: Origin,
+        unchanged: bool,
     ) -> SimTime {
         let call = ApiCall {
+            unchanged,
             client,
             verb,
             resource,
@@ -300,7 +306,11 @@ impl Api {
             return SimTime::ZERO;
         };
         let (client, verb, resource) = (call.client, call.verb, call.resource);
-        let cost = self.server.cost(verb, resource, call.bytes);
+        let cost = if call.unchanged {
+            self.server.cost_unchanged(verb, resource, call.bytes)
+        } else {
+            self.server.cost(verb, resource, call.bytes)
+        };
         if let Some(c) = self.calls[id].as_mut() {
             c.cpu = cost.cpu;
             c.etcd = cost.etcd;

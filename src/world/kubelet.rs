@@ -427,17 +427,30 @@ impl Kubelet {
         finalize: bool,
         changes: bool,
     ) {
-        cx.issue(
-            self.argoexec_client,
-            verb,
-            "workflowtaskresults",
-            bytes,
-            Origin::TaskResult {
-                pod,
-                finalize,
-                changes,
-            },
-        );
+        let origin = Origin::TaskResult {
+            pod,
+            finalize,
+            changes,
+        };
+        if changes {
+            cx.issue(
+                self.argoexec_client,
+                verb,
+                "workflowtaskresults",
+                bytes,
+                origin,
+            );
+        } else {
+            // A progress tick of a step that reports no progress patches `{}`: the apiserver
+            // finds the object unchanged and skips etcd and the watch event.
+            cx.issue_unchanged(
+                self.argoexec_client,
+                verb,
+                "workflowtaskresults",
+                bytes,
+                origin,
+            );
+        }
     }
 
     /// The kubelet client of `node` (each kubelet has its own kubeAPIQPS bucket).

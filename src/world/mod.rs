@@ -143,7 +143,21 @@ impl Ctx<'_> {
         origin: Origin,
     ) -> SimTime {
         self.api
-            .issue(&mut self.q, client, verb, resource, bytes, origin)
+            .issue(&mut self.q, client, verb, resource, bytes, origin, false)
+    }
+
+    /// [`Ctx::issue`] for a write whose result equals the stored object (a no-op patch):
+    /// the apiserver spends its CPU but writes nothing to etcd and sends no watch event.
+    fn issue_unchanged(
+        &mut self,
+        client: usize,
+        verb: Verb,
+        resource: &'static str,
+        bytes: u64,
+        origin: Origin,
+    ) -> SimTime {
+        self.api
+            .issue(&mut self.q, client, verb, resource, bytes, origin, true)
     }
 
     /// The controller that manages `pod`'s workflow.
