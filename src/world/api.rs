@@ -17,11 +17,11 @@ use crate::kube::apf::flow_hash;
 use crate::kube::apiserver::{Admission, ApiServer, ETCD_TOO_LARGE, Level, Verb};
 use crate::kube::ratelimit::TokenBucket;
 use crate::kube::sharing::SharedCpu;
+use crate::metrics::sketch::Memo;
 use crate::metrics::{ApiReport, ApiRow, Sketch, Stats, ThrottleReport};
 use crate::scenario::defaults as d;
 use crate::scenario::schema::ApiServerCfg;
 use indexmap::IndexMap;
-use std::collections::BTreeMap;
 
 /// Events of the API path.
 #[derive(Debug, Clone, Copy)]
@@ -151,11 +151,17 @@ struct ThrottleAcc {
 struct ApiAcc {
     count: u64,
     errors: u64,
-    by_status: BTreeMap<u16, u64>,
+    /// Responses per status code, in [`STATUS_CODES`] order.
+    by_status: [u64; STATUS_CODES.len()],
     /// Latencies, sketched (0.5 % relative error on the quantiles; one value per call would
     /// be the run's largest per-pod memory cost).
     latencies: Sketch,
+    /// The bucket of the last latency added.
+    memo: Memo,
 }
+
+/// The status codes a request can end with, in ascending order (the report's order).
+const STATUS_CODES: [u16; 5] = [200, 201, 413, 429, 500];
 
 /// Clients, requests in flight, the apiserver, and the API metrics.
 pub(super) struct Api {
@@ -518,15 +524,17 @@ impl Api {
         if status != Status::Ok {
             acc.errors += 1;
         }
+        // Index into STATUS_CODES.
         let code = match status {
-            Status::Ok if call.verb == Verb::Create => 201,
-            Status::Ok => 200,
-            Status::TooMany => 429,
-            Status::TooLarge => 413,
-            Status::EtcdTooLarge => 500,
+            Status::Ok if call.verb == Verb::Create => 1,
+            Status::Ok => 0,
+            Status::TooMany => 3,
+            Status::TooLarge => 2,
+            Status::EtcdTooLarge => 4,
         };
-        *acc.by_status.entry(code).or_default() += 1;
-        acc.latencies.add(now.since(call.first).as_secs_f64());
+        acc.by_status[code] += 1;
+        acc.latencies
+            .add_memo(now.since(call.first).as_secs_f64(), &mut acc.memo);
         Some((call.origin, status))
     }
 
@@ -580,10 +588,9 @@ impl Api {
                 resource: resource.into(),
                 count: acc.count,
                 errors: acc.errors,
-                by_status: acc
-                    .by_status
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), *v))
+                by_status: (STATUS_CODES.iter().zip(acc.by_status))
+                    .filter(|(_, n)| *n > 0)
+                    .map(|(k, n)| (k.to_string(), n))
                     .collect(),
                 latency_s: Stats::from_sketch(&acc.latencies),
             });
