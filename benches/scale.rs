@@ -1,9 +1,9 @@
 //! Scaling benchmark: fan-outs of 10,000, 100,000 and 1,000,000 one-minute pods (workflows of
 //! 1,000 pods each, all submitted at once, on a pool of one 16-core node per 160 pods, so the
 //! pods run in ~10 waves), to show whether the cost per event and the memory per pod stay
-//! flat as the run grows. `main` prints, for one run of each size, the events, ns per event
-//! and the peak heap per pod (a counting allocator), and the market run's peak heap per pod;
-//! then divan times the fan-outs.
+//! flat as the run grows. `main` prints the peak heap per pod (a counting allocator) of one run
+//! of every shipped scenario, then for one run of each size the events, ns per event and the
+//! peak heap per pod; then divan times the fan-outs.
 //!
 //! Run: `cargo bench --bench scale` (the 1,000,000-pod size takes a few seconds per sample).
 
@@ -40,22 +40,26 @@ static ALLOC: Counting = Counting;
 const SIZES: [u64; 3] = [10_000, 100_000, 1_000_000];
 
 fn main() {
-    // The market run first: the shipped scenario with the most API calls per pod.
-    let market = argosim::scenario::load(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/market-run.toml"),
-    )
-    .expect("market-run scenario is valid");
-    let base = LIVE.load(Ordering::Relaxed);
-    PEAK.store(base, Ordering::Relaxed);
-    let r = argosim::simulate(&market, 1);
-    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
-    eprintln!(
-        "market-run: {} events, {} API requests, {} pods, peak heap {:.0} B/pod",
-        r.events,
-        r.api.total_requests,
-        r.pods.created,
-        peak as f64 / r.pods.created.max(1) as f64
-    );
+    // Every shipped scenario first (issue 14's memory goal is under 1 KiB per pod on each).
+    for path in shipped_scenarios() {
+        let sc = argosim::load_scenario(&path).expect("shipped scenario is valid");
+        let base = LIVE.load(Ordering::Relaxed);
+        PEAK.store(base, Ordering::Relaxed);
+        let r = argosim::simulate(&sc, 1);
+        let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
+        let name = path
+            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+            .unwrap_or(&path);
+        eprintln!(
+            "{}: {} events, {} API requests, {} pods, peak heap {:.0} B/pod ({:.0} KiB)",
+            name.display(),
+            r.events,
+            r.api.total_requests,
+            r.pods.created,
+            peak as f64 / r.pods.created.max(1) as f64,
+            peak as f64 / 1024.0
+        );
+    }
     for pods in SIZES {
         let sc = scenario(pods);
         let base = LIVE.load(Ordering::Relaxed);
@@ -75,6 +79,19 @@ fn main() {
         );
     }
     divan::main();
+}
+
+/// `scenarios/*.toml` and `scenarios/manifests/etl.toml`, sorted.
+fn shipped_scenarios() -> Vec<std::path::PathBuf> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut v: Vec<_> = std::fs::read_dir(&dir)
+        .expect("scenarios/ exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    v.push(dir.join("manifests/etl.toml"));
+    v.sort();
+    v
 }
 
 /// `pods` one-minute pods in workflows of 1,000.
