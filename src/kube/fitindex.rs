@@ -50,6 +50,11 @@ impl<'a> Shape<'a> {
         }
     }
 
+    /// The allowed pools below 64 as a bit mask.
+    pub fn mask(&self) -> u64 {
+        self.mask
+    }
+
     fn allows(&self, pool: usize) -> bool {
         self.allowed.get(pool).copied().unwrap_or(false)
     }
@@ -172,6 +177,11 @@ impl FitIndex {
     /// Whether there is no position.
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// The rooms by position.
+    pub fn rooms(&self) -> &[Room] {
+        &self.rooms
     }
 
     /// The room at position `p`.

@@ -5,6 +5,7 @@ pub mod apf;
 pub mod apiserver;
 pub mod fitindex;
 pub mod nodes;
+pub mod passsum;
 pub mod ratelimit;
 pub mod sharing;
 pub mod storage;

@@ -13,6 +13,7 @@
 
 use crate::engine::SimTime;
 use crate::kube::fitindex::{FitIndex, Room, Shape};
+use crate::kube::passsum::{self, PassSums};
 use crate::kube::ratelimit::TokenBucket;
 use crate::scenario::Pool;
 use crate::scenario::schema::Scoring;
@@ -154,6 +155,8 @@ pub struct Nodes {
     index: FitIndex,
     /// Trial takes of [`Nodes::trial_take`] to undo: (position, room before).
     trial: Vec<(usize, Room)>,
+    /// Filter-pass summaries of the pod shapes scheduled most.
+    sums: PassSums,
 }
 
 /// kube-scheduler's `numFeasibleNodesToFind` with the default `percentageOfNodesToScore` (0,
@@ -188,6 +191,10 @@ impl Nodes {
             next_start: 0,
             index: FitIndex::default(),
             trial: Vec::new(),
+            sums: PassSums::new(
+                scoring,
+                pools.iter().map(|p| (p.alloc_cpu, p.alloc_mem)).collect(),
+            ),
         };
         for (pi, p) in pools.iter().enumerate() {
             for _ in 0..p.nodes {
@@ -287,14 +294,21 @@ impl Nodes {
         let mut index = std::mem::take(&mut self.index);
         index.build(self.ready.iter().map(|&n| self.room_of(n)));
         self.index = index;
+        self.sums.reset(self.ready.len());
     }
 
     /// Node `n`'s room changed: update its entry if it is in the snapshot.
     fn reindex(&mut self, n: usize) {
         if let Ok(p) = self.ready.binary_search(&n) {
             let r = self.room_of(n);
-            self.index.set(p, r);
+            self.set_room(p, r);
         }
+    }
+
+    /// Set the room at snapshot position `p` in the index and the pass summaries.
+    fn set_room(&mut self, p: usize, r: Room) {
+        self.index.set(p, r);
+        self.sums.set(p, &r);
     }
 
     /// First fit of a pod of `cpu`, `mem` in `allowed` pools over the Ready nodes in index
@@ -308,7 +322,7 @@ impl Nodes {
         };
         let r = self.index.room(p);
         self.trial.push((p, r));
-        self.index.set(
+        self.set_room(
             p,
             Room {
                 cpu: r.cpu - cpu,
@@ -323,7 +337,7 @@ impl Nodes {
     /// Give back the rooms taken since the trial started.
     pub fn trial_end(&mut self) {
         while let Some((p, r)) = self.trial.pop() {
-            self.index.set(p, r);
+            self.set_room(p, r);
         }
     }
 
@@ -357,15 +371,21 @@ impl Nodes {
         let mut best: Option<(f64, usize)> = None;
         let mut found = 0;
         let mut processed = n;
-        // The fitting nodes in rotation order from `start`, found through the index: the
-        // nodes a scan would filter out in between are skipped whole.
+        let summarised = self.sums.pass(&shape, self.index.rooms(), start, to_find);
+        if let Some(pass) = summarised {
+            // A shape scheduled often: the pass takes whole subtrees of its summaries.
+            best = pass.best.map(|(s, q)| (s, self.ready[q]));
+            processed = pass.processed;
+        }
+        // Otherwise the fitting nodes in rotation order from `start`, found through the
+        // index: the nodes a scan would filter out in between are skipped whole.
         let (mut p, mut end, mut wrapped) = (start, n, false);
         // Nodes of one pool (one allocatable) with the same free room score the same (their
         // requests are allocatable minus room: binds never exceed allocatable): the last score
         // is reused for a run of such nodes (most of a pass on a homogeneous cluster), without
         // reading the node.
         let mut memo: Option<(Room, f64)> = None;
-        while found < to_find {
+        while summarised.is_none() && found < to_find {
             match self.index.next_fit(p, &shape).filter(|&q| q < end) {
                 Some(q) => {
                     found += 1;
@@ -410,13 +430,8 @@ impl Nodes {
     /// most-allocated, CPU and memory weighted equally).
     fn score(&self, i: usize, cpu: u64, mem: u64) -> f64 {
         let x = &self.nodes[i];
-        let free_cpu = (x.alloc_cpu - x.used_cpu - cpu) as f64 / x.alloc_cpu.max(1) as f64;
-        let free_mem = (x.alloc_mem - x.used_mem - mem) as f64 / x.alloc_mem.max(1) as f64;
-        let free = (free_cpu + free_mem) / 2.0;
-        match self.scoring {
-            Scoring::LeastAllocated => free,
-            Scoring::MostAllocated => -free,
-        }
+        let alloc = (x.alloc_cpu, x.alloc_mem);
+        passsum::score(&self.room_of(i), alloc, cpu, mem, self.scoring)
     }
 
     /// Account a pod bound to node `n`.
@@ -728,6 +743,9 @@ mod tests {
         prop_oneof![
             6 => (0u64..5000, 0u64..(9u64 << 30), 1u8..8)
                 .prop_map(|(cpu, mem, allowed)| Step::Pick { cpu, mem, allowed }),
+            // A few shapes again and again: the pass summaries' path.
+            6 => (prop::sample::select(vec![100u64, 1000, 2000]), 1u8..8)
+                .prop_map(|(cpu, allowed)| Step::Pick { cpu, mem: 1 << 30, allowed }),
             3 => any::<usize>().prop_map(Step::Release),
             1 => any::<usize>().prop_map(Step::Ready),
             1 => any::<usize>().prop_map(Step::Cordon),
@@ -736,10 +754,11 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The indexed filter picks the node, rotates the next pass's start and explains a
-        /// refusal exactly as the scan of every node does, over three pools (some pods
-        /// allowed in some only), 90-260 nodes (both sides of kube-scheduler's 100-node
-        /// sampling threshold), binds, releases, nodes becoming Ready and cordoned.
+        /// The indexed filter (and the pass summaries of repeated shapes) picks the node,
+        /// rotates the next pass's start and explains a refusal exactly as the scan of every
+        /// node does, over three pools (some pods allowed in some only), 90-260 nodes (both
+        /// sides of kube-scheduler's 100-node sampling threshold), binds, releases, nodes
+        /// becoming Ready and cordoned.
         #[test]
         fn indexed_filter_matches_the_scan(
             sizes in (30u32..90, 30u32..90, 30u32..90),
