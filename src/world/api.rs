@@ -121,6 +121,9 @@ struct ApiCall {
     etcd: bool,
     /// A write that changes nothing: no etcd commit, no watch event.
     unchanged: bool,
+    /// Its accounting row (`Api::acc`), found when it is issued (its client is in cache
+    /// then; at completion, on a large cluster, it no longer is).
+    acc: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -278,7 +281,9 @@ impl Api {
         origin: Origin,
         unchanged: bool,
     ) -> SimTime {
+        let acc = self.acc_index(client, verb, resource) as u32;
         let call = ApiCall {
+            acc,
             unchanged,
             client,
             verb,
@@ -518,8 +523,7 @@ impl Api {
     fn complete(&mut self, now: SimTime, id: usize, status: Status) -> Option<(Origin, Status)> {
         let call = self.calls[id].take()?;
         self.free_calls.push(id);
-        let i = self.acc_index(call.client, call.verb, call.resource);
-        let acc = &mut self.acc[i].1;
+        let acc = &mut self.acc[call.acc as usize].1;
         acc.count += 1;
         if status != Status::Ok {
             acc.errors += 1;
@@ -580,7 +584,9 @@ impl Api {
         rows.sort_by(|((a, va, ra), _), ((b, vb, rb), _)| {
             (names[*a], va, ra).cmp(&(names[*b], vb, rb))
         });
-        for ((row, verb, resource), acc) in rows {
+        // A row is made when its first request is issued; one whose requests are all still
+        // in flight has nothing to report.
+        for ((row, verb, resource), acc) in rows.into_iter().filter(|(_, a)| a.count > 0) {
             api.total_requests += acc.count;
             api.by_client.push(ApiRow {
                 client: names[row].into(),
