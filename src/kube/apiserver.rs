@@ -103,11 +103,14 @@ pub struct ApiServer {
     apf: Apf,
     /// Most seats in use at once.
     pub peak_inflight: u32,
+    /// One write's share of etcd's throughput (from `etcd_writes_per_sec`).
+    etcd_slot: SimTime,
 }
 
 impl ApiServer {
     /// An idle apiserver.
     pub fn new(cfg: ApiServerCfg) -> Self {
+        let etcd_slot = SimTime::from_secs_f64_ceil(1.0 / cfg.etcd_writes_per_sec);
         let total = cfg.max_requests_inflight + cfg.max_mutating_requests_inflight;
         ApiServer {
             cfg,
@@ -115,6 +118,7 @@ impl ApiServer {
             inflight_mutating: 0,
             apf: Apf::new(total),
             peak_inflight: 0,
+            etcd_slot,
         }
     }
 
@@ -210,7 +214,7 @@ impl ApiServer {
 
     /// One write's share of etcd's throughput.
     pub fn etcd_slot(&self) -> SimTime {
-        SimTime::from_secs_f64_ceil(1.0 / self.cfg.etcd_writes_per_sec)
+        self.etcd_slot
     }
 
     /// The apiserver cores left to the scenario's requests after `background_qps`.

@@ -14,7 +14,7 @@
 use super::Event;
 use crate::engine::{EventQueue, SimTime, TimerId};
 use crate::kube::apf::flow_hash;
-use crate::kube::apiserver::{Admission, ApiServer, ETCD_TOO_LARGE, Level, Verb};
+use crate::kube::apiserver::{Admission, ApiServer, Cost, ETCD_TOO_LARGE, Level, Verb};
 use crate::kube::ratelimit::TokenBucket;
 use crate::kube::sharing::SharedCpu;
 use crate::metrics::sketch::Memo;
@@ -161,6 +161,8 @@ struct ApiAcc {
     latencies: Sketch,
     /// The bucket of the last latency added.
     memo: Memo,
+    /// The apiserver cost of the last request sent: (body bytes, unchanged) and its cost.
+    cost_memo: Option<((u64, bool), Cost)>,
 }
 
 /// The status codes a request can end with, in ascending order (the report's order).
@@ -317,10 +319,21 @@ impl Api {
             return SimTime::ZERO;
         };
         let (client, verb, resource) = (call.client, call.verb, call.resource);
-        let cost = if call.unchanged {
-            self.server.cost_unchanged(verb, resource, call.bytes)
-        } else {
-            self.server.cost(verb, resource, call.bytes)
+        // The cost depends on the row's verb and resource, the body size and whether the
+        // write changes anything: the row remembers its last one (most rows send one size).
+        let key = (call.bytes, call.unchanged);
+        let row = &mut self.acc[call.acc as usize].1;
+        let cost = match row.cost_memo {
+            Some((k, c)) if k == key => c,
+            _ => {
+                let c = if call.unchanged {
+                    self.server.cost_unchanged(verb, resource, call.bytes)
+                } else {
+                    self.server.cost(verb, resource, call.bytes)
+                };
+                row.cost_memo = Some((key, c));
+                c
+            }
         };
         if let Some(c) = self.calls[id].as_mut() {
             c.cpu = cost.cpu;
