@@ -207,6 +207,8 @@ impl Pod {
 #[derive(Default)]
 pub(super) struct Pods {
     list: Vec<Pod>,
+    /// Per node, the pods ever bound to it, in bind order.
+    on_node: Vec<Vec<u32>>,
     reason_seconds: [f64; 6],
     reason_pods: [u64; 6],
     reason_now: [u64; 6],
@@ -230,9 +232,18 @@ impl IndexMut<usize> for Pods {
 }
 
 impl Pods {
-    /// Number of pods ever created.
-    pub(super) fn len(&self) -> usize {
-        self.list.len()
+    /// Pod `pod` is bound to node `node`.
+    pub(super) fn bind(&mut self, pod: usize, node: usize) {
+        self.list[pod].node = Some(node);
+        if self.on_node.len() <= node {
+            self.on_node.resize_with(node + 1, Vec::new);
+        }
+        self.on_node[node].push(pod as u32);
+    }
+
+    /// The pods ever bound to `node`, in bind order (a pod is bound once).
+    pub(super) fn bound_to(&self, node: usize) -> &[u32] {
+        self.on_node.get(node).map_or(&[], Vec::as_slice)
     }
 
     /// All pods, in creation order, as a slice (pod ids index it).

@@ -176,7 +176,7 @@ impl Scheduler {
             self.kick(cx);
             return false;
         }
-        cx.pods[pod].node = Some(node);
+        cx.pods.bind(pod, node);
         self.wait
             .push(now.since(cx.pods[pod].created_at).as_secs_f64());
         true

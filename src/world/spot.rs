@@ -88,7 +88,10 @@ impl Spot {
         let now = cx.now();
         let pool = cx.nodes.nodes[node].pool;
         let mode = cx.sc.pools[pool].spot_shutdown;
-        let victims: Vec<usize> = (0..cx.pods.len())
+        // The node's pods still there, in pod order (the pods ever bound to it, not every
+        // pod of the run).
+        let mut victims: Vec<usize> = (cx.pods.bound_to(node).iter())
+            .map(|&p| p as usize)
             .filter(|&p| {
                 let x = &cx.pods[p];
                 x.node == Some(node)
@@ -96,6 +99,7 @@ impl Spot {
                     && matches!(x.state, PodState::Pending(_) | PodState::Running)
             })
             .collect();
+        victims.sort_unstable();
         for p in victims {
             self.pods_killed += 1;
             let (cpu, mem) = (cx.pods[p].cpu, cx.pods[p].mem);
