@@ -29,6 +29,9 @@ pub(super) struct Process {
     relists_pending: u32,
     liveness_failures: u32,
     liveness_period: SimTime,
+    /// Workflows below this index can never make /healthz fail again (another controller's,
+    /// reconciled, or past Pending): the probe looks from here on.
+    healthz_from: usize,
     pub informer_wf_bytes: u64,
     pub informer_pods: u64,
     pub peak_memory: u64,
@@ -47,6 +50,7 @@ impl Process {
             aborted_reconciles: 0,
             relists_pending: 0,
             liveness_failures: 0,
+            healthz_from: 0,
             liveness_period: SimTime(parse_duration(d::LIVENESS_PERIOD).expect("constant")),
             informer_wf_bytes: 0,
             informer_pods: 0,
@@ -195,7 +199,20 @@ impl Controller {
         let now = cx.now();
         if !self.process.down {
             let age = SimTime(self.cfg(cx).healthz_age.0);
-            let stale = cx.wfs.iter().any(|w| {
+            // Skip the prefix that can never count again (reconciles only grow, a workflow
+            // past Pending never goes back, its controller is fixed); a postponed or
+            // still-submitting one may.
+            let id = self.id;
+            let done = |w: &crate::argo::workflow::WorkflowRun| {
+                w.ctrl != id
+                    || w.reconciles > 0
+                    || !matches!(w.phase, WfPhase::Submitting | WfPhase::Pending)
+            };
+            let from = &mut self.process.healthz_from;
+            while *from < cx.wfs.len() && done(&cx.wfs[*from]) {
+                *from += 1;
+            }
+            let stale = cx.wfs[*from..].iter().any(|w| {
                 w.ctrl == self.id
                     && w.phase == WfPhase::Pending
                     && w.reconciles == 0
