@@ -49,6 +49,9 @@ struct Entry<E> {
     event: E,
 }
 
+/// Largest allocation (entries) an emptied bucket keeps for reuse.
+const KEEP_CAPACITY: usize = 256;
+
 /// Buckets: 0 holds the entries whose time equals the last minimum, `b` (1..=64) those whose
 /// time differs from it first in bit `b - 1`.
 const BUCKETS: usize = 65;
@@ -187,8 +190,13 @@ impl<E> EventQueue<E> {
         for e in entries.drain(..) {
             self.put(e);
         }
-        // Keep the emptied bucket's allocation for later entries.
-        self.buckets[b] = entries;
+        // Keep the emptied bucket's allocation for later entries, unless it is large: a
+        // bucket that once held thousands of timers (a minute-long tick of every running pod)
+        // would otherwise keep that memory for the rest of the run, in each bucket the timers
+        // passed through.
+        if entries.capacity() <= KEEP_CAPACITY {
+            self.buckets[b] = entries;
+        }
         true
     }
 
