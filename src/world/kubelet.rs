@@ -432,25 +432,17 @@ impl Kubelet {
             finalize,
             changes,
         };
-        if changes {
-            cx.issue(
-                self.argoexec_client,
-                verb,
-                "workflowtaskresults",
-                bytes,
-                origin,
-            );
-        } else {
-            // A progress tick of a step that reports no progress patches `{}`: the apiserver
-            // finds the object unchanged and skips etcd and the watch event.
-            cx.issue_unchanged(
-                self.argoexec_client,
-                verb,
-                "workflowtaskresults",
-                bytes,
-                origin,
-            );
-        }
+        // A progress tick of a step that reports no progress patches `{}`: the apiserver
+        // finds the object unchanged and skips etcd and the watch event.
+        let resource = "workflowtaskresults";
+        cx.issue_write(
+            self.argoexec_client,
+            verb,
+            resource,
+            bytes,
+            origin,
+            !changes,
+        );
     }
 
     /// The kubelet client of `node` (each kubelet has its own kubeAPIQPS bucket).

@@ -142,22 +142,29 @@ impl Ctx<'_> {
         bytes: u64,
         origin: Origin,
     ) -> SimTime {
-        self.api
-            .issue(&mut self.q, client, verb, resource, bytes, origin, false)
+        self.issue_write(client, verb, resource, bytes, origin, false)
     }
 
-    /// [`Ctx::issue`] for a write whose result equals the stored object (a no-op patch):
-    /// the apiserver spends its CPU but writes nothing to etcd and sends no watch event.
-    fn issue_unchanged(
+    /// [`Ctx::issue`] saying whether the write leaves the object `unchanged` (a no-op patch:
+    /// the apiserver spends its CPU but writes nothing to etcd and sends no watch event).
+    fn issue_write(
         &mut self,
         client: usize,
         verb: Verb,
         resource: &'static str,
         bytes: u64,
         origin: Origin,
+        unchanged: bool,
     ) -> SimTime {
-        self.api
-            .issue(&mut self.q, client, verb, resource, bytes, origin, true)
+        self.api.issue(
+            &mut self.q,
+            client,
+            verb,
+            resource,
+            bytes,
+            origin,
+            unchanged,
+        )
     }
 
     /// The controller that manages `pod`'s workflow.
