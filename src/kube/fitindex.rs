@@ -315,3 +315,74 @@ fn decide(all: bool, none: bool) -> Option<bool> {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn room(cpu: u64, mem: u64, slots: u32, pool: usize) -> Room {
+        Room {
+            cpu,
+            mem,
+            slots,
+            pool,
+        }
+    }
+
+    /// The tree and the plain scan (taken with 64 pools or more) answer alike: next fit from
+    /// every position, and the per-filter refusals.
+    #[test]
+    fn tree_and_scan_agree_and_the_scan_serves_64_pools_or_more() {
+        let rooms: Vec<Room> = (0..37)
+            .map(|i| {
+                room(
+                    (i * 7919) % 4000,
+                    (i * 104_729) % (8 << 20),
+                    (i % 4) as u32,
+                    (i % 3) as usize,
+                )
+            })
+            .collect();
+        let mut tree = FitIndex::default();
+        tree.build(rooms.iter().copied());
+        // The same rooms in pools 64, 65, 66: no tree.
+        let mut scan = FitIndex::default();
+        scan.build(rooms.iter().map(|r| Room {
+            pool: r.pool + 64,
+            ..*r
+        }));
+        assert!(tree.tree_ok && !scan.tree_ok);
+        for allowed in 1u8..8 {
+            let a3: Vec<bool> = (0..3).map(|i| allowed >> i & 1 == 1).collect();
+            let mut a67 = vec![false; 64];
+            a67.extend(a3.iter().copied());
+            for (cpu, mem) in [(0, 0), (1000, 1 << 20), (3999, 0), (5000, 1)] {
+                let (st, ss) = (Shape::new(cpu, mem, &a3), Shape::new(cpu, mem, &a67));
+                for from in 0..=rooms.len() {
+                    let want = (from..rooms.len()).find(|&p| {
+                        let r = &rooms[p];
+                        r.slots > 0 && r.cpu >= cpu && r.mem >= mem && a3[r.pool]
+                    });
+                    assert_eq!(tree.next_fit(from, &st), want, "tree from {from}");
+                    assert_eq!(scan.next_fit(from, &ss), want, "scan from {from}");
+                }
+                assert_eq!(tree.refusals(&st), scan.refusals(&ss));
+            }
+        }
+    }
+
+    /// A room set after the build is seen by both questions.
+    #[test]
+    fn set_updates_the_subtrees() {
+        let mut ix = FitIndex::default();
+        ix.build((0..10).map(|_| room(0, 0, 0, 0)));
+        let s = Shape::new(500, 0, &[true]);
+        assert_eq!(ix.next_fit(0, &s), None);
+        assert_eq!(ix.refusals(&s).cpu, 10);
+        ix.set(7, room(500, 0, 1, 0));
+        assert_eq!(ix.next_fit(0, &s), Some(7));
+        assert_eq!(ix.next_fit(8, &s), None);
+        let r = ix.refusals(&s);
+        assert_eq!((r.cpu, r.too_many_pods, r.affinity), (9, 9, 0));
+    }
+}
