@@ -117,7 +117,7 @@ pub struct Welch {
     pub ci_hi: f64,
 }
 
-/// Paired t-test of mean(b[i] − a[i]) (the same replication seeds on both sides: common random
+/// Paired t-test of mean(b\[i\] − a\[i\]) (the same replication seeds on both sides: common random
 /// numbers make the pairs correlated, and the differences' spread is what matters). Needs
 /// n ≥ 2 pairs without NaN; otherwise NaN p and CI. Reported in a [`Welch`] with df = n − 1.
 pub fn paired(a: &[f64], b: &[f64]) -> Welch {

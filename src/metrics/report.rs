@@ -318,7 +318,7 @@ pub struct ControllerReport {
     pub events_spam_filtered: u64,
     /// Refused semaphore/mutex acquisitions.
     pub lock_waits: u64,
-    /// Argo's pending message ("Waiting for <lock> lock. Lock status: free/limit") → count.
+    /// Argo's pending message (`Waiting for <lock> lock. Lock status: free/limit`) → count.
     pub lock_messages: IndexMap<String, u64>,
     /// Controller restarts (OOM kill, liveness).
     pub restarts: u64,

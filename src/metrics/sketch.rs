@@ -11,7 +11,7 @@
 //! Error bound: for every `p`, `|quantile(p) − x| ≤ α·x` where `x` is the exact nearest-rank
 //! value of the same sample (up to the last bits of `ln`, ~1e-15 relative). [`ALPHA`] = 0.5 %.
 //! Zeros (and only zeros) are counted apart and answered exactly. Count, min and max are exact;
-//! the sum is summed in insertion order (so the mean may differ from [`Stats::of`]'s, which
+//! the sum is summed in insertion order (so the mean may differ from `Stats::of`'s, which
 //! sums the sorted sample, in the last bits; a merge adds the two sums).
 //!
 //! Why α = 0.5 %: the bound is a tenth of the ±5 % band `replay` and `calibrate` judge by and

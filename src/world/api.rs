@@ -3,8 +3,8 @@
 //! client-go's Retry-After retries, plus what it measures (requests by client/verb/resource and
 //! status code, latencies in a quantile sketch, throttle waits with client-go's log line).
 //!
-//! Other components call [`Api::issue`] with an [`Origin`] naming who waits for the answer;
-//! when a request completes the API returns that origin and a [`Status`], and the world routes
+//! Other components call `Api::issue` with an `Origin` naming who waits for the answer;
+//! when a request completes the API returns that origin and a `Status`, and the world routes
 //! it. A request's latency is its bucket wait, a fixed part before admission, its share of
 //! the apiserver's CPU (processor sharing over `cpu_cores`, `kube::sharing`) and, for a write,
 //! etcd's commit (writes queue for etcd's throughput, then its latency): at low load the

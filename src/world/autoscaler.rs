@@ -4,7 +4,7 @@
 //! provisioner (batching window, cheapest fitting pool for every pending pod, consolidation of
 //! empty nodes), and the provisioning delay of new nodes.
 //!
-//! Reads pending pods through [`Scheduler::unschedulable`]; new nodes become Ready through
+//! Reads pending pods through `Scheduler::unschedulable`; new nodes become Ready through
 //! [`ScalerEvent::NodeReady`]. Reports nodes added/removed and each pool's peak size.
 //! Simplified: only empty nodes are removed (Argo pods have no controller, so neither CA nor
 //! Karpenter drains them); max-node-provision-time failures are not modelled.

@@ -1,4 +1,4 @@
-//! The simulated world: the shared cluster state ([`Ctx`]: clock and event queue, the API
+//! The simulated world: the shared cluster state (`Ctx`: clock and event queue, the API
 //! path, the Workflow, Pod and Node objects), the components that act on it, and the one
 //! dispatch that routes each [`Event`] to its component. One [`World`] is one run; it is a
 //! pure function of the scenario and the seed.
@@ -8,7 +8,7 @@
 //! retries), [`controller`] (workflow queue, workers, reconcile, locks, pod cleanup queue,
 //! process; one per controller of the scenario, each managing its namespace or instanceID's
 //! workflows, all sharing the rest), [`scheduler`], [`kubelet`] (pod start-up, image pulls, storage, TaskResults),
-//! [`autoscaler`] (cluster-autoscaler, Karpenter), [`spot`] (preemption). [`pods`] holds the
+//! `autoscaler` (cluster-autoscaler, Karpenter), `spot` (preemption). `pods` holds the
 //! pod objects and their lifecycle accounting; `report.rs` assembles the [`RunReport`] from
 //! each component's section; `sample.rs` takes the time series.
 //!

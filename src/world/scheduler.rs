@@ -3,9 +3,9 @@
 //! `kube::nodes`), the binding through its own client bucket, and the queueing hint that moves
 //! unschedulable pods back when capacity frees up.
 //!
-//! Reached through [`Scheduler::enqueue`] (a pod was created), [`Scheduler::on_bound`] (the
-//! binding completed), [`Scheduler::requeue_unschedulable`] (capacity changed) and
-//! [`Scheduler::unschedulable`] (the autoscalers read the pending pods). Reports the
+//! Reached through `Scheduler::enqueue` (a pod was created), `Scheduler::on_bound` (the
+//! binding completed), `Scheduler::requeue_unschedulable` (capacity changed) and
+//! `Scheduler::unschedulable` (the autoscalers read the pending pods). Reports the
 //! create-to-bound wait. Simplified: one pod per cycle with a constant cycle latency;
 //! preemption and pod priority are not modelled.
 

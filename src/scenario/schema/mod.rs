@@ -1,7 +1,7 @@
 //! The TOML schema of a scenario, as serde structs. Every table rejects unknown keys, and every
 //! default comes from [`super::defaults`]. This is the raw layer: values are typed and in
 //! units, but cross-references (task dependencies, workflow names) are checked later by
-//! [`super::validate`].
+//! `super::validate`.
 
 pub use super::import_hints::{ImportHints, TemplateMode};
 pub use apiserver::ApiServerCfg;

@@ -7,9 +7,9 @@
 //! `Controller` with its own settings, clients, queues, locks and lease, reconciling only the
 //! workflows whose `WorkflowRun::ctrl` names it; `fleet.rs` reports them together.
 //!
-//! Other components reach it through its informer handlers: [`Controller::on_workflow_added`]
-//! (a Workflow CREATE landed), [`Controller::on_pod_changed`] (a pod status change is
-//! visible), [`Controller::on_task_result`] (a TaskResult write landed), and through the
+//! Other components reach it through its informer handlers: `Controller::on_workflow_added`
+//! (a Workflow CREATE landed), `Controller::on_pod_changed` (a pod status change is
+//! visible), `Controller::on_task_result` (a TaskResult write landed), and through the
 //! completions of its own API requests. Left out: update conflicts (no second workflow writer),
 //! informer watch lag, the dynamic client except for the relist LIST.
 
