@@ -25,7 +25,7 @@
 //! unrelated pod whose completion freed the slot.
 
 use super::controller::{Act, split_activity};
-use super::pods::{Pod, PodState};
+use super::pods::{Pod, PodState, Pods};
 use crate::argo::workflow::WorkflowRun;
 use crate::engine::SimTime;
 use crate::kube::nodes::Node;
@@ -222,7 +222,7 @@ impl PoolHistory {
 /// What one workflow's attribution reads.
 pub(super) struct Inputs<'a> {
     pub sc: &'a Scenario,
-    pub pods: &'a [Pod],
+    pub pods: &'a Pods,
     pub wfs: &'a [WorkflowRun],
     pub nodes: &'a [Node],
     pub pools: &'a PoolHistory,

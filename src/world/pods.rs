@@ -206,7 +206,10 @@ impl Pod {
 /// All pods of the run and their lifecycle accounting.
 #[derive(Default)]
 pub(super) struct Pods {
-    list: Vec<Pod>,
+    /// The pods in chunks of [`CHUNK`] (a pod's id is its creation index): the store grows a
+    /// chunk at a time, never copying the pods and never holding an old and a new buffer at
+    /// once as a doubling `Vec` does while it grows.
+    list: PodStore,
     /// Per node, the pods ever bound to it, in bind order.
     on_node: Vec<Vec<u32>>,
     reason_seconds: [f64; 6],
@@ -218,23 +221,78 @@ pub(super) struct Pods {
     created: u64,
 }
 
+/// Pods per chunk of [`PodStore`] from the 1,024th pod on; the first 1,024 come in chunks of
+/// 64, 64, 128, 256 and 512 (a small run allocates little).
+const CHUNK: usize = 1024;
+
+/// Pods in chunks, indexed by creation order.
+#[derive(Default)]
+struct PodStore {
+    chunks: Vec<Vec<Pod>>,
+    len: usize,
+}
+
+impl PodStore {
+    /// The chunk of pod `i` and its place in it.
+    #[inline]
+    fn place(i: usize) -> (usize, usize) {
+        if i >= CHUNK {
+            (4 + i / CHUNK, i % CHUNK)
+        } else if i < 64 {
+            (0, i)
+        } else {
+            // Chunk k >= 1 starts at 32 << k and holds 32 << k pods.
+            let k = (usize::BITS - 1 - i.leading_zeros()) as usize - 5;
+            (k, i - (32 << k))
+        }
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> &Pod {
+        let (c, j) = Self::place(i);
+        &self.chunks[c][j]
+    }
+
+    #[inline]
+    fn get_mut(&mut self, i: usize) -> &mut Pod {
+        let (c, j) = Self::place(i);
+        &mut self.chunks[c][j]
+    }
+
+    /// Append; returns the new pod's id.
+    fn push(&mut self, pod: Pod) -> usize {
+        let (c, _) = Self::place(self.len);
+        if c == self.chunks.len() {
+            let size = match c {
+                0 => 64,
+                1..=4 => 32 << c,
+                _ => CHUNK,
+            };
+            self.chunks.push(Vec::with_capacity(size));
+        }
+        self.chunks[c].push(pod);
+        self.len += 1;
+        self.len - 1
+    }
+}
+
 impl Index<usize> for Pods {
     type Output = Pod;
     fn index(&self, i: usize) -> &Pod {
-        &self.list[i]
+        self.list.get(i)
     }
 }
 
 impl IndexMut<usize> for Pods {
     fn index_mut(&mut self, i: usize) -> &mut Pod {
-        &mut self.list[i]
+        self.list.get_mut(i)
     }
 }
 
 impl Pods {
     /// Pod `pod` is bound to node `node`.
     pub(super) fn bind(&mut self, pod: usize, node: usize) {
-        self.list[pod].node = Some(node);
+        self.list.get_mut(pod).node = Some(node);
         if self.on_node.len() <= node {
             self.on_node.resize_with(node + 1, Vec::new);
         }
@@ -246,24 +304,19 @@ impl Pods {
         self.on_node.get(node).map_or(&[], Vec::as_slice)
     }
 
-    /// All pods, in creation order, as a slice (pod ids index it).
-    pub(super) fn as_slice(&self) -> &[Pod] {
-        &self.list
-    }
-
     /// All pods, in creation order.
-    pub(super) fn iter(&self) -> std::slice::Iter<'_, Pod> {
-        self.list.iter()
+    pub(super) fn iter(&self) -> impl Iterator<Item = &Pod> {
+        self.list.chunks.iter().flatten()
     }
 
     /// Add a just-created (Pending) pod; returns its id.
     pub(super) fn create(&mut self, pod: Pod) -> usize {
-        self.list.push(pod);
+        let id = self.list.push(pod);
         self.created += 1;
         self.in_cluster += 1;
         self.reason_pods[0] += 1;
         self.reason_now[0] += 1;
-        self.list.len() - 1
+        id
     }
 
     /// Pods objects stored in etcd now.
@@ -293,7 +346,7 @@ impl Pods {
 
     /// A pending pod now shows `reason` (a no-op if it already does or is not pending).
     pub(super) fn set_pending_reason(&mut self, now: SimTime, pod: usize, reason: u8) {
-        let p = &mut self.list[pod];
+        let p = self.list.get_mut(pod);
         if let PodState::Pending(r) = p.state {
             if r == reason {
                 return;
@@ -310,7 +363,7 @@ impl Pods {
     /// `assessNodeStatus` recorded Pending node message reason `argo` for `pod`: a change
     /// counts in `pod_pending_count` unless it is `PodInitializing` (`ChangePodPending`).
     pub(super) fn record_argo_pending(&mut self, pod: usize, argo: u8) {
-        let p = &mut self.list[pod];
+        let p = self.list.get_mut(pod);
         if p.argo_reason != argo {
             p.argo_reason = argo;
             if let Some(n) = self.argo_pending.get_mut(argo as usize) {
@@ -322,7 +375,7 @@ impl Pods {
     /// A terminated pod's status or its final TaskResult landed: once both have, the
     /// controller can see the pod's completion (recorded once, in [`PodTimes::visible`]).
     pub(super) fn note_completion_seen(&mut self, now: SimTime, pod: usize) {
-        let p = &mut self.list[pod];
+        let p = self.list.get_mut(pod);
         if p.t.visible == SimTime::ZERO
             && p.task_result_done
             && matches!(p.observed, PodState::Succeeded | PodState::Failed)
@@ -338,7 +391,7 @@ impl Pods {
 
     /// Leave the pending state (main started, or the pod was killed while pending).
     pub(super) fn end_pending(&mut self, now: SimTime, pod: usize) {
-        let p = &mut self.list[pod];
+        let p = self.list.get_mut(pod);
         if let PodState::Pending(r) = p.state {
             self.reason_seconds[r as usize] += now.since(p.since).as_secs_f64();
             self.reason_now[r as usize] -= 1;
@@ -348,7 +401,7 @@ impl Pods {
     /// The main container started.
     pub(super) fn start_running(&mut self, now: SimTime, pod: usize) {
         self.end_pending(now, pod);
-        let p = &mut self.list[pod];
+        let p = self.list.get_mut(pod);
         p.state = PodState::Running;
         p.since = now;
         p.main_start = now;
@@ -362,7 +415,7 @@ impl Pods {
 
     /// Close the pending-reason accounting of pods still pending at `end`.
     pub(super) fn close(&mut self, end: SimTime) {
-        for p in &self.list {
+        for p in self.list.chunks.iter().flatten() {
             if let PodState::Pending(r) = p.state {
                 self.reason_seconds[r as usize] += end.since(p.since).as_secs_f64();
             }
@@ -379,7 +432,7 @@ impl Pods {
             pods.by_phase.insert(name.into(), 0);
         }
         let mut runs = Vec::new();
-        for p in &self.list {
+        for p in self.list.chunks.iter().flatten() {
             let key = match p.state {
                 PodState::Succeeded => "Succeeded",
                 PodState::Failed => "Failed",
@@ -411,5 +464,34 @@ impl Pods {
         }
         pods.run_s = Stats::of(&mut runs);
         pods
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pod ids map onto the chunks one after the other, without gaps or overlaps: chunks of
+    /// 64, 64, 128, 256, 512, then 1,024 each.
+    #[test]
+    fn pod_ids_fill_the_chunks_in_order() {
+        let mut sizes: Vec<usize> = Vec::new();
+        let mut prev = (0usize, 0usize);
+        for i in 0..5000 {
+            let (c, j) = PodStore::place(i);
+            if i > 0 {
+                let next_in_chunk = (prev.0, prev.1 + 1);
+                assert!(
+                    (c, j) == next_in_chunk || (c, j) == (prev.0 + 1, 0),
+                    "pod {i}"
+                );
+            }
+            if c == sizes.len() {
+                sizes.push(0);
+            }
+            sizes[c] += 1;
+            prev = (c, j);
+        }
+        assert_eq!(&sizes[..7], &[64, 64, 128, 256, 512, 1024, 1024]);
     }
 }

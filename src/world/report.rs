@@ -90,7 +90,7 @@ impl World<'_> {
         let pools = super::critical::PoolHistory::new(sc.pools.len(), &cx.nodes.nodes);
         let inputs = super::critical::Inputs {
             sc,
-            pods: cx.pods.as_slice(),
+            pods: &cx.pods,
             wfs: &cx.wfs,
             nodes: &cx.nodes.nodes,
             pools: &pools,
