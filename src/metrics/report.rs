@@ -132,7 +132,7 @@ pub struct WorkflowEntry {
     pub cost_usd: f64,
     /// Critical-path attribution: seconds per cause key, summing to `makespan_s` (null if the
     /// workflow did not finish). Keys: docs/report-json.md.
-    pub critical_path_s: Option<IndexMap<String, f64>>,
+    pub critical_path_s: Option<IndexMap<&'static str, f64>>,
 }
 
 /// The finished workflows' critical paths, summed over workflows.

@@ -498,10 +498,10 @@ fn pool_names(sc: &Scenario, mask: u64, what: &str) -> String {
 }
 
 /// Seconds per cause key, in cause order (pool causes of different pools add up).
-pub(super) fn keyed(b: &Breakdown) -> IndexMap<String, f64> {
-    let mut out: IndexMap<String, SimTime> = IndexMap::new();
+pub(super) fn keyed(b: &Breakdown) -> IndexMap<&'static str, f64> {
+    let mut out: IndexMap<&'static str, SimTime> = IndexMap::new();
     for (c, d) in b {
-        let e = out.entry(c.key().to_string()).or_insert(SimTime::ZERO);
+        let e = out.entry(c.key()).or_insert(SimTime::ZERO);
         *e = e.plus(*d);
     }
     out.into_iter().map(|(k, d)| (k, d.as_secs_f64())).collect()

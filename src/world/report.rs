@@ -95,7 +95,7 @@ impl World<'_> {
             nodes: &cx.nodes.nodes,
             pools: &pools,
         };
-        let breakdowns: Vec<_> = (0..cx.wfs.len())
+        let mut breakdowns: Vec<_> = (0..cx.wfs.len())
             .map(|i| {
                 super::critical::attribute(
                     &inputs,
@@ -214,7 +214,8 @@ impl World<'_> {
                 } else {
                     0.0
                 },
-                critical_path_s: breakdowns[i].as_ref().map(super::critical::keyed),
+                // Each breakdown is dropped once its row has it (they are not all kept to the end).
+                critical_path_s: breakdowns[i].take().as_ref().map(super::critical::keyed),
             });
         }
         wr.success_rate = if wr.submitted > 0 {
