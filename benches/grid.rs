@@ -1,5 +1,6 @@
 //! Experiment-layer benchmark: a grid of 1,000 runs of the embedded default scenario (the
-//! 400-shard nightly ETL; 4 controller.qps values x 250 replications) on 2 threads, first with
+//! 400-shard nightly ETL; 4 controller.qps values x 250 replications) on 2 threads (and on 1,
+//! for the parallel efficiency), first with
 //! rows kept in memory (`run_in_memory`, as `compare` and `check` do), then as `argosim grid`
 //! does it: runs.csv appended per run, then points.csv, sensitivity, summary.md, PNG+SVG plots
 //! and the manifest written atomically.
@@ -28,11 +29,18 @@ fn plan() -> Plan {
     .expect("valid bench grid")
 }
 
-/// 1,000 runs, rows in memory.
+/// 1,000 runs, rows in memory, on 2 threads.
 #[divan::bench(sample_count = 3, sample_size = 1)]
 fn runs_1000_in_memory(b: divan::Bencher) {
     let p = plan();
     b.bench(|| run_in_memory(&p, Some(2), &Quiet).expect("runs").len());
+}
+
+/// The same 1,000 runs on 1 thread: with the 2-thread bench, the parallel efficiency.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn runs_1000_in_memory_1_thread(b: divan::Bencher) {
+    let p = plan();
+    b.bench(|| run_in_memory(&p, Some(1), &Quiet).expect("runs").len());
 }
 
 /// 1,000 runs with every results file written.
