@@ -23,6 +23,14 @@ pub struct Room {
     pub pool: usize,
 }
 
+impl Room {
+    /// Whether a pod requesting `cpu` and `mem` fits this room (a free pod slot, enough CPU
+    /// and memory); the pool is checked by the caller.
+    pub fn holds(&self, cpu: u64, mem: u64) -> bool {
+        self.slots > 0 && self.cpu >= cpu && self.mem >= mem
+    }
+}
+
 /// A pod's shape as the filter sees it: requests and the pools it may use.
 #[derive(Debug, Clone, Copy)]
 pub struct Shape<'a> {
@@ -169,16 +177,6 @@ impl FitIndex {
         }
     }
 
-    /// Positions (Ready nodes).
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether there is no position.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// The rooms by position.
     pub fn rooms(&self) -> &[Room] {
         &self.rooms
@@ -191,12 +189,9 @@ impl FitIndex {
 
     /// Set the room at position `p`.
     pub fn set(&mut self, p: usize, r: Room) {
+        // A position keeps its node, so its pool: `tree_ok` holds as built.
         self.rooms[p] = r;
-        if !self.tree_ok || r.pool >= 64 {
-            if r.pool >= 64 {
-                self.tree_ok = false;
-                self.tree.clear();
-            }
+        if !self.tree_ok {
             return;
         }
         let mut i = self.cap + p;
@@ -208,9 +203,9 @@ impl FitIndex {
     }
 
     /// Whether a pod of shape `s` fits the room at `p`.
-    pub fn fits(&self, p: usize, s: &Shape<'_>) -> bool {
+    fn fits(&self, p: usize, s: &Shape<'_>) -> bool {
         let r = &self.rooms[p];
-        r.slots > 0 && r.cpu >= s.cpu && r.mem >= s.mem && s.allows(r.pool)
+        r.holds(s.cpu, s.mem) && s.allows(r.pool)
     }
 
     /// The first position at or after `from` (and before the end) where a pod of shape `s`

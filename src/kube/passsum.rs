@@ -82,12 +82,10 @@ struct Slot {
     used: u64,
 }
 
-/// What a pass found: fitting nodes seen, the best (score, position), and how many positions
-/// the pass covered (kube-scheduler's `processedNodes`).
+/// What a pass found: the best (score, position), and how many positions the pass covered
+/// (kube-scheduler's `processedNodes`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Pass {
-    /// Fitting nodes taken (at most the number asked for).
-    pub found: usize,
     /// Best score and its position, first in rotation order on ties.
     pub best: Option<(f64, usize)>,
     /// Positions covered, from the start of the pass to the last fitting node taken (all of
@@ -132,11 +130,7 @@ impl PassSums {
     }
 
     fn leaf(&self, key: &Key, r: &Room, p: usize) -> Sum {
-        let fits = r.slots > 0
-            && r.cpu >= key.cpu
-            && r.mem >= key.mem
-            && r.pool < 64
-            && (key.mask >> r.pool) & 1 == 1;
+        let fits = r.holds(key.cpu, key.mem) && r.pool < 64 && (key.mask >> r.pool) & 1 == 1;
         if !fits {
             return NONE;
         }
@@ -245,7 +239,6 @@ impl PassSums {
             _ => n,
         };
         Some(Pass {
-            found: to_find - w.need,
             best: w.best,
             processed,
         })

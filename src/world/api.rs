@@ -541,15 +541,16 @@ impl Api {
         if status != Status::Ok {
             acc.errors += 1;
         }
-        // Index into STATUS_CODES.
         let code = match status {
-            Status::Ok if call.verb == Verb::Create => 1,
-            Status::Ok => 0,
-            Status::TooMany => 3,
-            Status::TooLarge => 2,
-            Status::EtcdTooLarge => 4,
+            Status::Ok if call.verb == Verb::Create => 201,
+            Status::Ok => 200,
+            Status::TooMany => 429,
+            Status::TooLarge => 413,
+            Status::EtcdTooLarge => 500,
         };
-        acc.by_status[code] += 1;
+        if let Some(i) = STATUS_CODES.iter().position(|&c| c == code) {
+            acc.by_status[i] += 1;
+        }
         acc.latencies
             .add_memo(now.since(call.first).as_secs_f64(), &mut acc.memo);
         Some((call.origin, status))
