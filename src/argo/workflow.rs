@@ -41,6 +41,18 @@ impl WfPhase {
     pub fn is_done(self) -> bool {
         matches!(self, WfPhase::Succeeded | WfPhase::Failed | WfPhase::Error)
     }
+
+    /// The name the report uses (the variant's name).
+    pub fn name(self) -> &'static str {
+        match self {
+            WfPhase::Submitting => "Submitting",
+            WfPhase::Pending => "Pending",
+            WfPhase::Running => "Running",
+            WfPhase::Succeeded => "Succeeded",
+            WfPhase::Failed => "Failed",
+            WfPhase::Error => "Error",
+        }
+    }
 }
 
 /// Progress of one task (all its items) as recorded in the workflow's status.
@@ -67,6 +79,17 @@ pub enum Storage {
     Compressed,
     /// Offloaded to the database.
     Offloaded,
+}
+
+impl Storage {
+    /// The name the report uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Storage::Plain => "plain",
+            Storage::Compressed => "compressed",
+            Storage::Offloaded => "offloaded",
+        }
+    }
 }
 
 /// Outcome of sizing the object for a write.

@@ -103,7 +103,7 @@ pub struct WorkflowEntry {
     /// Name.
     pub name: String,
     /// Final phase.
-    pub phase: String,
+    pub phase: &'static str,
     /// Message.
     pub message: String,
     /// Submitted.
@@ -121,7 +121,7 @@ pub struct WorkflowEntry {
     /// Largest body written.
     pub peak_object_bytes: u64,
     /// Storage at the last write.
-    pub storage: String,
+    pub storage: &'static str,
     /// `status.progress` of the stored object, completed/all pod nodes (as `argo get` shows it;
     /// frozen when updates are refused for size).
     pub progress: String,
@@ -132,7 +132,35 @@ pub struct WorkflowEntry {
     pub cost_usd: f64,
     /// Critical-path attribution: seconds per cause key, summing to `makespan_s` (null if the
     /// workflow did not finish). Keys: docs/report-json.md.
-    pub critical_path_s: Option<IndexMap<&'static str, f64>>,
+    pub critical_path_s: Option<CauseSeconds>,
+}
+
+/// Seconds per critical-path cause key, in cause order; serialized as a JSON object. A plain
+/// list (one per workflow row: a hash map's table would cost several times its entries).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CauseSeconds(pub Vec<(&'static str, f64)>);
+
+impl CauseSeconds {
+    /// The causes and their seconds, in cause order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, f64)> + '_ {
+        self.0.iter().copied()
+    }
+
+    /// The seconds of cause `key`, if the workflow spent any there.
+    pub fn get(&self, key: &str) -> Option<f64> {
+        self.0.iter().find(|e| e.0 == key).map(|e| e.1)
+    }
+}
+
+impl Serialize for CauseSeconds {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
 }
 
 /// The finished workflows' critical paths, summed over workflows.

@@ -188,9 +188,9 @@ fn workflow_rows(o: &mut String, w: &crate::metrics::WorkflowsReport) {
     for e in &w.list {
         let top = e.critical_path_s.as_ref().and_then(|cp| {
             cp.iter()
-                .filter(|(k, _)| **k != "main")
-                .max_by(|a, b| a.1.total_cmp(b.1))
-                .map(|(k, v)| format!("{k} {}", human_secs(*v)))
+                .filter(|(k, _)| *k != "main")
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(k, v)| format!("{k} {}", human_secs(v)))
         });
         let _ = writeln!(
             o,

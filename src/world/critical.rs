@@ -29,8 +29,8 @@ use super::pods::{Pod, PodState, Pods};
 use crate::argo::workflow::WorkflowRun;
 use crate::engine::SimTime;
 use crate::kube::nodes::Node;
+use crate::metrics::CauseSeconds;
 use crate::scenario::Scenario;
-use indexmap::IndexMap;
 use std::collections::BTreeMap;
 
 /// A cause of a workflow's wall time.
@@ -156,8 +156,31 @@ const ACT_CAUSE: [Cause; 9] = [
     Cause::ControllerDown,
 ];
 
-/// Seconds per cause of one workflow, summing to its makespan.
-pub(super) type Breakdown = BTreeMap<Cause, SimTime>;
+/// Seconds per cause of one workflow, summing to its makespan: a short list kept in cause
+/// order (a handful of causes per workflow; a `BTreeMap` node would be ~300 bytes each, and a
+/// large run keeps one per workflow until its report row is made).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Breakdown(Vec<(Cause, SimTime)>);
+
+impl Breakdown {
+    /// Add `d` to cause `c`.
+    fn add(&mut self, c: Cause, d: SimTime) {
+        match self.0.binary_search_by(|e| e.0.cmp(&c)) {
+            Ok(i) => self.0[i].1 = self.0[i].1.plus(d),
+            Err(i) => self.0.insert(i, (c, d)),
+        }
+    }
+
+    /// The causes and their times, in cause order.
+    pub(super) fn iter(&self) -> impl Iterator<Item = &(Cause, SimTime)> {
+        self.0.iter()
+    }
+
+    fn shrink(mut self) -> Self {
+        self.0.shrink_to_fit();
+        self
+    }
+}
 
 /// Pool sizes over time, from the nodes' lifetimes: per pool, `(time, nodes not deleted,
 /// nodes provisioning)` after each change, in time order.
@@ -236,8 +259,7 @@ struct Acc<'a> {
 impl Acc<'_> {
     fn add(&mut self, c: Cause, d: SimTime) {
         if d > SimTime::ZERO {
-            let e = self.out.entry(c).or_insert(SimTime::ZERO);
-            *e = e.plus(d);
+            self.out.add(c, d);
         }
     }
 
@@ -259,7 +281,7 @@ pub(super) fn attribute(
 ) -> Option<Breakdown> {
     let end = w.finished_at?;
     let mut acc = Acc {
-        out: Breakdown::new(),
+        out: Breakdown::default(),
         log,
     };
     let start = w.submitted_at;
@@ -270,7 +292,7 @@ pub(super) fn attribute(
         let throttle = w.submit.throttle.min(end.since(sub_start));
         acc.add(Cause::SubmissionThrottle, throttle);
         acc.add(Cause::Submission, end.since(sub_start).since(throttle));
-        return Some(acc.out);
+        return Some(acc.out.shrink());
     };
     let throttle = w.submit.throttle.min(created.since(sub_start));
     acc.add(Cause::SubmissionThrottle, throttle);
@@ -287,7 +309,7 @@ pub(super) fn attribute(
         .max_by_key(|&p| (visible(p), p));
     let Some(mut cur) = last else {
         acc.controller(created, end);
-        return Some(acc.out);
+        return Some(acc.out.shrink());
     };
     acc.controller(visible(cur), end);
     lifecycle(&mut acc, inp, cur, visible(cur));
@@ -372,7 +394,7 @@ pub(super) fn attribute(
             }
         }
     }
-    Some(acc.out)
+    Some(acc.out.shrink())
 }
 
 /// Split pod `p`'s `[issued, end)` into its stages (`end`: when the controller saw it done,
@@ -498,13 +520,18 @@ fn pool_names(sc: &Scenario, mask: u64, what: &str) -> String {
 }
 
 /// Seconds per cause key, in cause order (pool causes of different pools add up).
-pub(super) fn keyed(b: &Breakdown) -> IndexMap<&'static str, f64> {
-    let mut out: IndexMap<&'static str, SimTime> = IndexMap::new();
-    for (c, d) in b {
-        let e = out.entry(c.key()).or_insert(SimTime::ZERO);
-        *e = e.plus(*d);
+pub(super) fn keyed(b: &Breakdown) -> CauseSeconds {
+    let mut out: Vec<(&'static str, SimTime)> = Vec::with_capacity(b.0.len());
+    for (c, d) in b.iter() {
+        let k = c.key();
+        match out.iter_mut().find(|e| e.0 == k) {
+            Some(e) => e.1 = e.1.plus(*d),
+            None => out.push((k, *d)),
+        }
     }
-    out.into_iter().map(|(k, d)| (k, d.as_secs_f64())).collect()
+    let mut v: Vec<_> = out.into_iter().map(|(k, d)| (k, d.as_secs_f64())).collect();
+    v.shrink_to_fit();
+    CauseSeconds(v)
 }
 
 /// The run's "Limited by" section: causes summed over the finished workflows, largest first,
@@ -523,7 +550,7 @@ pub(super) fn summary(
     let mut n = 0;
     for b in all.iter().flatten() {
         n += 1;
-        for (c, d) in b {
+        for (c, d) in b.iter() {
             let e = sum.entry(*c).or_insert(SimTime::ZERO);
             *e = e.plus(*d);
         }

@@ -117,6 +117,10 @@ impl World<'_> {
             }
         }
         let limits = super::critical::summary(sc, &breakdowns, &workers);
+        // The activity logs are read: free them before the per-workflow rows are made.
+        for c in &mut self.ctrls {
+            c.drop_activity();
+        }
 
         let mut wr = WorkflowsReport {
             submitted: cx.wfs.len() as u64,
@@ -197,7 +201,7 @@ impl World<'_> {
             obj.size_frozen += u64::from(frozen);
             wr.list.push(WorkflowEntry {
                 name: w.name.clone(),
-                phase: format!("{:?}", w.phase),
+                phase: w.phase.name(),
                 message: w.message.clone(),
                 submitted_at_s: w.submitted_at.as_secs_f64(),
                 finished_at_s: w.finished_at.map(SimTime::as_secs_f64),
@@ -206,7 +210,7 @@ impl World<'_> {
                 nodes: w.nodes(),
                 reconciles: w.reconciles,
                 peak_object_bytes: w.peak_body,
-                storage: format!("{:?}", w.storage).to_lowercase(),
+                storage: w.storage.name(),
                 progress: format!("{}/{}", w.stored.done, w.stored.total),
                 status_frozen: frozen,
                 cost_usd: if cpu_total > 0.0 {

@@ -441,7 +441,7 @@ fn with_a_larger_etcd_limit_the_apiserver_body_limit_is_hit() {
     // stored status had no TaskResult in progress at that moment (all pods of a wave done):
     // which one happens depends on the timing of waves, so both are accepted, each with its
     // own evidence.
-    match w.phase.as_str() {
+    match w.phase {
         "Succeeded" => assert_eq!(w.storage, "compressed", "{w:?}"),
         "Error" => assert_eq!(w.message, "Request entity too large: limit is 3145728"),
         other => panic!("phase {other}: {w:?}"),

@@ -219,7 +219,7 @@ fn check(g: &Gen, r: &RunReport) -> Result<(), TestCaseError> {
                 g.critical_path_s()
             );
         } else {
-            prop_assert_eq!(w.phase.as_str(), "Failed");
+            prop_assert_eq!(w.phase, "Failed");
             prop_assert!(w.message.starts_with("child of task"), "{}", w.message);
         }
     }

@@ -426,6 +426,11 @@ impl Controller {
         self.act.log(wf)
     }
 
+    /// Free the activity logs once the report has read them.
+    pub(super) fn drop_activity(&mut self) {
+        self.act = Activity::default();
+    }
+
     fn start_workers(&mut self, cx: &mut Ctx<'_>) {
         if self.process.down() {
             return;
