@@ -135,29 +135,72 @@ pub struct WorkflowEntry {
     pub critical_path_s: Option<CauseSeconds>,
 }
 
-/// Seconds per critical-path cause key, in cause order; serialized as a JSON object. A plain
-/// list (one per workflow row: a hash map's table would cost several times its entries).
+/// The critical-path cause keys, in cause order (docs/report-json.md).
+pub const CAUSE_KEYS: [&str; 25] = [
+    "submitter_busy",
+    "submission_throttle",
+    "submission",
+    "requeue_delay",
+    "queue_wait",
+    "reconcile",
+    "controller_api",
+    "pod_creation_throttle",
+    "controller_throttle",
+    "parallelism",
+    "lock",
+    "controller_down",
+    "scheduling",
+    "bind_throttle",
+    "unschedulable_max_nodes",
+    "unschedulable_pools_full",
+    "unschedulable_node_coming_up",
+    "unschedulable_awaiting_scale_up",
+    "sandbox_init",
+    "image_pull",
+    "image_pull_backoff",
+    "main",
+    "wait",
+    "retries_preempted",
+    "retries",
+];
+
+/// Seconds per critical-path cause key, in cause order; serialized as a JSON object. Kept
+/// small (one per workflow row): a bit per key of [`CAUSE_KEYS`] and the seconds of the keys
+/// present, in key order.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CauseSeconds(pub Vec<(&'static str, f64)>);
+pub struct CauseSeconds {
+    mask: u32,
+    secs: Box<[f64]>,
+}
 
 impl CauseSeconds {
+    /// From the keys present (bit `i` set: key `CAUSE_KEYS[i]`) and their seconds in key order.
+    pub fn new(mask: u32, secs: impl Iterator<Item = f64>) -> Self {
+        let secs: Box<[f64]> = secs.collect();
+        debug_assert_eq!(secs.len(), mask.count_ones() as usize);
+        CauseSeconds { mask, secs }
+    }
+
     /// The causes and their seconds, in cause order.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, f64)> + '_ {
-        self.0.iter().copied()
+        (0..CAUSE_KEYS.len())
+            .filter(|k| self.mask & (1 << k) != 0)
+            .zip(self.secs.iter())
+            .map(|(k, s)| (CAUSE_KEYS[k], *s))
     }
 
     /// The seconds of cause `key`, if the workflow spent any there.
     pub fn get(&self, key: &str) -> Option<f64> {
-        self.0.iter().find(|e| e.0 == key).map(|e| e.1)
+        self.iter().find(|e| e.0 == key).map(|e| e.1)
     }
 }
 
 impl Serialize for CauseSeconds {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            m.serialize_entry(k, v)?;
+        let mut m = s.serialize_map(Some(self.secs.len()))?;
+        for (k, v) in self.iter() {
+            m.serialize_entry(k, &v)?;
         }
         m.end()
     }

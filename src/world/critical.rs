@@ -29,9 +29,8 @@ use super::pods::{Pod, PodState, Pods};
 use crate::argo::workflow::WorkflowRun;
 use crate::engine::SimTime;
 use crate::kube::nodes::Node;
-use crate::metrics::CauseSeconds;
+use crate::metrics::{CAUSE_KEYS, CauseSeconds};
 use crate::scenario::Scenario;
-use std::collections::BTreeMap;
 
 /// A cause of a workflow's wall time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -108,32 +107,37 @@ impl Cause {
 
     /// Short stable id (per-workflow breakdowns use it; pools are named in the summary).
     pub(super) fn key(self) -> &'static str {
+        CAUSE_KEYS[self.key_index()]
+    }
+
+    /// The index of its key in [`CAUSE_KEYS`] (pool causes of different pools share one).
+    pub(super) fn key_index(self) -> usize {
         match self {
-            Cause::SubmitterBusy => "submitter_busy",
-            Cause::SubmissionThrottle => "submission_throttle",
-            Cause::Submission => "submission",
-            Cause::RequeueDelay => "requeue_delay",
-            Cause::QueueWait => "queue_wait",
-            Cause::Reconcile => "reconcile",
-            Cause::ControllerApi => "controller_api",
-            Cause::PodCreateThrottle => "pod_creation_throttle",
-            Cause::ControllerThrottle => "controller_throttle",
-            Cause::Parallelism => "parallelism",
-            Cause::Lock => "lock",
-            Cause::ControllerDown => "controller_down",
-            Cause::Scheduling => "scheduling",
-            Cause::BindThrottle => "bind_throttle",
-            Cause::PoolsAtMax(_) => "unschedulable_max_nodes",
-            Cause::PoolsFull(_) => "unschedulable_pools_full",
-            Cause::NodeComingUp => "unschedulable_node_coming_up",
-            Cause::AwaitingScaleUp => "unschedulable_awaiting_scale_up",
-            Cause::SandboxInit => "sandbox_init",
-            Cause::ImagePull => "image_pull",
-            Cause::ImagePullBackoff => "image_pull_backoff",
-            Cause::Main => "main",
-            Cause::Wait => "wait",
-            Cause::RetriesPreempted => "retries_preempted",
-            Cause::Retries => "retries",
+            Cause::SubmitterBusy => 0,
+            Cause::SubmissionThrottle => 1,
+            Cause::Submission => 2,
+            Cause::RequeueDelay => 3,
+            Cause::QueueWait => 4,
+            Cause::Reconcile => 5,
+            Cause::ControllerApi => 6,
+            Cause::PodCreateThrottle => 7,
+            Cause::ControllerThrottle => 8,
+            Cause::Parallelism => 9,
+            Cause::Lock => 10,
+            Cause::ControllerDown => 11,
+            Cause::Scheduling => 12,
+            Cause::BindThrottle => 13,
+            Cause::PoolsAtMax(_) => 14,
+            Cause::PoolsFull(_) => 15,
+            Cause::NodeComingUp => 16,
+            Cause::AwaitingScaleUp => 17,
+            Cause::SandboxInit => 18,
+            Cause::ImagePull => 19,
+            Cause::ImagePullBackoff => 20,
+            Cause::Main => 21,
+            Cause::Wait => 22,
+            Cause::RetriesPreempted => 23,
+            Cause::Retries => 24,
         }
     }
 
@@ -521,17 +525,37 @@ fn pool_names(sc: &Scenario, mask: u64, what: &str) -> String {
 
 /// Seconds per cause key, in cause order (pool causes of different pools add up).
 pub(super) fn keyed(b: &Breakdown) -> CauseSeconds {
-    let mut out: Vec<(&'static str, SimTime)> = Vec::with_capacity(b.0.len());
+    let mut secs = [SimTime::ZERO; CAUSE_KEYS.len()];
+    let mut mask = 0u32;
     for (c, d) in b.iter() {
-        let k = c.key();
-        match out.iter_mut().find(|e| e.0 == k) {
-            Some(e) => e.1 = e.1.plus(*d),
-            None => out.push((k, *d)),
+        let k = c.key_index();
+        mask |= 1 << k;
+        secs[k] = secs[k].plus(*d);
+    }
+    CauseSeconds::new(
+        mask,
+        (0..CAUSE_KEYS.len())
+            .filter(|k| mask & (1 << k) != 0)
+            .map(|k| secs[k].as_secs_f64()),
+    )
+}
+
+/// The finished workflows' breakdowns summed by cause (each breakdown is added and dropped,
+/// so they are never all held at once).
+#[derive(Debug, Default)]
+pub(super) struct Tally {
+    sum: Breakdown,
+    workflows: u64,
+}
+
+impl Tally {
+    /// Add one finished workflow's breakdown.
+    pub(super) fn add(&mut self, b: &Breakdown) {
+        self.workflows += 1;
+        for &(c, d) in b.iter() {
+            self.sum.add(c, d);
         }
     }
-    let mut v: Vec<_> = out.into_iter().map(|(k, d)| (k, d.as_secs_f64())).collect();
-    v.shrink_to_fit();
-    CauseSeconds(v)
 }
 
 /// The run's "Limited by" section: causes summed over the finished workflows, largest first,
@@ -543,20 +567,12 @@ pub(super) fn keyed(b: &Breakdown) -> CauseSeconds {
 /// verdict says what they spent their time on (client buckets, the apiserver, reconciling).
 pub(super) fn summary(
     sc: &Scenario,
-    all: &[Option<Breakdown>],
+    tally: &Tally,
     workers: &[SimTime; 9],
 ) -> crate::metrics::LimitsReport {
-    let mut sum: BTreeMap<Cause, SimTime> = BTreeMap::new();
-    let mut n = 0;
-    for b in all.iter().flatten() {
-        n += 1;
-        for (c, d) in b.iter() {
-            let e = sum.entry(*c).or_insert(SimTime::ZERO);
-            *e = e.plus(*d);
-        }
-    }
-    let total: SimTime = sum.values().fold(SimTime::ZERO, |a, b| a.plus(*b));
-    let mut ranked: Vec<(Cause, SimTime)> = sum.into_iter().collect();
+    let n = tally.workflows;
+    let total: SimTime = (tally.sum.iter()).fold(SimTime::ZERO, |a, b| a.plus(b.1));
+    let mut ranked: Vec<(Cause, SimTime)> = tally.sum.0.clone();
     // Largest first; ties in cause order (stable sort).
     ranked.sort_by_key(|x| std::cmp::Reverse(x.1));
     let share = |d: SimTime| {
@@ -618,5 +634,68 @@ pub(super) fn summary(
             })
             .collect(),
         verdict,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A row's cause keys come out in cause order (the order `CauseSeconds` keeps) only if a
+    /// cause's key index never decreases along the causes' order, and every key is used.
+    #[test]
+    fn key_indices_follow_cause_order() {
+        let causes = [
+            Cause::SubmitterBusy,
+            Cause::SubmissionThrottle,
+            Cause::Submission,
+            Cause::RequeueDelay,
+            Cause::QueueWait,
+            Cause::Reconcile,
+            Cause::ControllerApi,
+            Cause::PodCreateThrottle,
+            Cause::ControllerThrottle,
+            Cause::Parallelism,
+            Cause::Lock,
+            Cause::ControllerDown,
+            Cause::Scheduling,
+            Cause::BindThrottle,
+            Cause::PoolsAtMax(0),
+            Cause::PoolsAtMax(3),
+            Cause::PoolsFull(0),
+            Cause::PoolsFull(1),
+            Cause::NodeComingUp,
+            Cause::AwaitingScaleUp,
+            Cause::SandboxInit,
+            Cause::ImagePull,
+            Cause::ImagePullBackoff,
+            Cause::Main,
+            Cause::Wait,
+            Cause::RetriesPreempted,
+            Cause::Retries,
+        ];
+        assert!(causes.windows(2).all(|w| w[0] < w[1]));
+        assert!(causes.windows(2).all(|w| w[0].key_index() <= w[1].key_index()));
+        let used: std::collections::BTreeSet<_> = causes.iter().map(|c| c.key_index()).collect();
+        assert_eq!(used.len(), CAUSE_KEYS.len());
+    }
+
+    /// Two pools' causes share one key and add up; the keys come out in cause order.
+    #[test]
+    fn keyed_merges_pool_causes_in_cause_order() {
+        let mut b = Breakdown::default();
+        b.add(Cause::Main, SimTime(3_000_000));
+        b.add(Cause::PoolsFull(1), SimTime(1_000_000));
+        b.add(Cause::SubmitterBusy, SimTime(500_000));
+        b.add(Cause::PoolsFull(0), SimTime(2_000_000));
+        let k: Vec<_> = keyed(&b).iter().collect();
+        assert_eq!(
+            k,
+            [
+                ("submitter_busy", 0.5),
+                ("unschedulable_pools_full", 3.0),
+                ("main", 3.0)
+            ]
+        );
     }
 }

@@ -95,35 +95,33 @@ impl World<'_> {
             nodes: &cx.nodes.nodes,
             pools: &pools,
         };
-        let mut breakdowns: Vec<_> = (0..cx.wfs.len())
-            .map(|i| {
-                super::critical::attribute(
-                    &inputs,
-                    &cx.wfs[i],
-                    self.ctrls[cx.wfs[i].ctrl].activity_log(i),
-                )
-            })
-            .collect();
+        // Each workflow's activity log is taken (freed once read) and its breakdown reduced to
+        // its row's keys at once: neither is held for every workflow at the peak.
+        let mut tally = super::critical::Tally::default();
         let mut workers = [SimTime::ZERO; 9];
-        for i in 0..cx.wfs.len() {
-            let until = cx.wfs[i].finished_at.unwrap_or(end);
+        let mut keyed: Vec<Option<crate::metrics::CauseSeconds>> = Vec::with_capacity(cx.wfs.len());
+        for (i, w) in cx.wfs.iter().enumerate() {
+            let log = self.ctrls[w.ctrl].take_activity_log(i);
+            let b = super::critical::attribute(&inputs, w, &log);
             let parts = super::controller::split_activity(
-                self.ctrls[cx.wfs[i].ctrl].activity_log(i),
+                &log,
                 SimTime::ZERO,
-                until,
+                w.finished_at.unwrap_or(end),
             );
             for (w, p) in workers.iter_mut().zip(parts) {
                 *w = w.plus(p);
             }
+            if let Some(b) = &b {
+                tally.add(b);
+            }
+            keyed.push(b.as_ref().map(super::critical::keyed));
         }
-        let limits = super::critical::summary(sc, &breakdowns, &workers);
-        // The activity logs are read: free them before the per-workflow rows are made.
-        for c in &mut self.ctrls {
-            c.drop_activity();
-        }
+        let limits = super::critical::summary(sc, &tally, &workers);
 
         let mut wr = WorkflowsReport {
             submitted: cx.wfs.len() as u64,
+            // One row per workflow: sized once (doubling would hold two copies at the peak).
+            list: Vec::with_capacity(cx.wfs.len()),
             ..Default::default()
         };
         let mut makespans = Vec::new();
@@ -218,8 +216,7 @@ impl World<'_> {
                 } else {
                     0.0
                 },
-                // Each breakdown is dropped once its row has it (they are not all kept to the end).
-                critical_path_s: breakdowns[i].take().as_ref().map(super::critical::keyed),
+                critical_path_s: keyed[i].take(),
             });
         }
         wr.success_rate = if wr.submitted > 0 {

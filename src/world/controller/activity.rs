@@ -100,7 +100,17 @@ impl Activity {
         self.set(wf, now.plus(wait), Act::Api);
     }
 
+    /// Take the log of `wf`, oldest first (empty if the controller never saw it), leaving an
+    /// empty one.
+    pub(super) fn take(&mut self, wf: usize) -> Vec<(SimTime, Act)> {
+        self.logs
+            .get_mut(wf)
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
     /// The log of `wf`, oldest first (empty if the controller never saw it).
+    #[cfg(test)]
     pub(super) fn log(&self, wf: usize) -> &[(SimTime, Act)] {
         self.logs.get(wf).map_or(&[], Vec::as_slice)
     }

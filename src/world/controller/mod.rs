@@ -421,14 +421,9 @@ impl Controller {
         self.note_queue(wf, now);
     }
 
-    /// When the controller did what about each workflow (see [`Act`]).
-    pub(super) fn activity_log(&self, wf: usize) -> &[(SimTime, Act)] {
-        self.act.log(wf)
-    }
-
-    /// Free the activity logs once the report has read them.
-    pub(super) fn drop_activity(&mut self) {
-        self.act = Activity::default();
+    /// Take `wf`'s activity log (the report reads each once and frees it).
+    pub(super) fn take_activity_log(&mut self, wf: usize) -> Vec<(SimTime, Act)> {
+        self.act.take(wf)
     }
 
     fn start_workers(&mut self, cx: &mut Ctx<'_>) {
