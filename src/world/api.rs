@@ -130,8 +130,6 @@ struct ApiCall {
 struct Client {
     /// Its row in the throttle table (clients of one name share a row).
     row: usize,
-    /// Its (verb, resource) → index into `Api::acc`, learnt on first use (a handful each).
-    accs: Vec<(Verb, &'static str, usize)>,
     level: Level,
     /// APF flow: hash of its flow schema and user.
     flow: u64,
@@ -178,6 +176,9 @@ pub(super) struct Api {
     /// Per (throttle row, verb, resource), in first-use order; the report orders the rows by
     /// client name, verb and resource.
     acc: Vec<((usize, Verb, &'static str), ApiAcc)>,
+    /// Per throttle row: (verb, resource) → index into `acc`, learnt on first use (a handful
+    /// each). Kept per row, not per client: a few hot lists instead of one per kubelet.
+    row_accs: Vec<Vec<(Verb, &'static str, usize)>>,
     status_429: u64,
     apf_timeouts: u64,
     status_413: u64,
@@ -208,6 +209,7 @@ impl Api {
             server: ApiServer::new(cfg),
             throttle: IndexMap::new(),
             acc: Vec::new(),
+            row_accs: Vec::new(),
             status_429: 0,
             apf_timeouts: 0,
             status_413: 0,
@@ -257,7 +259,6 @@ impl Api {
         });
         self.clients.push(Client {
             row,
-            accs: Vec::new(),
             level,
             flow,
             bucket: TokenBucket::new(qps, burst),
@@ -509,27 +510,20 @@ impl Api {
         self.complete(q.now(), id, status)
     }
 
-    /// The accounting row of `client`'s `verb` on `resource`: a short scan of the client's
-    /// own list (pointer-equal names first), created on first use.
+    /// The accounting row of `client`'s `verb` on `resource`: a short scan of its throttle
+    /// row's list (pointer-equal names first), created on first use.
     fn acc_index(&mut self, client: usize, verb: Verb, resource: &'static str) -> usize {
         let same = |r: &'static str| std::ptr::eq(r, resource) || r == resource;
-        let cl = &self.clients[client];
-        if let Some(&(_, _, i)) = cl.accs.iter().find(|a| a.0 == verb && same(a.1)) {
+        let row = self.clients[client].row;
+        if row >= self.row_accs.len() {
+            self.row_accs.resize_with(row + 1, Vec::new);
+        }
+        if let Some(&(_, _, i)) = self.row_accs[row].iter().find(|a| a.0 == verb && same(a.1)) {
             return i;
         }
-        let key = (cl.row, verb, resource);
-        let i = match self
-            .acc
-            .iter()
-            .position(|(k, _)| k.0 == key.0 && k.1 == verb && same(k.2))
-        {
-            Some(i) => i,
-            None => {
-                self.acc.push((key, ApiAcc::default()));
-                self.acc.len() - 1
-            }
-        };
-        self.clients[client].accs.push((verb, resource, i));
+        self.acc.push(((row, verb, resource), ApiAcc::default()));
+        let i = self.acc.len() - 1;
+        self.row_accs[row].push((verb, resource, i));
         i
     }
 
@@ -591,9 +585,7 @@ impl Api {
             ..Default::default()
         };
         let mut rows = std::mem::take(&mut self.acc);
-        for c in &mut self.clients {
-            c.accs.clear();
-        }
+        self.row_accs.clear();
         let names: Vec<&str> = self.throttle.keys().map(String::as_str).collect();
         rows.sort_by(|((a, va, ra), _), ((b, vb, rb), _)| {
             (names[*a], va, ra).cmp(&(names[*b], vb, rb))

@@ -675,7 +675,11 @@ mod tests {
             Cause::Retries,
         ];
         assert!(causes.windows(2).all(|w| w[0] < w[1]));
-        assert!(causes.windows(2).all(|w| w[0].key_index() <= w[1].key_index()));
+        assert!(
+            causes
+                .windows(2)
+                .all(|w| w[0].key_index() <= w[1].key_index())
+        );
         let used: std::collections::BTreeSet<_> = causes.iter().map(|c| c.key_index()).collect();
         assert_eq!(used.len(), CAUSE_KEYS.len());
     }
