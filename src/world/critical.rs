@@ -24,7 +24,7 @@
 //! timings are alike); pods of a workflow's `parallelism` wait show as the hold, not as the
 //! unrelated pod whose completion freed the slot.
 
-use super::controller::{Act, split_activity};
+use super::controller::{Act, Mark, split_activity};
 use super::pods::{Pod, PodState, Pods};
 use crate::argo::workflow::WorkflowRun;
 use crate::engine::SimTime;
@@ -257,7 +257,7 @@ pub(super) struct Inputs<'a> {
 
 struct Acc<'a> {
     out: Breakdown,
-    log: &'a [(SimTime, Act)],
+    log: &'a [Mark],
 }
 
 impl Acc<'_> {
@@ -278,11 +278,7 @@ impl Acc<'_> {
 
 /// The breakdown of workflow `w` (None unless it finished), from the controller's activity
 /// log of it.
-pub(super) fn attribute(
-    inp: &Inputs<'_>,
-    w: &WorkflowRun,
-    log: &[(SimTime, Act)],
-) -> Option<Breakdown> {
+pub(super) fn attribute(inp: &Inputs<'_>, w: &WorkflowRun, log: &[Mark]) -> Option<Breakdown> {
     let end = w.finished_at?;
     let mut acc = Acc {
         out: Breakdown::default(),

@@ -221,9 +221,10 @@ pub(super) struct Pods {
     created: u64,
 }
 
-/// Pods per chunk of [`PodStore`] from the 1,024th pod on; the first 1,024 come in chunks of
-/// 64, 64, 128, 256 and 512 (a small run allocates little).
-const CHUNK: usize = 1024;
+/// Pods per chunk of [`PodStore`] from the 256th pod on; the first 256 come in chunks of 64,
+/// 64 and 128 (a small run allocates little). At most one chunk is partly used, so the unused
+/// room is under 256 pods (~75 KiB) at any size.
+const CHUNK: usize = 256;
 
 /// Pods in chunks, indexed by creation order.
 #[derive(Default)]
@@ -237,7 +238,7 @@ impl PodStore {
     #[inline]
     fn place(i: usize) -> (usize, usize) {
         if i >= CHUNK {
-            (4 + i / CHUNK, i % CHUNK)
+            (2 + i / CHUNK, i % CHUNK)
         } else if i < 64 {
             (0, i)
         } else {
@@ -265,7 +266,7 @@ impl PodStore {
         if c == self.chunks.len() {
             let size = match c {
                 0 => 64,
-                1..=4 => 32 << c,
+                1..=2 => 32 << c,
                 _ => CHUNK,
             };
             self.chunks.push(Vec::with_capacity(size));
@@ -472,7 +473,7 @@ mod tests {
     use super::*;
 
     /// Pod ids map onto the chunks one after the other, without gaps or overlaps: chunks of
-    /// 64, 64, 128, 256, 512, then 1,024 each.
+    /// 64, 64, 128, then 256 each.
     #[test]
     fn pod_ids_fill_the_chunks_in_order() {
         let mut sizes: Vec<usize> = Vec::new();
@@ -492,6 +493,7 @@ mod tests {
             sizes[c] += 1;
             prev = (c, j);
         }
-        assert_eq!(&sizes[..7], &[64, 64, 128, 256, 512, 1024, 1024]);
+        assert_eq!(&sizes[..6], &[64, 64, 128, 256, 256, 256]);
+        assert!(sizes[3..sizes.len() - 1].iter().all(|&n| n == CHUNK));
     }
 }

@@ -34,10 +34,55 @@ pub enum Act {
     Down,
 }
 
+/// [`Act`]'s variants, in order (a [`Mark`] keeps the index).
+const ACTS: [Act; 9] = [
+    Act::Idle,
+    Act::Ready,
+    Act::Work,
+    Act::ThrottleCreate,
+    Act::ThrottleOther,
+    Act::Api,
+    Act::HeldParallelism,
+    Act::HeldLock,
+    Act::Down,
+];
+
+/// Latest time a [`Mark`] can hold (2^60 µs, ~36,000 years; later times are clamped to it).
+const MARK_TIME_MAX: u64 = (1 << 60) - 1;
+
+/// One step of an activity log: from `time()` on, the workflow is in state `act()`. Packed in
+/// 8 bytes (the time in µs above 4 bits of state): a log has a few entries per reconcile and
+/// per worker call, kept for every workflow until the report.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Mark(u64);
+
+impl Mark {
+    /// From `time` on, state `act`.
+    pub fn new(time: SimTime, act: Act) -> Self {
+        Mark(time.0.min(MARK_TIME_MAX) << 4 | act as u64)
+    }
+
+    /// When the state starts.
+    pub fn time(self) -> SimTime {
+        SimTime(self.0 >> 4)
+    }
+
+    /// The state.
+    pub fn act(self) -> Act {
+        ACTS[(self.0 & 15) as usize]
+    }
+}
+
+impl std::fmt::Debug for Mark {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "({:?}, {:?})", self.time(), self.act())
+    }
+}
+
 /// Per-workflow step functions of [`Act`].
 #[derive(Debug, Default)]
 pub(super) struct Activity {
-    logs: Vec<Vec<(SimTime, Act)>>,
+    logs: Vec<Vec<Mark>>,
     /// What a workflow waits for when its reconcile ends without a requeue.
     held: Vec<Act>,
 }
@@ -55,25 +100,26 @@ impl Activity {
     pub(super) fn set(&mut self, wf: usize, at: SimTime, act: Act) {
         self.ensure(wf);
         let log = &mut self.logs[wf];
-        while log.last().is_some_and(|l| l.0 > at) {
+        let at = SimTime(at.0.min(MARK_TIME_MAX));
+        while log.last().is_some_and(|l| l.time() > at) {
             log.pop();
         }
         match log.last_mut() {
-            Some(l) if l.1 == act => {}
-            Some(l) if l.0 == at => {
-                l.1 = act;
+            Some(l) if l.act() == act => {}
+            Some(l) if l.time() == at => {
+                *l = Mark::new(at, act);
                 let n = log.len();
-                if n >= 2 && log[n - 2].1 == act {
+                if n >= 2 && log[n - 2].act() == act {
                     log.pop();
                 }
             }
-            _ => log.push((at, act)),
+            _ => log.push(Mark::new(at, act)),
         }
     }
 
     /// The state `wf` is in now (its last entry).
     pub(super) fn last(&self, wf: usize) -> Option<Act> {
-        self.logs.get(wf).and_then(|l| l.last()).map(|l| l.1)
+        self.logs.get(wf).and_then(|l| l.last()).map(|l| l.act())
     }
 
     /// What `wf` waits for once its worker lets go of it.
@@ -102,7 +148,7 @@ impl Activity {
 
     /// Take the log of `wf`, oldest first (empty if the controller never saw it), leaving an
     /// empty one.
-    pub(super) fn take(&mut self, wf: usize) -> Vec<(SimTime, Act)> {
+    pub(super) fn take(&mut self, wf: usize) -> Vec<Mark> {
         self.logs
             .get_mut(wf)
             .map(std::mem::take)
@@ -111,29 +157,29 @@ impl Activity {
 
     /// The log of `wf`, oldest first (empty if the controller never saw it).
     #[cfg(test)]
-    pub(super) fn log(&self, wf: usize) -> &[(SimTime, Act)] {
+    pub(super) fn log(&self, wf: usize) -> &[Mark] {
         self.logs.get(wf).map_or(&[], Vec::as_slice)
     }
 }
 
 /// Time of each [`Act`] within `[from, to)` of a step function `log` (state before the first
 /// entry: `Idle`), in the order of [`Act`]'s variants.
-pub fn split(log: &[(SimTime, Act)], from: SimTime, to: SimTime) -> [SimTime; 9] {
+pub fn split(log: &[Mark], from: SimTime, to: SimTime) -> [SimTime; 9] {
     let mut out = [SimTime::ZERO; 9];
     if to <= from {
         return out;
     }
     // The entry in force at `from`.
-    let i = log.partition_point(|e| e.0 <= from);
-    let mut state = if i == 0 { Act::Idle } else { log[i - 1].1 };
+    let i = log.partition_point(|e| e.time() <= from);
+    let mut state = if i == 0 { Act::Idle } else { log[i - 1].act() };
     let mut t = from;
     for e in &log[i..] {
-        if e.0 >= to {
+        if e.time() >= to {
             break;
         }
-        out[state as usize] = out[state as usize].plus(e.0.since(t));
-        t = e.0;
-        state = e.1;
+        out[state as usize] = out[state as usize].plus(e.time().since(t));
+        t = e.time();
+        state = e.act();
     }
     out[state as usize] = out[state as usize].plus(to.since(t));
     out
@@ -168,15 +214,35 @@ mod tests {
         assert_eq!(parts[Act::Api as usize], s(1));
     }
 
+    /// A mark gives back its time and state, for every state, and orders equal states by time.
+    #[test]
+    fn marks_round_trip() {
+        for (i, &a) in ACTS.iter().enumerate() {
+            assert_eq!(a as usize, i);
+            for t in [0, 1, 59_999_999, MARK_TIME_MAX] {
+                let m = Mark::new(SimTime(t), a);
+                assert_eq!((m.time(), m.act()), (SimTime(t), a));
+            }
+        }
+        assert_eq!(
+            Mark::new(SimTime::MAX, Act::Down).time(),
+            SimTime(MARK_TIME_MAX)
+        );
+    }
+
     #[test]
     fn a_crash_drops_planned_entries() {
         let mut a = Activity::default();
         a.call(0, s(1), s(5), false);
         a.set(0, s(2), Act::Down);
-        assert_eq!(a.log(0), &[(s(1), Act::ThrottleOther), (s(2), Act::Down)]);
+        let want = [
+            Mark::new(s(1), Act::ThrottleOther),
+            Mark::new(s(2), Act::Down),
+        ];
+        assert_eq!(a.log(0), &want);
         // Same-time changes replace, and merge with an equal predecessor.
         a.set(0, s(3), Act::Ready);
         a.set(0, s(3), Act::Down);
-        assert_eq!(a.log(0), &[(s(1), Act::ThrottleOther), (s(2), Act::Down)]);
+        assert_eq!(a.log(0), &want);
     }
 }

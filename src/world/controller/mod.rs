@@ -37,7 +37,7 @@ use crate::scenario::defaults as d;
 use crate::scenario::schema::ControllerCfg;
 use crate::units::parse_duration;
 use activity::Activity;
-pub(super) use activity::{Act, split as split_activity};
+pub(super) use activity::{Act, Mark, split as split_activity};
 use cleanup::CleanupQueue;
 use events::Events;
 use locks::Locks;
@@ -422,7 +422,7 @@ impl Controller {
     }
 
     /// Take `wf`'s activity log (the report reads each once and frees it).
-    pub(super) fn take_activity_log(&mut self, wf: usize) -> Vec<(SimTime, Act)> {
+    pub(super) fn take_activity_log(&mut self, wf: usize) -> Vec<Mark> {
         self.act.take(wf)
     }
 
