@@ -42,6 +42,13 @@ impl Hasher for SeqHasher {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TimerId(u64);
 
+impl TimerId {
+    /// Its sequence number (events due at one time run in this order).
+    pub fn seq(self) -> u64 {
+        self.0
+    }
+}
+
 /// A queued event: its time, its insertion sequence (the FIFO tie-break and the timer id).
 struct Entry<E> {
     time: u64,
@@ -80,6 +87,11 @@ pub struct EventQueue<E> {
     next_seq: u64,
     now: SimTime,
     popped: u64,
+    /// Sequence number of the event popped last (the one being handled).
+    current: u64,
+    /// Latest time of an entry scheduled under a reserved (older) sequence number: until the
+    /// clock passes it, the events due at one time are put back in sequence order.
+    reserved_until: Option<u64>,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -101,6 +113,8 @@ impl<E> EventQueue<E> {
             next_seq: 0,
             now: SimTime::ZERO,
             popped: 0,
+            current: 0,
+            reserved_until: None,
         }
     }
 
@@ -166,6 +180,56 @@ impl<E> EventQueue<E> {
         self.schedule_at(at, event)
     }
 
+    /// Take the sequence number the next [`EventQueue::schedule_at`] would use, without
+    /// scheduling anything: a component can hold a timer "in hand" (a virtual timer) and later
+    /// either drop it or schedule it under this number with [`EventQueue::schedule_reserved`],
+    /// where it takes exactly the place in the order it would have had if scheduled now.
+    pub fn reserve(&mut self) -> TimerId {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        TimerId(seq)
+    }
+
+    /// Schedule `event` at `at` under the sequence number `id` from [`EventQueue::reserve`]
+    /// (`at` must not be before the event being handled: the timer was due later).
+    pub fn schedule_reserved(&mut self, id: TimerId, at: SimTime, event: E) {
+        let time = at.max(self.now).0;
+        if time < self.last {
+            self.rebase(time);
+        }
+        self.reserved_until = Some(self.reserved_until.map_or(time, |t| t.max(time)));
+        self.put(Entry {
+            time,
+            seq: id.0,
+            event,
+        });
+        self.len += 1;
+        self.order_due();
+    }
+
+    /// `(time, sequence)` of the event being handled (the last popped): a virtual timer held
+    /// under a reserved number is due once its `(time, sequence)` is below this.
+    pub fn current(&self) -> (SimTime, u64) {
+        (self.now, self.current)
+    }
+
+    /// Events due at one time pop in sequence order: an entry scheduled under a reserved
+    /// number may have been appended after later-numbered ones; sort them back (the due
+    /// events of one instant are few).
+    #[inline]
+    fn order_due(&mut self) {
+        if let Some(until) = self.reserved_until {
+            if self.last > until {
+                self.reserved_until = None;
+            } else if self.due.len() > 1 {
+                let d = self.due.make_contiguous();
+                if !d.is_sorted_by_key(|e| e.seq) {
+                    d.sort_unstable_by_key(|e| e.seq);
+                }
+            }
+        }
+    }
+
     /// Cancel a scheduled event. Cancelling one that already fired or was cancelled is a no-op.
     pub fn cancel(&mut self, id: TimerId) {
         if id.0 < self.next_seq {
@@ -197,6 +261,7 @@ impl<E> EventQueue<E> {
         if entries.capacity() <= KEEP_CAPACITY {
             self.buckets[b] = entries;
         }
+        self.order_due();
         true
     }
 
@@ -233,6 +298,7 @@ impl<E> EventQueue<E> {
         let t = SimTime(e.time);
         self.now = t;
         self.popped += 1;
+        self.current = e.seq;
         Some((t, e.event))
     }
 
@@ -322,6 +388,10 @@ mod tests {
         Cancel(usize),
         Pop,
         PopUntil(u64),
+        /// Reserve a number for a timer due this far ahead, held in hand.
+        Reserve(u64),
+        /// Schedule one of the held timers under its number (or drop it if it is past).
+        Release(usize),
     }
 
     fn op() -> impl proptest::strategy::Strategy<Value = Op> {
@@ -331,13 +401,16 @@ mod tests {
             1 => any::<usize>().prop_map(Op::Cancel),
             3 => Just(Op::Pop),
             1 => (0u64..2_000_000).prop_map(Op::PopUntil),
+            1 => prop_oneof![0u64..10, 0u64..1_000_000].prop_map(Op::Reserve),
+            1 => any::<usize>().prop_map(Op::Release),
         ]
     }
 
     proptest::proptest! {
         /// The radix heap delivers exactly what a binary heap on `(time, seq)` with a
         /// cancelled set delivers, for any mix of schedules (short and long delays, equal
-        /// times), cancels, pops and bounded pops.
+        /// times), cancels, pops and bounded pops, and timers held under a reserved number
+        /// then scheduled later (they take the place their number gives them).
         #[test]
         fn matches_a_binary_heap(ops in proptest::collection::vec(op(), 1..400)) {
             use std::cmp::Reverse;
@@ -347,6 +420,7 @@ mod tests {
             let mut dead: HashSet<u64> = HashSet::new();
             let (mut now, mut seq) = (0u64, 0u64);
             let mut ids: Vec<TimerId> = Vec::new();
+            let mut held: Vec<(TimerId, u64)> = Vec::new();
             let live_top = |heap: &mut BinaryHeap<Reverse<(u64, u64)>>, dead: &mut HashSet<u64>| {
                 while let Some(&Reverse((t, s))) = heap.peek() {
                     if dead.remove(&s) {
@@ -370,6 +444,21 @@ mod tests {
                         dead.insert(id.0);
                     }
                     Op::Cancel(_) => {}
+                    Op::Reserve(d) => {
+                        let id = q.reserve();
+                        proptest::prop_assert_eq!(id.seq(), seq);
+                        held.push((id, now + d));
+                        seq += 1;
+                    }
+                    Op::Release(i) if !held.is_empty() => {
+                        let (id, at) = held.swap_remove(i % held.len());
+                        if at >= now {
+                            q.schedule_reserved(id, SimTime(at), id.seq());
+                            heap.push(Reverse((at, id.seq())));
+                            ids.push(id);
+                        }
+                    }
+                    Op::Release(_) => {}
                     Op::Pop => {
                         let want = live_top(&mut heap, &mut dead).map(|(t, s)| {
                             heap.pop();

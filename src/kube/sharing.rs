@@ -85,6 +85,15 @@ impl SharedCpu {
         });
     }
 
+    /// The request computing now if there is exactly one.
+    pub fn sole(&self) -> Option<usize> {
+        if self.jobs.len() == 1 {
+            self.jobs.peek().map(|j| j.id)
+        } else {
+            None
+        }
+    }
+
     /// Requests computing now.
     pub fn len(&self) -> usize {
         self.jobs.len()

@@ -186,6 +186,12 @@ pub(super) struct Api {
     /// The apiserver's CPU, shared by the requests holding seats.
     cpu: SharedCpu,
     cpu_timer: Option<(TimerId, SimTime)>,
+    /// The CPU timer is held in hand under its reserved number, not queued (see
+    /// [`Api::arm_cpu`]): its tick is run by the next API call after it, or dropped.
+    cpu_timer_virtual: bool,
+    /// Whether unobserved CPU ticks may be held in hand (on; off only to test that holding
+    /// them changes nothing).
+    virtual_ticks: bool,
     /// When etcd can take the next write (writes queue for its throughput).
     etcd_free: SimTime,
     /// Longest a write waited for etcd's throughput.
@@ -203,6 +209,8 @@ impl Api {
             free_calls: Vec::new(),
             cpu: SharedCpu::new(0.0),
             cpu_timer: None,
+            cpu_timer_virtual: false,
+            virtual_ticks: true,
             etcd_free: SimTime::ZERO,
             etcd_wait_max: SimTime::ZERO,
             tick_ids: Vec::new(),
@@ -266,6 +274,12 @@ impl Api {
         self.clients.len() - 1
     }
 
+    /// Queue every CPU tick (do not hold unobserved ones in hand): for tests.
+    #[cfg(test)]
+    pub(super) fn queue_every_tick(&mut self) {
+        self.virtual_ticks = false;
+    }
+
     /// A new process (or new clientset) starts with a full bucket.
     pub(super) fn reset_bucket(&mut self, client: usize, now: SimTime) {
         self.clients[client].bucket.reset(now);
@@ -284,6 +298,7 @@ impl Api {
         origin: Origin,
         unchanged: bool,
     ) -> SimTime {
+        self.catch_up(q);
         let acc = self.acc_index(client, verb, resource) as u32;
         let call = ApiCall {
             acc,
@@ -315,6 +330,7 @@ impl Api {
     /// Pass the client's bucket (client-go `Wait`), then arrive at the apiserver; returns the
     /// bucket wait.
     pub(super) fn send(&mut self, q: &mut EventQueue<Event>, id: usize) -> SimTime {
+        self.catch_up(q);
         let now = q.now();
         let Some(call) = self.calls[id].as_ref() else {
             return SimTime::ZERO;
@@ -375,6 +391,7 @@ impl Api {
         q: &mut EventQueue<Event>,
         id: usize,
     ) -> Option<(Origin, Status)> {
+        self.catch_up(q);
         let call = self.calls[id].as_ref()?;
         let cl = &self.clients[call.client];
         match self
@@ -386,6 +403,11 @@ impl Api {
                 None
             }
             Admission::Queued => {
+                // A queued request is admitted when a seat frees: the CPU's next tick is
+                // observed now.
+                if self.cpu_timer_virtual {
+                    self.queue_virtual_tick(q);
+                }
                 if let Some(c) = self.calls[id].as_mut() {
                     c.queued_at = q.now();
                 }
@@ -423,6 +445,7 @@ impl Api {
         q: &mut EventQueue<Event>,
         id: usize,
     ) -> Option<(Origin, Status)> {
+        self.catch_up(q);
         let call = self.calls[id].as_ref()?;
         let level = self.clients[call.client].level;
         let due = call.queued_at.plus(self.server.queue_wait_limit());
@@ -445,18 +468,100 @@ impl Api {
     }
 
     /// Keep one timer at the CPU's next completion.
+    ///
+    /// When the CPU holds a single request whose completion nobody observes (a write that
+    /// changes nothing, answered to nobody waiting: a no-op progress patch or a fire-and-forget
+    /// write) and no request waits in an APF queue, the timer is not queued but held in hand
+    /// under its reserved sequence number ([`EventQueue::reserve`]): its tick would only free
+    /// the seat and account the request. The next API call after it in event order runs the
+    /// tick first, as of its time ([`Api::catch_up`]); one that makes the tick observable (a
+    /// second request on the CPU, a request queued) queues it under the same number
+    /// ([`EventQueue::schedule_reserved`]), where it takes the place it would have had. Every
+    /// state and figure is as with a queued tick; only the engine's event count is lower.
     fn arm_cpu(&mut self, q: &mut EventQueue<Event>) {
         let next = self.cpu.next_completion();
         if self.cpu_timer.map(|t| t.1) == next {
+            if self.cpu_timer_virtual && !self.tick_unobserved() {
+                self.queue_virtual_tick(q);
+            }
             return;
         }
-        if let Some((t, _)) = self.cpu_timer.take() {
+        if let Some((t, _)) = self.cpu_timer.take()
+            && !std::mem::take(&mut self.cpu_timer_virtual)
+        {
             q.cancel(t);
         }
         if let Some(at) = next {
-            let t = q.schedule_at(at, Event::Api(ApiEvent::CpuTick));
-            self.cpu_timer = Some((t, at));
+            if self.tick_unobserved() {
+                self.cpu_timer = Some((q.reserve(), at));
+                self.cpu_timer_virtual = true;
+            } else {
+                let t = q.schedule_at(at, Event::Api(ApiEvent::CpuTick));
+                self.cpu_timer = Some((t, at));
+            }
         }
+    }
+
+    /// The next CPU tick would complete one request that nobody observes and start nothing.
+    fn tick_unobserved(&self) -> bool {
+        let Some(id) = self.cpu.sole().filter(|_| self.virtual_ticks) else {
+            return false;
+        };
+        self.server.queued() == 0
+            && self.calls[id].as_ref().is_some_and(|c| {
+                !c.etcd
+                    && matches!(
+                        c.origin,
+                        Origin::FireAndForget
+                            | Origin::TaskResult {
+                                finalize: false,
+                                changes: false,
+                                ..
+                            }
+                    )
+            })
+    }
+
+    /// Queue the CPU timer held in hand, under its reserved number.
+    fn queue_virtual_tick(&mut self, q: &mut EventQueue<Event>) {
+        if let Some((t, at)) = self.cpu_timer {
+            q.schedule_reserved(t, at, Event::Api(ApiEvent::CpuTick));
+        }
+        self.cpu_timer_virtual = false;
+    }
+
+    /// Run the CPU tick held in hand if it is due before the event being handled (`limit`:
+    /// the run's horizon after the last event). Called first by every API entry point.
+    fn catch_up(&mut self, q: &EventQueue<Event>) {
+        self.catch_up_until(q.current());
+    }
+
+    fn catch_up_until(&mut self, (now, seq): (SimTime, u64)) {
+        let Some((t, at)) = self.cpu_timer else {
+            return;
+        };
+        if !self.cpu_timer_virtual || (at, t.seq()) >= (now, seq) {
+            return;
+        }
+        self.cpu_timer = None;
+        self.cpu_timer_virtual = false;
+        let mut ids = std::mem::take(&mut self.tick_ids);
+        self.cpu.take_done_into(at, &mut ids);
+        for &id in &ids {
+            // The sole request, unobserved: its completion goes to nobody, and its seat
+            // admits nobody (a request queued since made the tick a queued one).
+            if let Some((_, started)) = self.finish(at, id) {
+                debug_assert!(started.is_empty(), "a held tick admitted a queued request");
+            }
+        }
+        self.tick_ids = ids;
+        debug_assert!(self.cpu.is_empty(), "an unobserved tick empties the CPU");
+    }
+
+    /// After the last event (at or before `horizon`): run the CPU tick held in hand if the
+    /// run would have reached it.
+    pub(super) fn finish_run(&mut self, horizon: SimTime) {
+        self.catch_up_until((horizon, u64::MAX));
     }
 
     /// The CPU finished requests: reads complete (into `out`, cleared first), writes go on to
@@ -466,6 +571,7 @@ impl Api {
         q: &mut EventQueue<Event>,
         out: &mut Vec<(Origin, Status)>,
     ) {
+        self.catch_up(q);
         self.cpu_timer = None;
         let now = q.now();
         out.clear();
@@ -495,19 +601,33 @@ impl Api {
         q: &mut EventQueue<Event>,
         id: usize,
     ) -> Option<(Origin, Status)> {
+        self.catch_up(q);
+        let (done, started) = self.finish(q.now(), id)?;
+        for next in started {
+            self.start_cpu(q, next.id);
+        }
+        done
+    }
+
+    /// Free `id`'s seat and complete it at `now`; returns the completion and the queued
+    /// requests the seat admitted (the caller starts their CPU).
+    #[allow(clippy::type_complexity)]
+    fn finish(
+        &mut self,
+        now: SimTime,
+        id: usize,
+    ) -> Option<(Option<(Origin, Status)>, Vec<crate::kube::apf::Queued>)> {
         let call = self.calls[id].as_ref()?;
         let level = self.clients[call.client].level;
         let (verb, bytes) = (call.verb, call.bytes);
-        for next in self.server.release(verb, level) {
-            self.start_cpu(q, next.id);
-        }
+        let started = self.server.release(verb, level);
         let status = if self.server.etcd_accepts(verb, bytes) {
             Status::Ok
         } else {
             self.etcd_too_large += 1;
             Status::EtcdTooLarge
         };
-        self.complete(q.now(), id, status)
+        Some((self.complete(now, id, status), started))
     }
 
     /// The accounting row of `client`'s `verb` on `resource`: a short scan of its throttle
@@ -564,12 +684,14 @@ impl Api {
     }
 
     /// Requests holding a seat now.
-    pub(super) fn inflight(&self) -> u32 {
+    pub(super) fn inflight(&mut self, q: &EventQueue<Event>) -> u32 {
+        self.catch_up(q);
         self.server.inflight()
     }
 
     /// Requests waiting in APF queues now.
-    pub(super) fn queued(&self) -> u32 {
+    pub(super) fn queued(&mut self, q: &EventQueue<Event>) -> u32 {
+        self.catch_up(q);
         self.server.queued()
     }
 
@@ -624,5 +746,136 @@ impl Api {
             })
             .collect();
         (api, throttling)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::units::Dur;
+
+    /// Drive an `Api` alone: `script` issues requests at given times (µs); every API event is
+    /// dispatched as `World::handle` does. Returns each completion (time, origin, status) and
+    /// whether a CPU tick was held in hand when a request joined an APF queue.
+    fn drive(held: bool, script: &[(u64, usize, Verb, u64, Origin, bool)]) -> Vec<String> {
+        let mut api = Api::new(ApiServerCfg {
+            max_requests_inflight: 2,
+            max_mutating_requests_inflight: 1,
+            write_latency: Dur(2_100_000),
+            etcd_write_latency: Dur(2_000_000),
+            cpu_cores: 1.0,
+            ..ApiServerCfg::default()
+        });
+        if !held {
+            api.queue_every_tick();
+        }
+        let clients = [
+            api.add_client("workflow-controller", 1e6, 1_000_000),
+            api.add_client("argoexec", f64::INFINITY, u32::MAX),
+        ];
+        let mut q: EventQueue<Event> = EventQueue::new();
+        for &(at, ..) in script {
+            q.schedule_at(SimTime(at), Event::Sample);
+        }
+        let mut next = 0;
+        let mut out = Vec::new();
+        let mut done = Vec::new();
+        while let Some((now, ev)) = q.pop() {
+            let c = match ev {
+                Event::Sample => {
+                    let (_, client, verb, bytes, origin, unchanged) = script[next];
+                    next += 1;
+                    let held_before = api.cpu_timer_virtual;
+                    api.issue(
+                        &mut q,
+                        clients[client],
+                        verb,
+                        "pods",
+                        bytes,
+                        origin,
+                        unchanged,
+                    );
+                    out.push(format!(
+                        "{now:?} issue {origin:?} (tick in hand: {held_before})"
+                    ));
+                    None
+                }
+                Event::Api(ApiEvent::Arrive { call }) => {
+                    let c = api.on_arrive(&mut q, call);
+                    out.push(format!("{now:?} arrive {call}: queued {}", api.queued(&q)));
+                    c
+                }
+                Event::Api(ApiEvent::Done { call }) => api.on_done(&mut q, call),
+                Event::Api(ApiEvent::Retry { call }) => {
+                    api.send(&mut q, call);
+                    None
+                }
+                Event::Api(ApiEvent::ApfTimeout { call }) => api.on_apf_timeout(&mut q, call),
+                Event::Api(ApiEvent::CpuTick) => {
+                    api.on_cpu_tick(&mut q, &mut done);
+                    for (o, s) in done.drain(..) {
+                        out.push(format!("{now:?} done {o:?} {s:?}"));
+                    }
+                    None
+                }
+                _ => None,
+            };
+            if let Some((o, s)) = c {
+                out.push(format!("{now:?} done {o:?} {s:?}"));
+            }
+        }
+        api.finish_run(SimTime::MAX);
+        let (report, _) = api.report();
+        out.push(format!("{report:?}"));
+        out
+    }
+
+    /// A lone no-op patch computes while every other seat is held by writes waiting on etcd;
+    /// a request then joins its level's APF queue, so the seat the patch frees admits it: the
+    /// held tick must be queued then. Completions, times and the API report are the same as
+    /// with every tick queued (pinned to kube-apiserver's APF: a freed seat dispatches the
+    /// next queued request, `queueset.go` `finishRequestAndDispatchAsMuchAsPossible`).
+    #[test]
+    fn a_request_queued_behind_a_held_tick_is_admitted_as_with_a_queued_tick() {
+        // The seats a workload-low client gets here (its own plus what it may borrow).
+        let mut probe = ApiServer::new(ApiServerCfg {
+            max_requests_inflight: 2,
+            max_mutating_requests_inflight: 1,
+            ..ApiServerCfg::default()
+        });
+        let (level, flow) = (Level::WorkloadLow, flow_hash("WorkloadLow", "argoexec"));
+        let mut seats = 0;
+        while matches!(
+            probe.admit(seats, Verb::Create, 1000, level, flow),
+            Admission::Accepted
+        ) {
+            seats += 1;
+        }
+        assert!(seats >= 2, "{seats}");
+        let write = Origin::FireAndForget;
+        let noop = Origin::TaskResult {
+            pod: 0,
+            finalize: false,
+            changes: false,
+        };
+        let change = Origin::TaskResult {
+            pod: 1,
+            finalize: false,
+            changes: true,
+        };
+        // seats - 1 writes at 0 (in etcd for 2 s after their CPU), then at 0.5 s the no-op
+        // patch (last seat, alone on the CPU) and a changing patch that must queue.
+        let mut script: Vec<_> = (0..seats - 1)
+            .map(|_| (0, 0, Verb::Create, 1000, write, false))
+            .collect();
+        script.push((500_000, 1, Verb::Patch, 100, noop, true));
+        script.push((500_000, 1, Verb::Patch, 100, change, false));
+        let held = drive(true, &script);
+        let queued = drive(false, &script);
+        assert!(
+            held.iter().any(|l| l.contains("queued 1")),
+            "the changing patch queues: {held:#?}"
+        );
+        assert_eq!(held, queued);
     }
 }
