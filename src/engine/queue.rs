@@ -12,7 +12,10 @@
 //! a binary heap on the same keys: results do not depend on the structure. A push is an
 //! append, an event due now goes straight to bucket 0, and a pop rescans one bucket now and
 //! then instead of sifting through `log n` scattered levels (`BENCHMARKS.md`). Cancellation is
-//! lazy: a cancelled timer's entry stays queued and is skipped when it comes up.
+//! lazy: a cancelled timer's entry stays queued and is skipped when it comes up. A timer can
+//! also be held outside the queue under a reserved sequence number (`reserve`) and queued
+//! later under it (`schedule_reserved`): the events due at one time are then put back in
+//! sequence order, so it pops exactly where it would have had it been queued at once.
 
 use super::SimTime;
 use std::collections::{HashSet, VecDeque};

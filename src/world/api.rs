@@ -10,6 +10,10 @@
 //! etcd's commit (writes queue for etcd's throughput, then its latency): at low load the
 //! configured `read_latency`/`write_latency`, growing with load. Left out: watch delivery
 //! latency (informers see a change when its request completes).
+//!
+//! One engine shortcut, exact: the CPU tick of a lone request whose completion nobody
+//! observes (a no-op progress patch) is held in hand instead of queued, and run by the next
+//! API call after it in event order (`Api::arm_cpu`); results are those of a queued tick.
 
 use super::Event;
 use crate::engine::{EventQueue, SimTime, TimerId};
