@@ -108,8 +108,8 @@ impl World<'_> {
                 SimTime::ZERO,
                 w.finished_at.unwrap_or(end),
             );
-            for (w, p) in workers.iter_mut().zip(parts) {
-                *w = w.plus(p);
+            for (sum, p) in workers.iter_mut().zip(parts) {
+                *sum = sum.plus(p);
             }
             if let Some(b) = &b {
                 tally.add(b);
