@@ -306,6 +306,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Like [`EventQueue::pop`] but only if the next event is at or before `limit`.
+    #[inline]
     pub fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
         match self.peek_time() {
             Some(t) if t <= limit => self.pop_live(),

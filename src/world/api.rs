@@ -511,19 +511,18 @@ impl Api {
         let Some(id) = self.cpu.sole().filter(|_| self.virtual_ticks) else {
             return false;
         };
-        self.server.queued() == 0
-            && self.calls[id].as_ref().is_some_and(|c| {
-                !c.etcd
-                    && matches!(
-                        c.origin,
-                        Origin::FireAndForget
-                            | Origin::TaskResult {
-                                finalize: false,
-                                changes: false,
-                                ..
-                            }
-                    )
-            })
+        self.calls[id].as_ref().is_some_and(|c| {
+            !c.etcd
+                && matches!(
+                    c.origin,
+                    Origin::FireAndForget
+                        | Origin::TaskResult {
+                            finalize: false,
+                            changes: false,
+                            ..
+                        }
+                )
+        }) && self.server.queued() == 0
     }
 
     /// Queue the CPU timer held in hand, under its reserved number.
@@ -534,10 +533,13 @@ impl Api {
         self.cpu_timer_virtual = false;
     }
 
-    /// Run the CPU tick held in hand if it is due before the event being handled (`limit`:
-    /// the run's horizon after the last event). Called first by every API entry point.
+    /// Run the CPU tick held in hand if it is due before the event being handled. Called
+    /// first by every API entry point (inlined: usually no tick is held).
+    #[inline]
     fn catch_up(&mut self, q: &EventQueue<Event>) {
-        self.catch_up_until(q.current());
+        if self.cpu_timer_virtual {
+            self.catch_up_until(q.current());
+        }
     }
 
     fn catch_up_until(&mut self, (now, seq): (SimTime, u64)) {

@@ -12,6 +12,10 @@ use crate::kube::apiserver::ETCD_TOO_LARGE;
 use crate::metrics::*;
 
 impl World<'_> {
+    // Cold, run once: kept out of `run_with` so the event loop stays small enough for the
+    // queue's pop to be inlined into it (when this was inlined, `pop_until` was not, and the
+    // 5,000-pod fan-out ran 10 % slower).
+    #[inline(never)]
     pub(super) fn report(
         mut self,
         replication: u32,

@@ -13,6 +13,7 @@ fn opt(t: SimTime) -> Option<f64> {
 
 impl World<'_> {
     /// The trace of the run so far, open spans ending at `end`.
+    #[inline(never)]
     pub(super) fn trace(&self, seed: u64, end: SimTime) -> Trace {
         let cx = &self.cx;
         let sc = cx.sc;
