@@ -188,11 +188,6 @@ impl CauseSeconds {
             .zip(self.secs.iter())
             .map(|(k, s)| (CAUSE_KEYS[k], *s))
     }
-
-    /// The seconds of cause `key`, if the workflow spent any there.
-    pub fn get(&self, key: &str) -> Option<f64> {
-        self.iter().find(|e| e.0 == key).map(|e| e.1)
-    }
 }
 
 impl Serialize for CauseSeconds {

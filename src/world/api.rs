@@ -612,17 +612,16 @@ impl Api {
         for next in started {
             self.start_cpu(q, next.id);
         }
-        done
+        Some(done)
     }
 
     /// Free `id`'s seat and complete it at `now`; returns the completion and the queued
     /// requests the seat admitted (the caller starts their CPU).
-    #[allow(clippy::type_complexity)]
     fn finish(
         &mut self,
         now: SimTime,
         id: usize,
-    ) -> Option<(Option<(Origin, Status)>, Vec<crate::kube::apf::Queued>)> {
+    ) -> Option<((Origin, Status), Vec<crate::kube::apf::Queued>)> {
         let call = self.calls[id].as_ref()?;
         let level = self.clients[call.client].level;
         let (verb, bytes) = (call.verb, call.bytes);
@@ -633,7 +632,7 @@ impl Api {
             self.etcd_too_large += 1;
             Status::EtcdTooLarge
         };
-        Some((self.complete(now, id, status), started))
+        Some((self.complete(now, id, status)?, started))
     }
 
     /// The accounting row of `client`'s `verb` on `resource`: a short scan of its throttle
