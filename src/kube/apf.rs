@@ -136,7 +136,11 @@ struct Level {
     used: u32,
     borrowed: u32,
     lent: u32,
+    /// The level's queues, allocated when the first request queues (most runs never queue,
+    /// and the suggested levels have 128-queue tables).
     queues: Vec<VecDeque<Queued>>,
+    /// How many queues the level has (`queues` is empty until one is used).
+    nqueues: usize,
     hand: usize,
     queue_limit: usize,
     waiting: u32,
@@ -194,7 +198,7 @@ impl Apf {
                 Level {
                     nominal,
                     lendable: (f64::from(nominal) * f64::from(lendable) / 100.0).round() as u32,
-                    queues: vec![VecDeque::new(); queues as usize],
+                    nqueues: queues as usize,
                     hand: hand as usize,
                     queue_limit: limit as usize,
                     ..Default::default()
@@ -245,10 +249,13 @@ impl Apf {
             return Decision::Run;
         }
         let lv = &mut self.levels[l];
-        if lv.queues.is_empty() {
+        if lv.nqueues == 0 {
             return Decision::Reject;
         }
-        let hand = deal(flow, lv.queues.len(), lv.hand);
+        if lv.queues.is_empty() {
+            lv.queues = vec![VecDeque::new(); lv.nqueues];
+        }
+        let hand = deal(flow, lv.nqueues, lv.hand);
         let offset = lv.enqueues % hand.len();
         lv.enqueues += 1;
         let best = (0..hand.len())

@@ -463,10 +463,10 @@ fn unschedulable(acc: &mut Acc<'_>, inp: &Inputs<'_>, x: &Pod, a: SimTime, b: Si
         return;
     }
     let sc = inp.sc;
-    let mask = &sc.workflows[inp.wfs[x.wf].spec].tasks[x.task as usize].allowed_pools;
+    let mask = &sc.workflows[inp.wfs[x.wf()].spec].tasks[x.task as usize].allowed_pools;
     let allowed: Vec<usize> = (0..sc.pools.len()).filter(|&p| mask[p]).collect();
     // The stretch spent waiting for the node the pod was bound to.
-    let (ua, ub) = match x.node.map(|n| &inp.nodes[n]) {
+    let (ua, ub) = match x.node().map(|n| &inp.nodes[n]) {
         Some(n) if n.created_at > a => {
             let ready = n.ready_at.unwrap_or(b);
             (n.created_at.min(b), ready.clamp(n.created_at.min(b), b))

@@ -174,14 +174,14 @@ impl Kubelet {
     fn pull_check(&mut self, cx: &mut Ctx<'_>, pod: usize, main: bool) {
         let now = cx.now();
         let kl = &cx.sc.file.kubelet;
-        let Some(node) = cx.pods[pod].node else {
+        let Some(node) = cx.pods[pod].node() else {
             return;
         };
         let (image, size, this, next) = if main {
             let p = &cx.pods[pod];
-            let size = cx.sc.workflows[cx.wfs[p.wf].spec].tasks[p.task as usize].image_size;
+            let size = cx.sc.workflows[cx.wfs[p.wf()].spec].tasks[p.task as usize].image_size;
             (
-                p.image,
+                p.image as usize,
                 size,
                 KubeletStage::MainPullCheck,
                 KubeletStage::MainStart,
@@ -302,7 +302,9 @@ impl Kubelet {
         next: KubeletStage,
         then: SimTime,
     ) {
-        cx.pods[pod].after_transfer = (next, then);
+        let p = &mut cx.pods[pod];
+        p.after_transfer = next;
+        p.after_transfer_delay = then;
         let st = &cx.sc.file.storage;
         match st.kind {
             StorageKind::Nfs => {
@@ -340,7 +342,8 @@ impl Kubelet {
         let done = self.storage.take_done();
         self.reschedule_storage(cx);
         for pod in done {
-            let (next, then) = cx.pods[pod].after_transfer;
+            let p = &cx.pods[pod];
+            let (next, then) = (p.after_transfer, p.after_transfer_delay);
             after(cx, then, pod, next);
         }
     }
@@ -351,7 +354,7 @@ impl Kubelet {
         }
         let now = cx.now();
         let kl = &cx.sc.file.kubelet;
-        let ts = &cx.sc.workflows[cx.wfs[cx.pods[pod].wf].spec].tasks[cx.pods[pod].task as usize];
+        let ts = &cx.sc.workflows[cx.wfs[cx.pods[pod].wf()].spec].tasks[cx.pods[pod].task as usize];
         let (read, write, out) = (ts.read_bytes, ts.write_bytes, ts.output_parameter_bytes);
         match stage {
             KubeletStage::PullCheck => self.pull_check(cx, pod, false),
@@ -408,7 +411,7 @@ impl Kubelet {
                 if !p.fails {
                     p.state = PodState::Succeeded;
                 } else {
-                    p.fail_msg = "Error (exit code 1)";
+                    p.fail_msg = super::pods::FAIL_EXIT_1;
                 }
                 cx.pods.stop_running();
                 self.status(cx, pod);
@@ -461,7 +464,7 @@ impl Kubelet {
         }
         // A progress tick rewrites the same TaskResult: a no-op unless the step reports
         // progress (argo-facts §11.3).
-        let changes = cx.sc.workflows[cx.wfs[cx.pods[pod].wf].spec].tasks
+        let changes = cx.sc.workflows[cx.wfs[cx.pods[pod].wf()].spec].tasks
             [cx.pods[pod].task as usize]
             .progress;
         self.task_result(cx, pod, Verb::Patch, SMALL_BODY_BYTES, false, changes);
@@ -474,7 +477,7 @@ impl Kubelet {
 
     /// The pod's kubelet PATCHes its status (the pod informers see it when it lands).
     pub(super) fn status(&mut self, cx: &mut Ctx<'_>, pod: usize) {
-        let node = cx.pods[pod].node.unwrap_or(0);
+        let node = cx.pods[pod].node().unwrap_or(0);
         let client = self.client(cx, node);
         cx.issue(
             client,

@@ -169,7 +169,7 @@ impl Ctx<'_> {
 
     /// The controller that manages `pod`'s workflow.
     fn ctrl_of_pod(&self, pod: usize) -> usize {
-        self.wfs[self.pods[pod].wf].ctrl
+        self.wfs[self.pods[pod].wf()].ctrl
     }
 
     /// Whether arrivals or unfinished workflows remain (periodic loops keep going).
@@ -425,7 +425,7 @@ impl<'s> World<'s> {
         cx.pods.note_completion_seen(now, pod);
         let p = &cx.pods[pod];
         if matches!(state, PodState::Succeeded | PodState::Failed)
-            && let Some(n) = p.node
+            && let Some(n) = p.node()
             && !p.killed
         {
             let (cpu, mem) = (p.cpu, p.mem);

@@ -11,6 +11,7 @@
 use super::kubelet::KubeletStage;
 use crate::engine::SimTime;
 use crate::metrics::{PodsReport, Stats};
+use indexmap::IndexSet;
 use std::ops::{Index, IndexMut};
 
 /// *Estimate*: size of an Argo pod object (main + init + wait containers, volumes, labels).
@@ -112,28 +113,46 @@ pub(super) struct PodTimes {
     pub visible: SimTime,
 }
 
+/// A pod's failure message: none (index 0 of [`FAIL_MSGS`]).
+pub(super) const FAIL_NONE: u8 = 0;
+/// Graceful node shutdown (spot notice).
+pub(super) const FAIL_SHUTDOWN: u8 = 1;
+/// The pod object was deleted under it.
+pub(super) const FAIL_DELETED: u8 = 2;
+/// The main container exited non-zero.
+pub(super) const FAIL_EXIT_1: u8 = 3;
+/// The text of each failure message.
+pub(super) const FAIL_MSGS: [&str; 4] = [
+    "",
+    "Pod was terminated in response to imminent node shutdown.",
+    "pod deleted",
+    "Error (exit code 1)",
+];
+
 /// One pod object.
 #[derive(Debug, Clone)]
 pub(super) struct Pod {
-    pub wf: usize,
+    pub wf: u32,
     pub task: u32,
     pub cpu: u64,
     pub mem: u64,
-    pub image: usize,
+    pub image: u32,
     pub state: PodState,
     /// What the controller has recorded in the workflow status.
     pub recorded: PodState,
     /// What the informer shows.
     pub observed: PodState,
     pub since: SimTime,
-    pub node: Option<usize>,
+    pub node: Option<u32>,
     pub created_at: SimTime,
     pub main_start: SimTime,
     pub run_time: SimTime,
     pub fails: bool,
     pub sched_attempts: u32,
     pub backoff_until: SimTime,
-    pub unsched_msg: String,
+    /// The scheduler's last Unschedulable message: 1 + its index in
+    /// [`Pods::unsched_texts`], or 0 for none (few distinct messages, many pods).
+    pub unsched_msg: u32,
     pub cleanup_enqueued: SimTime,
     pub cleanup_delete: bool,
     pub deleted: bool,
@@ -141,18 +160,38 @@ pub(super) struct Pod {
     pub left_informer: bool,
     pub killed: bool,
     pub fail_error: bool,
-    pub fail_msg: &'static str,
+    /// Why it failed, an index into [`FAIL_MSGS`].
+    pub fail_msg: u8,
     pub attempt: u32,
     pub first_start: SimTime,
     pub pull: PullState,
     /// Argo's node message reason as last recorded (see [`argo_pending_reason`]).
     pub argo_reason: u8,
-    pub after_transfer: (KubeletStage, SimTime),
+    pub after_transfer: KubeletStage,
+    /// The delay before [`Pod::after_transfer`] once the transfer ends.
+    pub after_transfer_delay: SimTime,
     /// Stage times (see [`PodTimes`]).
     pub t: PodTimes,
 }
 
 impl Pod {
+    /// Its workflow's index.
+    #[inline]
+    pub(super) fn wf(&self) -> usize {
+        self.wf as usize
+    }
+
+    /// Why it failed ("" if it did not).
+    pub(super) fn fail_message(&self) -> &'static str {
+        FAIL_MSGS[usize::from(self.fail_msg)]
+    }
+
+    /// The node it is bound to.
+    #[inline]
+    pub(super) fn node(&self) -> Option<usize> {
+        self.node.map(|n| n as usize)
+    }
+
     /// A new Pending pod of item `attempt` of `task`, created at `now`.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn new(
@@ -168,11 +207,11 @@ impl Pod {
         first_start: SimTime,
     ) -> Self {
         Pod {
-            wf,
+            wf: wf as u32,
             task,
             cpu,
             mem,
-            image,
+            image: image as u32,
             state: PodState::Pending(0),
             recorded: PodState::Pending(0),
             observed: PodState::Pending(0),
@@ -184,7 +223,7 @@ impl Pod {
             fails,
             sched_attempts: 0,
             backoff_until: SimTime::ZERO,
-            unsched_msg: String::new(),
+            unsched_msg: 0,
             cleanup_enqueued: SimTime::ZERO,
             cleanup_delete: false,
             deleted: false,
@@ -192,12 +231,13 @@ impl Pod {
             left_informer: false,
             killed: false,
             fail_error: false,
-            fail_msg: "",
+            fail_msg: FAIL_NONE,
             attempt,
             first_start,
             pull: PullState::default(),
             argo_reason: 0,
-            after_transfer: (KubeletStage::Exit, SimTime::ZERO),
+            after_transfer: KubeletStage::Exit,
+            after_transfer_delay: SimTime::ZERO,
             t: PodTimes::default(),
         }
     }
@@ -212,6 +252,8 @@ pub(super) struct Pods {
     list: PodStore,
     /// Per node, the pods ever bound to it, in bind order.
     on_node: Vec<Vec<u32>>,
+    /// The distinct Unschedulable messages (a pod keeps the index of its last one).
+    unsched_texts: IndexSet<String>,
     reason_seconds: [f64; 6],
     reason_pods: [u64; 6],
     reason_now: [u64; 6],
@@ -221,10 +263,13 @@ pub(super) struct Pods {
     created: u64,
 }
 
-/// Pods per chunk of [`PodStore`] from the 256th pod on; the first 256 come in chunks of 64,
-/// 64 and 128 (a small run allocates little). At most one chunk is partly used, so the unused
-/// room is under 256 pods (~75 KiB) at any size.
+/// Pods per chunk of [`PodStore`] from the 256th pod on; the first 256 come in chunks of
+/// [`FIRST_CHUNK`] (a small run allocates little). At most one chunk is partly used, so the
+/// unused room is under 256 pods (~75 KiB) at any size, and under 16 pods below 256.
 const CHUNK: usize = 256;
+
+/// Pods per chunk of [`PodStore`] below the 256th pod.
+const FIRST_CHUNK: usize = 16;
 
 /// Pods in chunks, indexed by creation order.
 #[derive(Default)]
@@ -238,13 +283,10 @@ impl PodStore {
     #[inline]
     fn place(i: usize) -> (usize, usize) {
         if i >= CHUNK {
-            (2 + i / CHUNK, i % CHUNK)
-        } else if i < 64 {
-            (0, i)
+            // Chunks 0..16 hold the first 256 pods; chunk 16 starts at pod 256.
+            (CHUNK / FIRST_CHUNK - 1 + i / CHUNK, i % CHUNK)
         } else {
-            // Chunk k >= 1 starts at 32 << k and holds 32 << k pods.
-            let k = (usize::BITS - 1 - i.leading_zeros()) as usize - 5;
-            (k, i - (32 << k))
+            (i / FIRST_CHUNK, i % FIRST_CHUNK)
         }
     }
 
@@ -264,11 +306,7 @@ impl PodStore {
     fn push(&mut self, pod: Pod) -> usize {
         let (c, _) = Self::place(self.len);
         if c == self.chunks.len() {
-            let size = match c {
-                0 => 64,
-                1..=2 => 32 << c,
-                _ => CHUNK,
-            };
+            let size = if self.len < CHUNK { FIRST_CHUNK } else { CHUNK };
             self.chunks.push(Vec::with_capacity(size));
         }
         self.chunks[c].push(pod);
@@ -293,7 +331,7 @@ impl IndexMut<usize> for Pods {
 impl Pods {
     /// Pod `pod` is bound to node `node`.
     pub(super) fn bind(&mut self, pod: usize, node: usize) {
-        self.list.get_mut(pod).node = Some(node);
+        self.list.get_mut(pod).node = Some(node as u32);
         if self.on_node.len() <= node {
             self.on_node.resize_with(node + 1, Vec::new);
         }
@@ -318,6 +356,27 @@ impl Pods {
         self.reason_pods[0] += 1;
         self.reason_now[0] += 1;
         id
+    }
+
+    /// Record the scheduler's Unschedulable message for `pod`; returns whether it differs
+    /// from the pod's last one.
+    pub(super) fn set_unsched_msg(&mut self, pod: usize, msg: String) -> bool {
+        let id = match self.unsched_texts.get_index_of(&msg) {
+            Some(i) => i,
+            None => self.unsched_texts.insert_full(msg).0,
+        } as u32
+            + 1;
+        let p = self.list.get_mut(pod);
+        let changed = p.unsched_msg != id;
+        p.unsched_msg = id;
+        changed
+    }
+
+    /// The text of an Unschedulable message id ("" for none).
+    fn unsched_text(&self, id: u32) -> &str {
+        id.checked_sub(1)
+            .and_then(|i| self.unsched_texts.get_index(i as usize))
+            .map_or("", String::as_str)
     }
 
     /// Pods objects stored in etcd now.
@@ -442,7 +501,7 @@ impl Pods {
                     if r == R_UNSCHEDULABLE {
                         *pods
                             .unschedulable_messages
-                            .entry(p.unsched_msg.clone())
+                            .entry(self.unsched_text(p.unsched_msg).to_string())
                             .or_default() += 1;
                     }
                     "Pending"
@@ -473,7 +532,7 @@ mod tests {
     use super::*;
 
     /// Pod ids map onto the chunks one after the other, without gaps or overlaps: chunks of
-    /// 64, 64, 128, then 256 each.
+    /// 16 sixteen times, then 256 each.
     #[test]
     fn pod_ids_fill_the_chunks_in_order() {
         let mut sizes: Vec<usize> = Vec::new();
@@ -493,7 +552,19 @@ mod tests {
             sizes[c] += 1;
             prev = (c, j);
         }
-        assert_eq!(&sizes[..6], &[64, 64, 128, 256, 256, 256]);
-        assert!(sizes[3..sizes.len() - 1].iter().all(|&n| n == CHUNK));
+        assert!(sizes[..16].iter().all(|&n| n == FIRST_CHUNK));
+        assert_eq!(sizes[..16].iter().sum::<usize>(), CHUNK);
+        assert!(sizes[16..sizes.len() - 1].iter().all(|&n| n == CHUNK));
+    }
+
+    /// A pod is 232 bytes (296 before the compaction of issue 14): the 1M-pod run keeps a
+    /// million of them, and the event loop's cache misses land on them.
+    #[test]
+    fn a_pod_stays_small() {
+        assert!(
+            std::mem::size_of::<Pod>() <= 232,
+            "{}",
+            std::mem::size_of::<Pod>()
+        );
     }
 }

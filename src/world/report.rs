@@ -85,7 +85,7 @@ impl World<'_> {
                     p.main_start.plus(p.run_time)
                 };
                 let secs = end_t.since(p.main_start).as_secs_f64();
-                wf_cpu_secs[p.wf] += (p.cpu.max(1)) as f64 * secs;
+                wf_cpu_secs[p.wf()] += (p.cpu.max(1)) as f64 * secs;
             }
         }
         let cpu_total: f64 = wf_cpu_secs.iter().sum();

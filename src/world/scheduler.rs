@@ -103,7 +103,7 @@ impl Scheduler {
             return;
         };
         let (cpu, mem) = (cx.pods[pod].cpu, cx.pods[pod].mem);
-        let allowed = &cx.sc.workflows[cx.wfs[cx.pods[pod].wf].spec].tasks
+        let allowed = &cx.sc.workflows[cx.wfs[cx.pods[pod].wf()].spec].tasks
             [cx.pods[pod].task as usize]
             .allowed_pools;
         match cx.nodes.pick(cpu, mem, allowed) {
@@ -135,8 +135,7 @@ impl Scheduler {
                 let msg = fail.message();
                 // handleSchedulingFailure: PATCH the PodScheduled=False condition when its
                 // reason or message changes (the pod informers see it).
-                let changed = p.unsched_msg != msg;
-                p.unsched_msg = msg;
+                let changed = cx.pods.set_unsched_msg(pod, msg);
                 cx.pods.set_pending_reason(now, pod, R_UNSCHEDULABLE);
                 if changed {
                     cx.issue(
@@ -197,7 +196,7 @@ impl Scheduler {
         while i < self.unsched.len() && misses < 32 {
             let pod = self.unsched[i];
             let (cpu, mem) = (cx.pods[pod].cpu, cx.pods[pod].mem);
-            let allowed = &cx.sc.workflows[cx.wfs[cx.pods[pod].wf].spec].tasks
+            let allowed = &cx.sc.workflows[cx.wfs[cx.pods[pod].wf()].spec].tasks
                 [cx.pods[pod].task as usize]
                 .allowed_pools;
             if cx.nodes.trial_take(cpu, mem, allowed) {

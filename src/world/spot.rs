@@ -94,7 +94,7 @@ impl Spot {
             .map(|&p| p as usize)
             .filter(|&p| {
                 let x = &cx.pods[p];
-                x.node == Some(node)
+                x.node() == Some(node)
                     && !x.killed
                     && matches!(x.state, PodState::Pending(_) | PodState::Running)
             })
@@ -117,12 +117,12 @@ impl Spot {
             x.t.exit = now;
             match mode {
                 SpotShutdown::Graceful => {
-                    x.fail_msg = "Pod was terminated in response to imminent node shutdown.";
+                    x.fail_msg = super::pods::FAIL_SHUTDOWN;
                     kubelet.status(cx, p);
                 }
                 SpotShutdown::PodDeleted => {
                     x.fail_error = true;
-                    x.fail_msg = "pod deleted";
+                    x.fail_msg = super::pods::FAIL_DELETED;
                     x.deleted = true;
                     cx.q.schedule_in(SimTime::from_secs(40), SpotEvent::PodGone { pod: p }.into());
                 }

@@ -21,7 +21,7 @@ impl World<'_> {
             .pods
             .iter()
             .map(|p| {
-                let spec = &sc.workflows[cx.wfs[p.wf].spec];
+                let spec = &sc.workflows[cx.wfs[p.wf()].spec];
                 let main_end = if p.main_start > SimTime::ZERO {
                     let planned = p.main_start.plus(p.run_time);
                     // A killed pod's main stops at the kill.
@@ -38,7 +38,7 @@ impl World<'_> {
                     task: spec.tasks[p.task as usize].name.clone(),
                     task_index: p.task,
                     attempt: p.attempt,
-                    node: p.node.map(|n| n as u32),
+                    node: p.node,
                     cpu: p.cpu,
                     issued_s: p.t.issued.min(p.created_at).as_secs_f64(),
                     created_s: p.created_at.as_secs_f64(),
@@ -56,7 +56,7 @@ impl World<'_> {
                         PodState::Pending(_) => "Pending",
                     },
                     message: if p.state == PodState::Failed {
-                        p.fail_msg
+                        p.fail_message()
                     } else {
                         ""
                     },

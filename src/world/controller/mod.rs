@@ -460,7 +460,7 @@ impl Controller {
     /// The pod informer saw a status change of `pod` (phase, container states, conditions):
     /// AddRateLimited of its workflow, and the change is folded in at the next reconcile.
     pub(super) fn on_pod_changed(&mut self, cx: &mut Ctx<'_>, pod: usize) {
-        let wf = cx.pods[pod].wf;
+        let wf = cx.pods[pod].wf();
         if !cx.wfs[wf].phase.is_done() {
             cx.wfs[wf].dirty_pods.push(pod);
             self.requeue(cx, wf);
@@ -470,7 +470,7 @@ impl Controller {
     /// The pod informer saw an add, a bind (nodeName set) or a removal of `pod`: AddRateLimited
     /// of its workflow (`workflow/controller/pod/controller.go`, argo-facts §11.3).
     pub(super) fn on_pod_event(&mut self, cx: &mut Ctx<'_>, pod: usize) {
-        let wf = cx.pods[pod].wf;
+        let wf = cx.pods[pod].wf();
         if !cx.wfs[wf].phase.is_done() {
             self.requeue(cx, wf);
         }
@@ -487,7 +487,7 @@ impl Controller {
         changes: bool,
         status: Status,
     ) {
-        let wf = cx.pods[pod].wf;
+        let wf = cx.pods[pod].wf();
         if finalize && status == Status::Ok {
             cx.pods[pod].task_result_done = true;
             let now = cx.now();

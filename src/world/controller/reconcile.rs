@@ -276,7 +276,8 @@ impl Controller {
                             // Argo's DAG/steps message names the failed child and its node message.
                             w.message = format!(
                                 "child of task {:?} failed: {}",
-                                spec.tasks[pod.task as usize].name, pod.fail_msg
+                                spec.tasks[pod.task as usize].name,
+                                pod.fail_message()
                             );
                         }
                     }
