@@ -34,7 +34,7 @@ impl World<'_> {
                     None
                 };
                 PodSpan {
-                    workflow: p.wf as u32,
+                    workflow: p.wf,
                     task: spec.tasks[p.task as usize].name.clone(),
                     task_index: p.task,
                     attempt: p.attempt,
