@@ -49,7 +49,7 @@ fn autoscaler_respects_max_and_scales_down_after_unneeded_time() {
     assert!(
         r.timeseries.series["cluster_nodes"]
             .iter()
-            .all(|&n| n <= 3.0)
+            .all(|n| n <= 3.0)
     );
     // 10 pods, one per node, 3 nodes: 4 waves of 10 minutes.
     assert!(r.workflows.makespan_s.max >= 4.0 * 600.0);

@@ -4,11 +4,13 @@
 //! names are the JSON contract documented in `docs/report-json.md`. [`Trace`] (per-pod and
 //! per-node history for the timeline figures) is built only on request and is not in the JSON.
 
+mod column;
 mod report;
 pub mod sketch;
 mod stats;
 mod trace;
 
+pub use column::Column;
 pub use report::*;
 pub use sketch::Sketch;
 pub use stats::{Stats, Summary};

@@ -1,6 +1,6 @@
 //! Report structs. Times are seconds (`_s`), sizes bytes, money USD.
 
-use super::{Stats, Summary};
+use super::{Column, Stats, Summary};
 use indexmap::IndexMap;
 use serde::Serialize;
 
@@ -576,6 +576,6 @@ pub struct TimeSeries {
     pub interval_s: f64,
     /// Sample times.
     pub t_s: Vec<f64>,
-    /// Column name → values (same length as `t_s`).
-    pub series: IndexMap<String, Vec<f64>>,
+    /// Column name → values (same length as `t_s`; run-length encoded, a JSON array).
+    pub series: IndexMap<String, Column>,
 }

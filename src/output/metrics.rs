@@ -27,7 +27,7 @@ pub fn timeseries_csv(r: &RunReport) -> String {
     for (i, t) in ts.t_s.iter().enumerate() {
         let _ = write!(o, "{t}");
         for col in ts.series.values() {
-            let _ = write!(o, ",{}", col.get(i).copied().unwrap_or(f64::NAN));
+            let _ = write!(o, ",{}", col.get(i).unwrap_or(f64::NAN));
         }
         o.push('\n');
     }

@@ -6,7 +6,7 @@ use super::pods::{R_POD_INITIALIZING, R_UNSCHEDULABLE};
 use super::{Event, World};
 use crate::engine::SimTime;
 use crate::kube::nodes::NodeState;
-use crate::metrics::TimeSeries;
+use crate::metrics::{Column, TimeSeries};
 
 /// Time-series columns, named after Argo v3.6 metrics where one exists.
 pub const SERIES: [&str; 17] = [
@@ -36,7 +36,7 @@ pub(super) fn new_series(interval_s: f64) -> TimeSeries {
         ..Default::default()
     };
     for name in SERIES {
-        ts.series.insert(name.to_string(), Vec::new());
+        ts.series.insert(name.to_string(), Column::default());
     }
     ts
 }

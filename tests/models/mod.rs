@@ -219,7 +219,7 @@ fn fanout_wider_than_the_node_runs_in_waves() {
     assert_eq!(r.pods.overcommitted_binds, 0);
     // The node was never over-committed, and was full while the waves ran.
     let ratio = &r.timeseries.series["cluster_cpu_requested_ratio"];
-    let peak = ratio.iter().copied().fold(0.0, f64::max);
+    let peak = ratio.iter().fold(0.0, f64::max);
     assert_eq!(peak, 1.0, "4 of 4 CPUs requested at the peak");
     let util = r.cost.by_pool[0].cpu_utilisation;
     assert!(util > 0.75 && util <= 1.0, "utilisation {util}");

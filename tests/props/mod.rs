@@ -167,7 +167,7 @@ fn check(g: &Gen, r: &RunReport) -> Result<(), TestCaseError> {
     prop_assert_eq!(p.overcommitted_binds, 0);
     // Never more CPU requested than allocatable, at any sample or on average.
     let ratio = &r.timeseries.series["cluster_cpu_requested_ratio"];
-    prop_assert!(ratio.iter().all(|&x| (0.0..=1.0).contains(&x)), "{ratio:?}");
+    prop_assert!(ratio.iter().all(|x| (0.0..=1.0).contains(&x)), "{ratio:?}");
     for pool in &r.cost.by_pool {
         prop_assert!(pool.cpu_utilisation <= 1.0 + 1e-12);
     }

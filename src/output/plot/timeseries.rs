@@ -46,7 +46,7 @@ pub(super) fn ts_figure(plan: &Plan, c: &ChosenRun) -> Option<TsFigure> {
         ts.series
             .get(n)
             .filter(|v| v.len() == ts.t_s.len())
-            .cloned()
+            .map(crate::metrics::Column::to_vec)
     };
     let mut panels = Vec::new();
     if let Some(cpu) = get(CPU) {
