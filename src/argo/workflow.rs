@@ -140,8 +140,6 @@ pub struct WorkflowRun {
     pub ctrl: usize,
     /// Index of its namespace (`Scenario::namespaces`).
     pub ns: usize,
-    /// Name (`<workflow>-<n>`).
-    pub name: String,
     /// Phase.
     pub phase: WfPhase,
     /// Message when failed or errored.
@@ -161,12 +159,12 @@ pub struct WorkflowRun {
     /// Steps: group nodes created.
     pub groups_started: Vec<bool>,
     /// Pods of this workflow (ids).
-    pub pods: Vec<usize>,
+    pub pods: Vec<u32>,
     /// Pods whose observed state changed since the last reconcile.
-    pub dirty_pods: Vec<usize>,
+    pub dirty_pods: Vec<u32>,
     /// Pods whose node is done in the stored status and that may still be in the pod
     /// informer: what `queuePodsForCleanup` walks after each update (pruned as they leave).
-    pub finished_pods: Vec<usize>,
+    pub finished_pods: Vec<u32>,
     /// Virtual nodes in status.
     pub virtual_nodes: u64,
     /// Pod nodes in status.
@@ -203,13 +201,18 @@ pub struct WorkflowRun {
 }
 
 impl WorkflowRun {
+    /// The name of the run of `spec` that is the `index`th workflow submitted:
+    /// `<workflow>-<index>` (derived, not stored: a run keeps no string of its own).
+    pub fn name(spec: &WorkflowSpec, index: usize) -> String {
+        format!("{}-{}", spec.name, index)
+    }
+
     /// A just-submitted workflow.
-    pub fn new(spec_idx: usize, spec: &WorkflowSpec, name: String, now: SimTime) -> Self {
+    pub fn new(spec_idx: usize, spec: &WorkflowSpec, now: SimTime) -> Self {
         WorkflowRun {
             spec: spec_idx,
             ctrl: 0,
             ns: spec.namespace,
-            name,
             phase: WfPhase::Submitting,
             message: String::new(),
             submitted_at: now,
@@ -435,7 +438,7 @@ mod tests {
 
     fn sized(n: u32, offload: bool) -> Sized {
         let spec = fanout(n);
-        let mut w = WorkflowRun::new(0, &spec, "w".into(), SimTime::ZERO);
+        let mut w = WorkflowRun::new(0, &spec, SimTime::ZERO);
         w.virtual_nodes = 1; // root DAG node
         for _ in 0..n {
             w.record_created(&spec, 0, None);
@@ -488,7 +491,7 @@ mod tests {
         // operator.go: a completed node gains finishedAt, resourcesDuration and
         // outputs.exitCode; the object grows by that much per completion.
         let spec = fanout(10);
-        let mut w = WorkflowRun::new(0, &spec, "w".into(), SimTime::ZERO);
+        let mut w = WorkflowRun::new(0, &spec, SimTime::ZERO);
         w.virtual_nodes = 1;
         for _ in 0..10 {
             w.record_created(&spec, 0, None);

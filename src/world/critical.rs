@@ -304,7 +304,7 @@ pub(super) fn attribute(inp: &Inputs<'_>, w: &WorkflowRun, log: &[Mark]) -> Opti
     let last = w
         .pods
         .iter()
-        .copied()
+        .map(|&p| p as usize)
         .filter(|&p| visible(p) > SimTime::ZERO && visible(p) <= end && visible(p) >= created)
         .max_by_key(|&p| (visible(p), p));
     let Some(mut cur) = last else {
@@ -315,7 +315,7 @@ pub(super) fn attribute(inp: &Inputs<'_>, w: &WorkflowRun, log: &[Mark]) -> Opti
     lifecycle(&mut acc, inp, cur, visible(cur));
     let mut by_task: Vec<Vec<usize>> = vec![Vec::new(); spec.tasks.len()];
     for &p in &w.pods {
-        by_task[inp.pods[p].task as usize].push(p);
+        by_task[inp.pods[p].task as usize].push(p as usize);
     }
     loop {
         let x = &inp.pods[cur];

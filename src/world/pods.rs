@@ -328,6 +328,19 @@ impl IndexMut<usize> for Pods {
     }
 }
 
+impl Index<u32> for Pods {
+    type Output = Pod;
+    fn index(&self, i: u32) -> &Pod {
+        self.list.get(i as usize)
+    }
+}
+
+impl IndexMut<u32> for Pods {
+    fn index_mut(&mut self, i: u32) -> &mut Pod {
+        self.list.get_mut(i as usize)
+    }
+}
+
 impl Pods {
     /// Pod `pod` is bound to node `node`.
     pub(super) fn bind(&mut self, pod: usize, node: usize) {

@@ -6,7 +6,7 @@
 
 use super::World;
 use super::pods::PodState;
-use crate::argo::workflow::{Storage, WfPhase};
+use crate::argo::workflow::{Storage, WfPhase, WorkflowRun};
 use crate::engine::SimTime;
 use crate::kube::apiserver::ETCD_TOO_LARGE;
 use crate::metrics::*;
@@ -26,6 +26,8 @@ impl World<'_> {
     ) -> RunReport {
         let cx = &mut self.cx;
         let sc = cx.sc;
+        // Events still pending are never delivered: free their room before the rows are made.
+        cx.q.discard_pending();
         cx.nodes.finish(bill_end);
         // Close pending-reason accounting for pods still pending.
         cx.pods.close(end);
@@ -202,7 +204,7 @@ impl World<'_> {
             let frozen = w.stored.refusals > 0 && !w.phase.is_done();
             obj.size_frozen += u64::from(frozen);
             wr.list.push(WorkflowEntry {
-                name: w.name.clone(),
+                name: WorkflowRun::name(&sc.workflows[w.spec], i),
                 phase: w.phase.name(),
                 message: w.message.clone(),
                 submitted_at_s: w.submitted_at.as_secs_f64(),

@@ -182,12 +182,7 @@ impl Submission {
         let spec_idx = sub.workflow;
         let spec = &cx.sc.workflows[spec_idx];
         let wf = cx.wfs.len();
-        cx.wfs.push(WorkflowRun::new(
-            spec_idx,
-            spec,
-            format!("{}-{}", spec.name, wf),
-            arrived,
-        ));
+        cx.wfs.push(WorkflowRun::new(spec_idx, spec, arrived));
         let n = self.started[stream] as usize;
         self.started[stream] += 1;
         (cx.wfs[wf].ctrl, cx.wfs[wf].ns) = sub.targets[n % sub.targets.len()];

@@ -82,8 +82,9 @@ impl World<'_> {
             workflows: cx
                 .wfs
                 .iter()
-                .map(|w| WorkflowSpan {
-                    name: w.name.clone(),
+                .enumerate()
+                .map(|(i, w)| WorkflowSpan {
+                    name: crate::argo::workflow::WorkflowRun::name(&sc.workflows[w.spec], i),
                     spec: w.spec as u32,
                     namespace: sc.namespaces[w.ns].clone(),
                     submitted_s: w.submitted_at.as_secs_f64(),

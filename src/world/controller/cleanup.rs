@@ -229,12 +229,12 @@ impl Controller {
         let delay = SimTime(self.cfg(cx).pod_gc_delete_delay.0);
         let phase = cx.wfs[wf].phase;
         let mut finished = std::mem::take(&mut cx.wfs[wf].finished_pods);
-        finished.extend_from_slice(became_done);
+        finished.extend(became_done.iter().map(|&p| p as u32));
         finished.retain(|&p| !cx.pods[p].left_informer && !cx.pods[p].deleted);
         for &p in &finished {
             let succeeded = cx.pods[p].recorded == super::super::pods::PodState::Succeeded;
             let action = cleanup_action(strategy, phase, succeeded);
-            self.cleanup.enact(cx, p, action, delay, now);
+            self.cleanup.enact(cx, p as usize, action, delay, now);
         }
         cx.wfs[wf].finished_pods = finished;
         self.cleanup_start(cx);

@@ -462,7 +462,7 @@ impl Controller {
     pub(super) fn on_pod_changed(&mut self, cx: &mut Ctx<'_>, pod: usize) {
         let wf = cx.pods[pod].wf();
         if !cx.wfs[wf].phase.is_done() {
-            cx.wfs[wf].dirty_pods.push(pod);
+            cx.wfs[wf].dirty_pods.push(pod as u32);
             self.requeue(cx, wf);
         }
     }
@@ -497,7 +497,7 @@ impl Controller {
                 PodState::Succeeded | PodState::Failed
             ) && !cx.wfs[wf].phase.is_done()
             {
-                cx.wfs[wf].dirty_pods.push(pod);
+                cx.wfs[wf].dirty_pods.push(pod as u32);
             }
         }
         if changes && status == Status::Ok && !cx.wfs[wf].phase.is_done() {

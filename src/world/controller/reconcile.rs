@@ -214,7 +214,7 @@ impl Controller {
         let mut retry_after: Option<SimTime> = None;
         let dirty = std::mem::take(&mut w.dirty_pods);
         let mut pending_seen = Vec::new();
-        for p in dirty {
+        for p in dirty.into_iter().map(|p| p as usize) {
             let pod = &mut cx.pods[p];
             if pod.observed == pod.recorded {
                 continue;
@@ -682,7 +682,7 @@ impl Controller {
             first_start,
         ));
         cx.pods[pod].t.issued = issued;
-        cx.wfs[wf].pods.push(pod);
+        cx.wfs[wf].pods.push(pod as u32);
         self.process.informer_pods += 1;
         self.m.pods_created += 1;
         self.check_memory(cx);
