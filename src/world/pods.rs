@@ -392,6 +392,13 @@ impl Pods {
             .map_or("", String::as_str)
     }
 
+    /// Free every pod's storage once the run's report has read them (counters are kept;
+    /// indexing a pod afterwards panics).
+    pub(super) fn release_storage(&mut self) {
+        self.list = PodStore::default();
+        self.on_node = Vec::new();
+    }
+
     /// Pods objects stored in etcd now.
     pub(super) fn in_cluster(&self) -> u64 {
         self.in_cluster

@@ -123,6 +123,10 @@ impl World<'_> {
             keyed.push(b.as_ref().map(super::critical::keyed));
         }
         let limits = super::critical::summary(sc, &tally, &workers);
+        // The pods are read for the last time: their section is made now and their storage
+        // freed before the rows are (one-pod workflows would otherwise hold both at the peak).
+        let mut pods = cx.pods.report();
+        cx.pods.release_storage();
 
         let mut wr = WorkflowsReport {
             submitted: cx.wfs.len() as u64,
@@ -235,7 +239,6 @@ impl World<'_> {
         wr.time_to_start_s = Stats::of(&mut start_lat);
 
         let kl = self.kubelet.report();
-        let mut pods = cx.pods.report();
         pods.image_pulls = kl.image_pulls;
         pods.overcommitted_binds = cx.nodes.overcommitted_binds;
         pods.scheduling_wait_s = self.sched.wait_stats();
