@@ -420,8 +420,8 @@ mod tests {
             for i in 0..1000u64 {
                 let t = match shape {
                     0 => 5,
-                    1 => 1 << 20 | (i % 3) << 19 | i % 7,
-                    _ => 1 << 20 | i * 997 % 1000,
+                    1 => (1 << 20) | ((i % 3) << 19) | (i % 7),
+                    _ => (1 << 20) | (i * 997 % 1000),
                 };
                 q.schedule_at(SimTime(t), i);
                 want.push((t, i));
