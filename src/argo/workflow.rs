@@ -157,7 +157,7 @@ pub struct WorkflowRun {
     /// Per task.
     pub tasks: Vec<TaskRun>,
     /// Steps: group nodes created.
-    pub groups_started: Vec<bool>,
+    pub groups_started: Box<[bool]>,
     /// Pods of this workflow (ids).
     pub pods: Vec<u32>,
     /// Pods whose observed state changed since the last reconcile.
@@ -166,9 +166,9 @@ pub struct WorkflowRun {
     /// informer: what `queuePodsForCleanup` walks after each update (pruned as they leave).
     pub finished_pods: Vec<u32>,
     /// Virtual nodes in status.
-    pub virtual_nodes: u64,
+    pub virtual_nodes: u32,
     /// Pod nodes in status.
-    pub pod_nodes: u64,
+    pub pod_nodes: u32,
     /// A task failed: start nothing new (DAG failFast / steps).
     pub stop_new: bool,
     /// Largest body written.
@@ -189,10 +189,9 @@ pub struct WorkflowRun {
     pub postponed: bool,
     /// Holds its workflow-level lock.
     pub holds_lock: bool,
-    /// Retries waiting for their backoff: (task, attempt, item's first start, ready at).
-    pub retry_queue: Vec<(u32, u32, SimTime, SimTime)>,
-    /// Pods of still-Pending nodes to create again: (task, attempt, first start).
-    pub recreate_queue: Vec<(u32, u32, SimTime)>,
+    /// Retries and pods to create again, if any (most workflows never have one: boxed, the
+    /// two lists cost 8 bytes per workflow instead of 48).
+    pub redo: Option<Box<Redo>>,
     /// Pod nodes of the working status whose TaskResult is incomplete: recorded Running (the
     /// wait container created its placeholder result) and not yet recorded completed.
     pub results_open: u32,
@@ -200,7 +199,32 @@ pub struct WorkflowRun {
     pub stored: StoredStatus,
 }
 
+/// A workflow's pods to create again: retries after their backoff and the pods of still-Pending
+/// nodes whose pod vanished.
+#[derive(Debug, Clone, Default)]
+pub struct Redo {
+    /// Retries waiting for their backoff: (task, attempt, item's first start, ready at).
+    pub retry: Vec<(u32, u32, SimTime, SimTime)>,
+    /// Pods of still-Pending nodes to create again: (task, attempt, first start).
+    pub recreate: Vec<(u32, u32, SimTime)>,
+}
+
 impl WorkflowRun {
+    /// Retries waiting for their backoff: (task, attempt, item's first start, ready at).
+    pub fn retry_queue(&self) -> &[(u32, u32, SimTime, SimTime)] {
+        self.redo.as_ref().map_or(&[], |r| &r.retry)
+    }
+
+    /// Pods of still-Pending nodes to create again: (task, attempt, first start).
+    pub fn recreate_queue(&self) -> &[(u32, u32, SimTime)] {
+        self.redo.as_ref().map_or(&[], |r| &r.recreate)
+    }
+
+    /// The lists of pods to create again, made on first use.
+    pub fn redo_mut(&mut self) -> &mut Redo {
+        self.redo.get_or_insert_with(Box::default)
+    }
+
     /// The name of the run of `spec` that is the `index`th workflow submitted:
     /// `<workflow>-<index>` (derived, not stored: a run keeps no string of its own).
     pub fn name(spec: &WorkflowSpec, index: usize) -> String {
@@ -225,7 +249,7 @@ impl WorkflowRun {
             started_at: None,
             finished_at: None,
             tasks: vec![TaskRun::default(); spec.tasks.len()],
-            groups_started: vec![false; spec.groups as usize],
+            groups_started: vec![false; spec.groups as usize].into_boxed_slice(),
             pods: Vec::new(),
             finished_pods: Vec::new(),
             dirty_pods: Vec::new(),
@@ -241,8 +265,7 @@ impl WorkflowRun {
             stored_bytes: 0,
             postponed: false,
             holds_lock: false,
-            retry_queue: Vec::new(),
-            recreate_queue: Vec::new(),
+            redo: None,
             results_open: 0,
             stored: StoredStatus::default(),
         }
@@ -250,14 +273,14 @@ impl WorkflowRun {
 
     /// Completed pod nodes of the working status (every attempt is a pod node).
     pub fn done_pod_nodes(&self) -> u64 {
-        self.pod_nodes - u64::from(self.active_pods())
+        u64::from(self.pod_nodes - self.active_pods())
     }
 
     /// A write of the working status succeeded: it is what etcd holds now.
     pub fn mark_stored(&mut self) {
         self.stored = StoredStatus {
             done: self.done_pod_nodes(),
-            total: self.pod_nodes,
+            total: u64::from(self.pod_nodes),
             results_in_progress: self.results_open > 0,
             refusals: 0,
         };
@@ -265,7 +288,7 @@ impl WorkflowRun {
 
     /// Total nodes in `status.nodes`.
     pub fn nodes(&self) -> u64 {
-        self.virtual_nodes + self.pod_nodes
+        u64::from(self.virtual_nodes) + u64::from(self.pod_nodes)
     }
 
     /// Active (Pending/Running) pods as recorded.
@@ -290,7 +313,7 @@ impl WorkflowRun {
         if self.stop_new {
             return true;
         }
-        if !self.retry_queue.is_empty() {
+        if !self.retry_queue().is_empty() {
             return false;
         }
         self.tasks
@@ -328,12 +351,12 @@ impl WorkflowRun {
     pub fn size(&self, spec: &WorkflowSpec, cfg: &ControllerCfg) -> Sized {
         const CHILD_REFS_PER_NODE: u64 = 2; // parent's children + outboundNodes
         let task_results =
-            self.pod_nodes * super::super::scenario::defaults::TASK_RESULT_STATUS_BYTES;
+            u64::from(self.pod_nodes) * super::super::scenario::defaults::TASK_RESULT_STATUS_BYTES;
         // A pod node not yet completed lacks finishedAt/resourcesDuration/outputs.
         let open = u64::from(self.active_pods());
-        let nodes_json = self.pod_nodes * cfg.pod_node_status_bytes.0
+        let nodes_json = u64::from(self.pod_nodes) * cfg.pod_node_status_bytes.0
             - open * COMPLETED_POD_NODE_EXTRA_BYTES.min(cfg.pod_node_status_bytes.0)
-            + self.virtual_nodes * cfg.virtual_node_status_bytes.0
+            + u64::from(self.virtual_nodes) * cfg.virtual_node_status_bytes.0
             + self.nodes().saturating_sub(1)
                 * CHILD_REFS_PER_NODE
                 * super::super::scenario::defaults::CHILD_REF_BYTES;

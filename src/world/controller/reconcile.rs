@@ -243,7 +243,8 @@ impl Controller {
                     // Pending vanished; the node stays Pending and its pod is created again
                     // (same attempt, not a retry). The RECENTLY_STARTED_POD_DURATION (10 s)
                     // window never applies here: PodGC removes the pod 40 s after its node.
-                    w.recreate_queue
+                    w.redo_mut()
+                        .recreate
                         .push((pod.task, pod.attempt, pod.first_start));
                     self.m.pods_recreated += 1;
                 }
@@ -259,7 +260,7 @@ impl Controller {
                         retry_backoff(&spec.tasks[pod.task as usize], pod, now)
                     {
                         // retryStrategy: a new attempt after the backoff.
-                        w.retry_queue.push((
+                        w.redo_mut().retry.push((
                             pod.task,
                             pod.attempt + 1,
                             pod.first_start,
@@ -462,7 +463,7 @@ impl Controller {
             };
             let now = cx.q.now();
             // Pods of Pending nodes to create again: their nodes already count as active.
-            for r in &w.recreate_queue {
+            for r in w.recreate_queue() {
                 rec.plan.push_back(PlanItem {
                     task: r.0,
                     attempt: r.1,
@@ -472,7 +473,7 @@ impl Controller {
                 });
             }
             // Retries whose backoff has elapsed go first.
-            for r in w.retry_queue.iter().filter(|r| r.3 <= now) {
+            for r in w.retry_queue().iter().filter(|r| r.3 <= now) {
                 if budget == 0 {
                     break;
                 }
@@ -637,12 +638,11 @@ impl Controller {
         let group = (spec.kind == WorkflowKind::Steps).then_some(ts.group as usize);
         if recreate {
             let w = &mut cx.wfs[wf];
-            if let Some(i) = w
-                .recreate_queue
-                .iter()
-                .position(|r| r.0 == task && r.1 == attempt && r.2 == first_start)
+            if let Some(redo) = w.redo.as_mut()
+                && let Some(i) = (redo.recreate.iter())
+                    .position(|r| r.0 == task && r.1 == attempt && r.2 == first_start)
             {
-                w.recreate_queue.swap_remove(i);
+                redo.recreate.swap_remove(i);
             }
         } else if attempt == 0 {
             let before = cx.wfs[wf].virtual_nodes;
@@ -651,15 +651,14 @@ impl Controller {
                 cx.wfs[wf].virtual_nodes += 1; // the item's Retry node
             }
             // New StepGroup/TaskGroup and Retry nodes start Running: one Event each.
-            rec.node_events += (cx.wfs[wf].virtual_nodes - before) as u32;
+            rec.node_events += cx.wfs[wf].virtual_nodes - before;
         } else {
             let w = &mut cx.wfs[wf];
-            if let Some(i) = w
-                .retry_queue
-                .iter()
-                .position(|r| r.0 == task && r.1 == attempt && r.2 == first_start)
+            if let Some(redo) = w.redo.as_mut()
+                && let Some(i) = (redo.retry.iter())
+                    .position(|r| r.0 == task && r.1 == attempt && r.2 == first_start)
             {
-                w.retry_queue.swap_remove(i);
+                redo.retry.swap_remove(i);
             }
             w.tasks[task as usize].active += 1;
             w.pod_nodes += 1;
