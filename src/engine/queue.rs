@@ -60,7 +60,7 @@ struct Entry<E> {
 }
 
 /// Largest allocation (entries) an emptied bucket keeps for reuse.
-const KEEP_CAPACITY: usize = 256;
+const KEEP_CAPACITY: usize = 64;
 
 /// Buckets: 0 holds the entries whose time equals the last minimum, `b` (1..=64) those whose
 /// time differs from it first in bit `b - 1`.

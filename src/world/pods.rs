@@ -265,11 +265,11 @@ pub(super) struct Pods {
 
 /// Pods per chunk of [`PodStore`] from the 256th pod on; the first 256 come in chunks of
 /// [`FIRST_CHUNK`] (a small run allocates little). At most one chunk is partly used, so the
-/// unused room is under 256 pods (~75 KiB) at any size, and under 16 pods below 256.
+/// unused room is under 256 pods (~58 KiB) at any size, and under 8 pods below 256.
 const CHUNK: usize = 256;
 
 /// Pods per chunk of [`PodStore`] below the 256th pod.
-const FIRST_CHUNK: usize = 16;
+const FIRST_CHUNK: usize = 8;
 
 /// Pods in chunks, indexed by creation order.
 #[derive(Default)]
@@ -283,7 +283,7 @@ impl PodStore {
     #[inline]
     fn place(i: usize) -> (usize, usize) {
         if i >= CHUNK {
-            // Chunks 0..16 hold the first 256 pods; chunk 16 starts at pod 256.
+            // Chunks 0..32 hold the first 256 pods; chunk 32 starts at pod 256.
             (CHUNK / FIRST_CHUNK - 1 + i / CHUNK, i % CHUNK)
         } else {
             (i / FIRST_CHUNK, i % FIRST_CHUNK)
@@ -552,7 +552,7 @@ mod tests {
     use super::*;
 
     /// Pod ids map onto the chunks one after the other, without gaps or overlaps: chunks of
-    /// 16 sixteen times, then 256 each.
+    /// 8 thirty-two times, then 256 each.
     #[test]
     fn pod_ids_fill_the_chunks_in_order() {
         let mut sizes: Vec<usize> = Vec::new();
@@ -572,9 +572,10 @@ mod tests {
             sizes[c] += 1;
             prev = (c, j);
         }
-        assert!(sizes[..16].iter().all(|&n| n == FIRST_CHUNK));
-        assert_eq!(sizes[..16].iter().sum::<usize>(), CHUNK);
-        assert!(sizes[16..sizes.len() - 1].iter().all(|&n| n == CHUNK));
+        let first = CHUNK / FIRST_CHUNK;
+        assert!(sizes[..first].iter().all(|&n| n == FIRST_CHUNK));
+        assert_eq!(sizes[..first].iter().sum::<usize>(), CHUNK);
+        assert!(sizes[first..sizes.len() - 1].iter().all(|&n| n == CHUNK));
     }
 
     /// A pod is 232 bytes (296 before the compaction of issue 14): the 1M-pod run keeps a
