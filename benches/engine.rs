@@ -2,7 +2,7 @@
 //! pseudo-random delay) through `argosim::engine::EventQueue` and through a bare
 //! `BinaryHeap<Reverse<(time, seq, payload)>>` loop. The ratio of the two is the kernel's
 //! overhead (clock, cancellation check, FIFO tie-break bookkeeping). The `_real_event` pair
-//! does the same with the simulator's own 24-byte `world::Event` as the payload.
+//! does the same with the simulator's own 16-byte `world::Event` as the payload.
 //!
 //! Run: `cargo bench --bench engine`
 
@@ -65,14 +65,14 @@ fn bare_heap_hold() -> u64 {
     acc
 }
 
-/// The simulator's real payload: `world::Event` (24 bytes), as the world queues it.
+/// The simulator's real payload: `world::Event` (16 bytes), as the world queues it.
 fn real_event(i: u32) -> Event {
-    Event::Kubelet(KubeletEvent::ProgressTick { pod: i as usize })
+    Event::Kubelet(KubeletEvent::ProgressTick { pod: i })
 }
 
 fn event_pod(ev: &Event) -> u64 {
     match ev {
-        Event::Kubelet(KubeletEvent::ProgressTick { pod }) => *pod as u64,
+        Event::Kubelet(KubeletEvent::ProgressTick { pod }) => u64::from(*pod),
         _ => 0,
     }
 }

@@ -33,22 +33,22 @@ pub enum ApiEvent {
     /// A request leaves its client's bucket and reaches the apiserver.
     Arrive {
         /// Request id.
-        call: usize,
+        call: u32,
     },
     /// A request's service time is over.
     Done {
         /// Request id.
-        call: usize,
+        call: u32,
     },
     /// A 429'd request's Retry-After elapsed: it goes through its bucket again.
     Retry {
         /// Request id.
-        call: usize,
+        call: u32,
     },
     /// A request queued by API Priority and Fairness reached the queue-wait limit.
     ApfTimeout {
         /// Request id.
-        call: usize,
+        call: u32,
     },
     /// The apiserver's CPU finishes its next request(s).
     CpuTick,
@@ -384,7 +384,7 @@ impl Api {
         // Network, TLS and authentication come before admission.
         q.schedule_in(
             wait.plus(cost.pre),
-            Event::Api(ApiEvent::Arrive { call: id }),
+            Event::Api(ApiEvent::Arrive { call: id as u32 }),
         );
         wait
     }
@@ -416,7 +416,7 @@ impl Api {
                     c.queued_at = q.now();
                 }
                 let limit = self.server.queue_wait_limit();
-                q.schedule_in(limit, Event::Api(ApiEvent::ApfTimeout { call: id }));
+                q.schedule_in(limit, Event::Api(ApiEvent::ApfTimeout { call: id as u32 }));
                 None
             }
             Admission::EntityTooLarge => {
@@ -438,7 +438,7 @@ impl Api {
         if call.attempts > d::CLIENT_GO_MAX_RETRIES {
             self.complete(q.now(), id, Status::TooMany)
         } else {
-            q.schedule_in(retry, Event::Api(ApiEvent::Retry { call: id }));
+            q.schedule_in(retry, Event::Api(ApiEvent::Retry { call: id as u32 }));
             None
         }
     }
@@ -592,7 +592,7 @@ impl Api {
                 self.etcd_wait_max = self.etcd_wait_max.max(start.since(now));
                 self.etcd_free = start.plus(self.server.etcd_slot());
                 let done = self.etcd_free.plus(self.server.etcd_write_latency());
-                q.schedule_at(done, Event::Api(ApiEvent::Done { call: id }));
+                q.schedule_at(done, Event::Api(ApiEvent::Done { call: id as u32 }));
             } else if let Some(c) = self.on_done(q, id) {
                 out.push(c);
             }
@@ -806,16 +806,18 @@ mod tests {
                     None
                 }
                 Event::Api(ApiEvent::Arrive { call }) => {
-                    let c = api.on_arrive(&mut q, call);
+                    let c = api.on_arrive(&mut q, call as usize);
                     out.push(format!("{now:?} arrive {call}: queued {}", api.queued(&q)));
                     c
                 }
-                Event::Api(ApiEvent::Done { call }) => api.on_done(&mut q, call),
+                Event::Api(ApiEvent::Done { call }) => api.on_done(&mut q, call as usize),
                 Event::Api(ApiEvent::Retry { call }) => {
-                    api.send(&mut q, call);
+                    api.send(&mut q, call as usize);
                     None
                 }
-                Event::Api(ApiEvent::ApfTimeout { call }) => api.on_apf_timeout(&mut q, call),
+                Event::Api(ApiEvent::ApfTimeout { call }) => {
+                    api.on_apf_timeout(&mut q, call as usize)
+                }
                 Event::Api(ApiEvent::CpuTick) => {
                     api.on_cpu_tick(&mut q, &mut done);
                     for (o, s) in done.drain(..) {

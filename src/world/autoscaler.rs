@@ -23,15 +23,13 @@ use rand::RngExt;
 pub enum ScalerEvent {
     /// cluster-autoscaler scan (also Karpenter's empty-node consolidation).
     Scan,
-    /// A Karpenter batching window may have closed.
-    KarpenterBatch {
-        /// Deadline the window had when this timer was set.
-        at: SimTime,
-    },
+    /// A Karpenter batching window may have closed (it fires at the deadline the window had
+    /// when it was set: it closes the window if that is still the deadline).
+    KarpenterBatch,
     /// A requested node becomes Ready.
     NodeReady {
         /// Node.
-        node: usize,
+        node: u32,
     },
 }
 
@@ -75,8 +73,9 @@ impl Autoscaler {
     pub(super) fn handle(&mut self, cx: &mut Ctx<'_>, sched: &Scheduler, ev: ScalerEvent) {
         match ev {
             ScalerEvent::Scan => self.on_scan(cx, sched),
-            ScalerEvent::KarpenterBatch { at } => {
-                if self.karpenter_deadline == Some(at) {
+            ScalerEvent::KarpenterBatch => {
+                // It fires at its deadline: the window closes if that is still the deadline.
+                if self.karpenter_deadline == Some(cx.now()) {
                     self.karpenter_deadline = None;
                     self.karpenter_open = None;
                     self.scale_up(cx, sched, true);
@@ -129,8 +128,11 @@ impl Autoscaler {
         let at = now
             .plus(SimTime(a.batch_idle.0))
             .min(start.plus(SimTime(a.batch_max.0)));
+        // A deadline already past fires now (the queue clamps it): the timer identifies its
+        // window by its firing time.
+        let at = at.max(now);
         self.karpenter_deadline = Some(at);
-        cx.q.schedule_at(at, ScalerEvent::KarpenterBatch { at }.into());
+        cx.q.schedule_at(at, ScalerEvent::KarpenterBatch.into());
     }
 
     fn on_scan(&mut self, cx: &mut Ctx<'_>, sched: &Scheduler) {
@@ -301,7 +303,7 @@ impl Autoscaler {
             for _ in 0..count {
                 let n = cx.nodes.add(pool, &sc.pools[pool], sc.images.len(), now);
                 let delay = self.provisioning_delay(cx, pool);
-                cx.q.schedule_in(delay, ScalerEvent::NodeReady { node: n }.into());
+                cx.q.schedule_in(delay, ScalerEvent::NodeReady { node: n as u32 }.into());
                 self.nodes_added += 1;
             }
             let size = cx.nodes.pool_size(pool);

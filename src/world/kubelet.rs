@@ -49,14 +49,14 @@ pub enum KubeletEvent {
     /// Kubelet progress of a pod.
     Stage {
         /// Pod.
-        pod: usize,
+        pod: u32,
         /// Stage reached.
         stage: KubeletStage,
     },
     /// A running pod's wait container patches its TaskResult (progress tick).
     ProgressTick {
         /// Pod.
-        pod: usize,
+        pod: u32,
     },
     /// A transfer through `[storage]` finishes.
     StorageTick,
@@ -140,8 +140,8 @@ impl Kubelet {
     /// Route one kubelet event.
     pub(super) fn handle(&mut self, cx: &mut Ctx<'_>, ev: KubeletEvent) {
         match ev {
-            KubeletEvent::Stage { pod, stage } => self.on_stage(cx, pod, stage),
-            KubeletEvent::ProgressTick { pod } => self.on_progress_tick(cx, pod),
+            KubeletEvent::Stage { pod, stage } => self.on_stage(cx, pod as usize, stage),
+            KubeletEvent::ProgressTick { pod } => self.on_progress_tick(cx, pod as usize),
             KubeletEvent::StorageTick => self.on_storage_tick(cx),
         }
     }
@@ -386,7 +386,7 @@ impl Kubelet {
                 after(cx, run, pod, KubeletStage::MainExit);
                 let tick = progress_tick(cx, pod);
                 if tick < run {
-                    cx.q.schedule_in(tick, KubeletEvent::ProgressTick { pod }.into());
+                    cx.q.schedule_in(tick, KubeletEvent::ProgressTick { pod: pod as u32 }.into());
                 }
                 self.status(cx, pod);
                 // wait container: InitializeOutput creates the WorkflowTaskResult.
@@ -471,7 +471,7 @@ impl Kubelet {
         let tick = progress_tick(cx, pod);
         let p = &cx.pods[pod];
         if cx.now().plus(tick) < p.main_start.plus(p.run_time) {
-            cx.q.schedule_in(tick, KubeletEvent::ProgressTick { pod }.into());
+            cx.q.schedule_in(tick, KubeletEvent::ProgressTick { pod: pod as u32 }.into());
         }
     }
 
@@ -509,12 +509,26 @@ pub(super) struct KubeletReport {
 
 /// Schedule kubelet stage `stage` of `pod` at `t`.
 fn at(cx: &mut Ctx<'_>, t: SimTime, pod: usize, stage: KubeletStage) {
-    cx.q.schedule_at(t, KubeletEvent::Stage { pod, stage }.into());
+    cx.q.schedule_at(
+        t,
+        KubeletEvent::Stage {
+            pod: pod as u32,
+            stage,
+        }
+        .into(),
+    );
 }
 
 /// Schedule kubelet stage `stage` of `pod` after `delay`.
 fn after(cx: &mut Ctx<'_>, delay: SimTime, pod: usize, stage: KubeletStage) {
-    cx.q.schedule_in(delay, KubeletEvent::Stage { pod, stage }.into());
+    cx.q.schedule_in(
+        delay,
+        KubeletEvent::Stage {
+            pod: pod as u32,
+            stage,
+        }
+        .into(),
+    );
 }
 
 /// Registry host of an image reference (`docker.io` when it has none).

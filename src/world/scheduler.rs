@@ -28,7 +28,7 @@ pub enum SchedEvent {
     /// An unschedulable pod's backoff expired.
     BackoffDone {
         /// Pod.
-        pod: usize,
+        pod: u32,
     },
 }
 
@@ -65,7 +65,7 @@ impl Scheduler {
         match ev {
             SchedEvent::Cycle => self.on_cycle(cx, scaler),
             SchedEvent::BackoffDone { pod } => {
-                self.active.push_back(pod);
+                self.active.push_back(pod as usize);
                 self.kick(cx);
             }
         }
@@ -203,7 +203,7 @@ impl Scheduler {
                 self.unsched.remove(i);
                 let until = cx.pods[pod].backoff_until;
                 if until > now {
-                    cx.q.schedule_at(until, SchedEvent::BackoffDone { pod }.into());
+                    cx.q.schedule_at(until, SchedEvent::BackoffDone { pod: pod as u32 }.into());
                 } else {
                     self.active.push_back(pod);
                 }

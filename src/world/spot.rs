@@ -22,17 +22,17 @@ pub enum SpotEvent {
     /// A spot node receives its preemption notice.
     Notice {
         /// Node.
-        node: usize,
+        node: u32,
     },
     /// A preempted spot node stops.
     Gone {
         /// Node.
-        node: usize,
+        node: u32,
     },
     /// A pod on a vanished node is removed by PodGC (Argo then sees "pod deleted").
     PodGone {
         /// Pod.
-        pod: usize,
+        pod: u32,
     },
 }
 
@@ -60,7 +60,7 @@ impl Spot {
                 .unwrap_or(f64::INFINITY);
             let t = SimTime::from_secs_f64_ceil(hours * 3600.0);
             if t < SimTime(cx.sc.file.experiment.horizon.0) {
-                cx.q.schedule_in(t, SpotEvent::Notice { node }.into());
+                cx.q.schedule_in(t, SpotEvent::Notice { node: node as u32 }.into());
             }
         }
     }
@@ -73,7 +73,7 @@ impl Spot {
         self.preemptions += 1;
         cx.nodes.cordon(node);
         let notice = SimTime(cx.sc.pools[cx.nodes.nodes[node].pool].spot_notice);
-        cx.q.schedule_in(notice, SpotEvent::Gone { node }.into());
+        cx.q.schedule_in(notice, SpotEvent::Gone { node: node as u32 }.into());
     }
 
     /// The preempted VM stops: its pods are killed (see the module doc), the node is removed
@@ -124,7 +124,10 @@ impl Spot {
                     x.fail_error = true;
                     x.fail_msg = super::pods::FAIL_DELETED;
                     x.deleted = true;
-                    cx.q.schedule_in(SimTime::from_secs(40), SpotEvent::PodGone { pod: p }.into());
+                    cx.q.schedule_in(
+                        SimTime::from_secs(40),
+                        SpotEvent::PodGone { pod: p as u32 }.into(),
+                    );
                 }
             }
         }

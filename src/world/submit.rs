@@ -26,7 +26,7 @@ pub enum SubmitEvent {
     /// Submission `idx` of stream `stream` arrives.
     Arrive {
         /// Submission stream.
-        stream: usize,
+        stream: u32,
         /// Arrival number within the stream.
         idx: u32,
     },
@@ -141,7 +141,14 @@ impl Submission {
                     };
                     t = t.plus(gap);
                 }
-                cx.q.schedule_at(t, SubmitEvent::Arrive { stream: si, idx }.into());
+                cx.q.schedule_at(
+                    t,
+                    SubmitEvent::Arrive {
+                        stream: si as u32,
+                        idx,
+                    }
+                    .into(),
+                );
                 cx.arrivals_left += 1;
             }
         }
@@ -150,7 +157,7 @@ impl Submission {
     /// Route one submission event.
     pub(super) fn handle(&mut self, cx: &mut Ctx<'_>, ctrls: &mut [Controller], ev: SubmitEvent) {
         match ev {
-            SubmitEvent::Arrive { stream, idx } => self.on_arrive(cx, ctrls, stream, idx),
+            SubmitEvent::Arrive { stream, idx } => self.on_arrive(cx, ctrls, stream as usize, idx),
         }
     }
 

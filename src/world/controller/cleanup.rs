@@ -126,7 +126,7 @@ impl CleanupQueue {
     fn add_after(&mut self, cx: &mut Ctx<'_>, pod: usize, delay: SimTime, now: SimTime) {
         self.note_enqueue(cx, pod, now);
         if let Some(at) = self.wq.add_after(pod, delay, now) {
-            cx.q.schedule_at(at, CtrlEvent::CleanupTimer { pod, at }.into());
+            cx.q.schedule_at(at, CtrlEvent::CleanupTimer { pod: pod as u32 }.into());
         }
     }
 

@@ -51,17 +51,15 @@ pub(super) const SMALL_BODY_BYTES: u64 = 1024;
 /// Events of the workflow controller.
 #[derive(Debug, Clone, Copy)]
 pub enum CtrlEvent {
-    /// A delayed `workflow_queue` add matures.
+    /// A delayed `workflow_queue` add matures (it fires at the time the add was due).
     QueueTimer {
         /// Workflow.
-        wf: usize,
-        /// Time the add was due.
-        at: SimTime,
+        wf: u32,
     },
     /// A worker's CPU time for the current reconcile is over.
     WorkerCpuDone {
         /// Worker.
-        worker: usize,
+        worker: u32,
         /// Controller process generation.
         epoch: u32,
         /// Controller.
@@ -77,7 +75,7 @@ pub enum CtrlEvent {
     /// A worker's offload-database round trips are done.
     OffloadDone {
         /// Worker.
-        worker: usize,
+        worker: u32,
         /// Controller process generation.
         epoch: u32,
         /// Controller.
@@ -86,7 +84,7 @@ pub enum CtrlEvent {
     /// A worker's post-update sleep (INFORMER_WRITE_BACK=false) is over.
     WorkerSleepDone {
         /// Worker.
-        worker: usize,
+        worker: u32,
         /// Controller process generation.
         epoch: u32,
         /// Controller.
@@ -104,17 +102,15 @@ pub enum CtrlEvent {
         /// Controller.
         ctrl: u32,
     },
-    /// A delayed pod_cleanup_queue add matures.
+    /// A delayed pod_cleanup_queue add matures (it fires at the time the add was due).
     CleanupTimer {
         /// Pod.
-        pod: usize,
-        /// Time the add was due.
-        at: SimTime,
+        pod: u32,
     },
     /// A completed workflow's TTL expired: the TTL controller deletes it.
     WorkflowTtl {
         /// Workflow.
-        wf: usize,
+        wf: u32,
     },
 }
 
@@ -122,8 +118,10 @@ impl CtrlEvent {
     /// The controller the event belongs to.
     pub(super) fn owner(&self, cx: &Ctx<'_>) -> usize {
         match *self {
-            CtrlEvent::QueueTimer { wf, .. } | CtrlEvent::WorkflowTtl { wf } => cx.wfs[wf].ctrl,
-            CtrlEvent::CleanupTimer { pod, .. } => cx.ctrl_of_pod(pod),
+            CtrlEvent::QueueTimer { wf } | CtrlEvent::WorkflowTtl { wf } => {
+                cx.wfs[wf as usize].ctrl
+            }
+            CtrlEvent::CleanupTimer { pod } => cx.ctrl_of_pod(pod as usize),
             CtrlEvent::WorkerCpuDone { ctrl, .. }
             | CtrlEvent::CpuTick { ctrl, .. }
             | CtrlEvent::OffloadDone { ctrl, .. }
@@ -290,25 +288,26 @@ impl Controller {
     /// Route one controller event.
     pub(super) fn handle(&mut self, cx: &mut Ctx<'_>, ev: CtrlEvent) {
         match ev {
-            CtrlEvent::QueueTimer { wf, at } => {
-                let now = cx.now();
-                self.wq.timer_fired(wf, at, now);
+            CtrlEvent::QueueTimer { wf } => {
+                // It fires at the time the add was due (always after it was set).
+                let (wf, now) = (wf as usize, cx.now());
+                self.wq.timer_fired(wf, now, now);
                 self.note_queue(wf, now);
                 self.start_workers(cx);
             }
             CtrlEvent::WorkerCpuDone { worker, epoch, .. } => {
                 if epoch == self.epoch {
-                    self.on_worker_cpu_done(cx, worker);
+                    self.on_worker_cpu_done(cx, worker as usize);
                 }
             }
             CtrlEvent::WorkerSleepDone { worker, epoch, .. } => {
                 if epoch == self.epoch {
-                    self.after_update(cx, worker);
+                    self.after_update(cx, worker as usize);
                 }
             }
             CtrlEvent::OffloadDone { worker, epoch, .. } => {
                 if epoch == self.epoch {
-                    self.put_workflow(cx, worker);
+                    self.put_workflow(cx, worker as usize);
                 }
             }
             CtrlEvent::CpuTick { epoch, .. } => {
@@ -322,9 +321,9 @@ impl Controller {
                 }
             }
             CtrlEvent::Liveness { .. } => self.on_liveness(cx),
-            CtrlEvent::CleanupTimer { pod, at } => {
+            CtrlEvent::CleanupTimer { pod } => {
                 let now = cx.now();
-                self.cleanup.on_timer(pod, at, now);
+                self.cleanup.on_timer(pod as usize, now, now);
                 self.cleanup_start(cx);
             }
             CtrlEvent::WorkflowTtl { wf } => {
@@ -333,7 +332,7 @@ impl Controller {
                     Verb::Delete,
                     "workflows",
                     SMALL_BODY_BYTES,
-                    Origin::WorkflowDeleted { wf },
+                    Origin::WorkflowDeleted { wf: wf as usize },
                 );
             }
         }
@@ -380,7 +379,7 @@ impl Controller {
     fn enqueue_after(&mut self, cx: &mut Ctx<'_>, wf: usize, delay: SimTime) {
         let now = cx.now();
         if let Some(at) = self.wq.add_after(wf, delay, now) {
-            cx.q.schedule_at(at, CtrlEvent::QueueTimer { wf, at }.into());
+            cx.q.schedule_at(at, CtrlEvent::QueueTimer { wf: wf as u32 }.into());
         }
         self.note_queue(wf, now);
         self.start_workers(cx);
@@ -394,7 +393,7 @@ impl Controller {
     fn add_after_quiet(&mut self, cx: &mut Ctx<'_>, wf: usize, delay: SimTime) {
         let now = cx.now();
         if let Some(at) = self.wq.add_after(wf, delay, now) {
-            cx.q.schedule_at(at, CtrlEvent::QueueTimer { wf, at }.into());
+            cx.q.schedule_at(at, CtrlEvent::QueueTimer { wf: wf as u32 }.into());
         }
         self.note_queue(wf, now);
     }
@@ -544,7 +543,10 @@ impl Controller {
             }
         }
         if let Some(ttl) = cx.sc.workflows[cx.wfs[wf].spec].ttl_after_completion {
-            cx.q.schedule_in(SimTime(ttl), CtrlEvent::WorkflowTtl { wf }.into());
+            cx.q.schedule_in(
+                SimTime(ttl),
+                CtrlEvent::WorkflowTtl { wf: wf as u32 }.into(),
+            );
         }
         if !cx.work_left() {
             self.cleanup.note_last_finish();

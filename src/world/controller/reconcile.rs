@@ -438,7 +438,7 @@ impl Controller {
             cx.q.schedule_in(
                 cpu,
                 CtrlEvent::WorkerCpuDone {
-                    worker,
+                    worker: worker as u32,
                     epoch,
                     ctrl: self.id as u32,
                 }
@@ -766,7 +766,7 @@ impl Controller {
             cx.q.schedule_in(
                 db,
                 CtrlEvent::OffloadDone {
-                    worker,
+                    worker: worker as u32,
                     epoch,
                     ctrl: self.id as u32,
                 }
@@ -837,7 +837,7 @@ impl Controller {
             cx.q.schedule_in(
                 self.no_write_back_sleep,
                 CtrlEvent::WorkerSleepDone {
-                    worker,
+                    worker: worker as u32,
                     epoch,
                     ctrl: self.id as u32,
                 }
