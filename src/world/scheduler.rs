@@ -191,6 +191,11 @@ impl Scheduler {
         let now = cx.now();
         // First fit over the Ready nodes' free room, each pod moved back taking its room for
         // the rest of the pass (`Nodes::trial_take`, given back at the end).
+        // Room only shrinks during the pass, so a pod shaped like one that fit nowhere fits
+        // nowhere either: its trial is skipped (same outcome, one fit search per shape).
+        // (cpu, memory, allowed pools) of up to 4 shapes that missed (no allocation).
+        let mut missed = [(0u64, 0u64, std::ptr::null::<bool>()); 4];
+        let mut n_missed = 0;
         let mut misses = 0;
         let mut i = 0;
         while i < self.unsched.len() && misses < 32 {
@@ -199,7 +204,9 @@ impl Scheduler {
             let allowed = &cx.sc.workflows[cx.wfs[cx.pods[pod].wf()].spec].tasks
                 [cx.pods[pod].task as usize]
                 .allowed_pools;
-            if cx.nodes.trial_take(cpu, mem, allowed) {
+            let shape = (cpu, mem, allowed.as_ptr());
+            let known_miss = missed[..n_missed].contains(&shape);
+            if !known_miss && cx.nodes.trial_take(cpu, mem, allowed) {
                 self.unsched.remove(i);
                 let until = cx.pods[pod].backoff_until;
                 if until > now {
@@ -209,6 +216,10 @@ impl Scheduler {
                 }
                 misses = 0;
             } else {
+                if !known_miss && n_missed < missed.len() {
+                    missed[n_missed] = shape;
+                    n_missed += 1;
+                }
                 misses += 1;
                 i += 1;
             }
