@@ -11,7 +11,9 @@
 //! events due at the current minimum and the queue pops in exactly the `(time, seq)` order of
 //! a binary heap on the same keys: results do not depend on the structure. A push is an
 //! append, an event due now goes straight to bucket 0, and a pop rescans one bucket now and
-//! then instead of sifting through `log n` scattered levels (`BENCHMARKS.md`). Cancellation is
+//! then instead of sifting through `log n` scattered levels (`BENCHMARKS.md`); a bucket of
+//! [`SPLIT_LARGE`] entries or more is split in place, so that a split does not hold its
+//! entries several times over (the run's peak memory can sit on one). Cancellation is
 //! lazy: a cancelled timer's entry stays queued and is skipped when it comes up. A timer can
 //! also be held outside the queue under a reserved sequence number (`reserve`) and queued
 //! later under it (`schedule_reserved`): the events due at one time are then put back in
