@@ -167,6 +167,7 @@ pub(super) struct Pod {
     pub pull: PullState,
     /// Argo's node message reason as last recorded (see [`argo_pending_reason`]).
     pub argo_reason: u8,
+    /// The kubelet stage that follows the pod's artifact transfer once it ends.
     pub after_transfer: KubeletStage,
     /// The delay before [`Pod::after_transfer`] once the transfer ends.
     pub after_transfer_delay: SimTime,
@@ -576,6 +577,46 @@ mod tests {
         assert!(sizes[..first].iter().all(|&n| n == FIRST_CHUNK));
         assert_eq!(sizes[..first].iter().sum::<usize>(), CHUNK);
         assert!(sizes[first..sizes.len() - 1].iter().all(|&n| n == CHUNK));
+    }
+
+    /// The scheduler PATCHes a pod's PodScheduled condition only when its message changes
+    /// (kube-scheduler `schedule_one.go` `handleSchedulingFailure` via `updatePod`): an
+    /// interned message compares as the text would, and the report counts pods still
+    /// Unschedulable by their last message's text.
+    #[test]
+    fn unschedulable_messages_compare_and_report_by_text() {
+        let mut pods = Pods::default();
+        let pod = |wf| {
+            Pod::new(
+                wf,
+                0,
+                1,
+                1,
+                0,
+                SimTime::ZERO,
+                SimTime(1),
+                false,
+                0,
+                SimTime::ZERO,
+            )
+        };
+        let (a, b) = (pods.create(pod(0)), pods.create(pod(1)));
+        let full = "0/3 nodes are available: 3 Insufficient cpu.".to_string();
+        let other = "0/4 nodes are available: 4 Insufficient cpu.".to_string();
+        assert!(pods.set_unsched_msg(a, full.clone()), "first message");
+        assert!(!pods.set_unsched_msg(a, full.clone()), "same text");
+        assert!(pods.set_unsched_msg(b, full.clone()), "b's first");
+        assert!(pods.set_unsched_msg(a, other.clone()), "new text");
+        assert!(
+            pods.set_unsched_msg(a, full.clone()),
+            "back to the first text"
+        );
+        for p in [a, b] {
+            pods.set_pending_reason(SimTime(5), p, R_UNSCHEDULABLE);
+        }
+        let r = pods.report();
+        assert_eq!(r.unschedulable_messages.get(&full), Some(&2));
+        assert_eq!(r.unschedulable_messages.get(&other), None);
     }
 
     /// A pod is 232 bytes (296 before the compaction of issue 14): the 1M-pod run keeps a
