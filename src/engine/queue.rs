@@ -283,10 +283,10 @@ impl<E> EventQueue<E> {
         for e in entries.drain(..) {
             self.put(e);
         }
-        // Keep the emptied bucket's allocation for later entries (it is small: a bucket that
-        // once held thousands of timers, such as a minute-long tick of every running pod, is
-        // split by `split_large` and its memory does not stay in each bucket the timers
-        // passed through).
+        // Keep the emptied bucket's allocation for later entries unless it is over
+        // KEEP_CAPACITY: a bucket that once held thousands of timers (a minute-long tick of
+        // every running pod) would otherwise keep that memory for the rest of the run, in each
+        // bucket the timers passed through. Buckets of SPLIT_LARGE or more went to `split_large`.
         if entries.capacity() <= KEEP_CAPACITY {
             self.buckets[b] = entries;
         }

@@ -193,7 +193,9 @@ impl Scheduler {
         // the rest of the pass (`Nodes::trial_take`, given back at the end).
         // Room only shrinks during the pass, so a pod shaped like one that fit nowhere fits
         // nowhere either: its trial is skipped (same outcome, one fit search per shape).
-        // (cpu, memory, allowed pools) of up to 4 shapes that missed (no allocation).
+        // (cpu, memory, allowed pools) of up to 4 shapes that missed (no allocation). Pools are
+        // compared by the address of the task's list: two tasks with equal lists are simply
+        // tried apart, which costs a search, never a different outcome.
         let mut missed = [(0u64, 0u64, std::ptr::null::<bool>()); 4];
         let mut n_missed = 0;
         let mut misses = 0;
