@@ -13,7 +13,7 @@
 //! `argo get` shows, and what `persistWorkflowSizeLimitErr` falls back to (argo-facts §11.5).
 //! Simplified: artifacts are not modelled; every completed pod node has the same size.
 
-use crate::engine::SimTime;
+use crate::engine::{OptTime, SimTime};
 use crate::scenario::WorkflowSpec;
 use crate::scenario::defaults::COMPLETED_POD_NODE_EXTRA_BYTES;
 use crate::scenario::schema::ControllerCfg;
@@ -109,9 +109,9 @@ pub struct Sized {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StoredStatus {
     /// Completed pod nodes (`status.progress` numerator, as `argo get` shows it).
-    pub done: u64,
+    pub done: u32,
     /// Pod nodes (`status.progress` denominator).
-    pub total: u64,
+    pub total: u32,
     /// Some `taskResultsCompletionStatus` entry was `false`: `markWorkflowPhase` refuses to
     /// complete the stored object (`TaskResultsInProgress`).
     pub results_in_progress: bool,
@@ -127,19 +127,17 @@ pub struct SubmitProgress {
     pub started: SimTime,
     /// The submitter's requests' waits in its client bucket, summed.
     pub throttle: SimTime,
-    /// Validation GETs the submitter still has to make before its CREATE.
-    pub gets_left: u32,
 }
 
 /// The controller's state of one workflow.
 #[derive(Debug, Clone)]
 pub struct WorkflowRun {
     /// Index of its spec.
-    pub spec: usize,
+    spec: u32,
     /// Index of the controller that manages it (`Scenario::controllers`).
-    pub ctrl: usize,
+    ctrl: u32,
     /// Index of its namespace (`Scenario::namespaces`).
-    pub ns: usize,
+    ns: u32,
     /// Phase.
     pub phase: WfPhase,
     /// Message when failed or errored.
@@ -148,14 +146,16 @@ pub struct WorkflowRun {
     pub submitted_at: SimTime,
     /// Its submitter's progress.
     pub submit: SubmitProgress,
+    /// Validation GETs its submitter still has to make before its CREATE.
+    pub submit_gets_left: u32,
     /// When its CREATE succeeded.
-    pub created_at: Option<SimTime>,
+    pub created_at: OptTime,
     /// First reconcile.
-    pub started_at: Option<SimTime>,
+    pub started_at: OptTime,
     /// Completion persisted.
-    pub finished_at: Option<SimTime>,
+    pub finished_at: OptTime,
     /// Per task.
-    pub tasks: Vec<TaskRun>,
+    pub tasks: Box<[TaskRun]>,
     /// Steps: group nodes created.
     pub groups_started: Box<[bool]>,
     /// Pods of this workflow (ids).
@@ -210,6 +210,27 @@ pub struct Redo {
 }
 
 impl WorkflowRun {
+    /// Index of its spec (`Scenario::workflows`).
+    pub fn spec(&self) -> usize {
+        self.spec as usize
+    }
+
+    /// Index of the controller that manages it (`Scenario::controllers`).
+    pub fn ctrl(&self) -> usize {
+        self.ctrl as usize
+    }
+
+    /// Index of its namespace (`Scenario::namespaces`).
+    pub fn ns(&self) -> usize {
+        self.ns as usize
+    }
+
+    /// Hand it to controller `ctrl` in namespace `ns` (its submission's target).
+    pub fn set_target(&mut self, (ctrl, ns): (usize, usize)) {
+        self.ctrl = ctrl as u32;
+        self.ns = ns as u32;
+    }
+
     /// Retries waiting for their backoff: (task, attempt, item's first start, ready at).
     pub fn retry_queue(&self) -> &[(u32, u32, SimTime, SimTime)] {
         self.redo.as_ref().map_or(&[], |r| &r.retry)
@@ -234,21 +255,21 @@ impl WorkflowRun {
     /// A just-submitted workflow.
     pub fn new(spec_idx: usize, spec: &WorkflowSpec, now: SimTime) -> Self {
         WorkflowRun {
-            spec: spec_idx,
+            spec: spec_idx as u32,
             ctrl: 0,
-            ns: spec.namespace,
+            ns: spec.namespace as u32,
             phase: WfPhase::Submitting,
             message: String::new(),
             submitted_at: now,
             submit: SubmitProgress {
                 started: now,
                 throttle: SimTime::ZERO,
-                gets_left: 0,
             },
-            created_at: None,
-            started_at: None,
-            finished_at: None,
-            tasks: vec![TaskRun::default(); spec.tasks.len()],
+            submit_gets_left: 0,
+            created_at: OptTime::NONE,
+            started_at: OptTime::NONE,
+            finished_at: OptTime::NONE,
+            tasks: vec![TaskRun::default(); spec.tasks.len()].into_boxed_slice(),
             groups_started: vec![false; spec.groups as usize].into_boxed_slice(),
             pods: Vec::new(),
             finished_pods: Vec::new(),
@@ -279,8 +300,8 @@ impl WorkflowRun {
     /// A write of the working status succeeded: it is what etcd holds now.
     pub fn mark_stored(&mut self) {
         self.stored = StoredStatus {
-            done: self.done_pod_nodes(),
-            total: u64::from(self.pod_nodes),
+            done: self.pod_nodes - self.active_pods(),
+            total: self.pod_nodes,
             results_in_progress: self.results_open > 0,
             refusals: 0,
         };

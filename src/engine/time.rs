@@ -56,3 +56,80 @@ impl fmt::Display for SimTime {
         write!(f, "{:.3}s", self.as_secs_f64())
     }
 }
+
+/// An optional instant in 8 bytes (an `Option<SimTime>` takes 16): per-workflow timestamps
+/// are kept for every workflow of a run. `u64::MAX` ([`SimTime::MAX`], "never") stands for
+/// none, so [`OptTime::some`] of that one value would read back as none; simulated times
+/// never reach it (runs end at their horizon).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OptTime(u64);
+
+impl OptTime {
+    /// No time.
+    pub const NONE: OptTime = OptTime(u64::MAX);
+
+    /// The time `t`.
+    pub const fn some(t: SimTime) -> Self {
+        OptTime(t.0)
+    }
+
+    /// As an `Option`.
+    #[inline]
+    pub const fn get(self) -> Option<SimTime> {
+        if self.0 == u64::MAX {
+            None
+        } else {
+            Some(SimTime(self.0))
+        }
+    }
+
+    /// A time is set.
+    pub const fn is_some(self) -> bool {
+        self.0 != u64::MAX
+    }
+
+    /// No time is set.
+    pub const fn is_none(self) -> bool {
+        self.0 == u64::MAX
+    }
+}
+
+impl Default for OptTime {
+    fn default() -> Self {
+        OptTime::NONE
+    }
+}
+
+impl From<Option<SimTime>> for OptTime {
+    fn from(t: Option<SimTime>) -> Self {
+        t.map_or(OptTime::NONE, OptTime::some)
+    }
+}
+
+impl std::fmt::Debug for OptTime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod opt_time_tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_takes_eight_bytes() {
+        assert_eq!(std::mem::size_of::<OptTime>(), 8);
+        for t in [
+            None,
+            Some(SimTime::ZERO),
+            Some(SimTime(1)),
+            Some(SimTime(u64::MAX - 1)),
+        ] {
+            let o = OptTime::from(t);
+            assert_eq!(o.get(), t);
+            assert_eq!(o.is_some(), t.is_some());
+            assert_eq!(o.is_none(), t.is_none());
+        }
+        assert_eq!(OptTime::default(), OptTime::NONE);
+    }
+}

@@ -204,7 +204,7 @@ impl Autoscaler {
         }
         let allowed_of = |cx: &Ctx<'_>, p: usize| -> &[bool] {
             let x = &cx.pods[p];
-            &sc.workflows[cx.wfs[x.wf()].spec].tasks[x.task as usize].allowed_pools
+            &sc.workflows[cx.wfs[x.wf()].spec()].tasks[x.task as usize].allowed_pools
         };
         // Capacity of nodes already provisioning absorbs pods first.
         let mut upcoming: Vec<(u64, u64, u32, usize)> = cx

@@ -279,7 +279,7 @@ impl Acc<'_> {
 /// The breakdown of workflow `w` (None unless it finished), from the controller's activity
 /// log of it.
 pub(super) fn attribute(inp: &Inputs<'_>, w: &WorkflowRun, log: &[Mark]) -> Option<Breakdown> {
-    let end = w.finished_at?;
+    let end = w.finished_at.get()?;
     let mut acc = Acc {
         out: Breakdown::default(),
         log,
@@ -287,7 +287,7 @@ pub(super) fn attribute(inp: &Inputs<'_>, w: &WorkflowRun, log: &[Mark]) -> Opti
     let start = w.submitted_at;
     let sub_start = w.submit.started.clamp(start, end);
     acc.add(Cause::SubmitterBusy, sub_start.since(start));
-    let Some(created) = w.created_at.map(|c| c.clamp(sub_start, end)) else {
+    let Some(created) = w.created_at.get().map(|c| c.clamp(sub_start, end)) else {
         // The submission failed: all of it was submission.
         let throttle = w.submit.throttle.min(end.since(sub_start));
         acc.add(Cause::SubmissionThrottle, throttle);
@@ -298,7 +298,7 @@ pub(super) fn attribute(inp: &Inputs<'_>, w: &WorkflowRun, log: &[Mark]) -> Opti
     acc.add(Cause::SubmissionThrottle, throttle);
     acc.add(Cause::Submission, created.since(sub_start).since(throttle));
 
-    let spec = &inp.sc.workflows[w.spec];
+    let spec = &inp.sc.workflows[w.spec()];
     let visible = |p: usize| inp.pods[p].t.visible;
     // The pod whose completion the controller saw last (before the workflow ended).
     let last = w
@@ -463,7 +463,7 @@ fn unschedulable(acc: &mut Acc<'_>, inp: &Inputs<'_>, x: &Pod, a: SimTime, b: Si
         return;
     }
     let sc = inp.sc;
-    let mask = &sc.workflows[inp.wfs[x.wf()].spec].tasks[x.task as usize].allowed_pools;
+    let mask = &sc.workflows[inp.wfs[x.wf()].spec()].tasks[x.task as usize].allowed_pools;
     let allowed: Vec<usize> = (0..sc.pools.len()).filter(|&p| mask[p]).collect();
     // The stretch spent waiting for the node the pod was bound to.
     let (ua, ub) = match x.node().map(|n| &inp.nodes[n]) {

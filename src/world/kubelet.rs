@@ -179,7 +179,7 @@ impl Kubelet {
         };
         let (image, size, this, next) = if main {
             let p = &cx.pods[pod];
-            let size = cx.sc.workflows[cx.wfs[p.wf()].spec].tasks[p.task as usize].image_size;
+            let size = cx.sc.workflows[cx.wfs[p.wf()].spec()].tasks[p.task as usize].image_size;
             (
                 p.image as usize,
                 size,
@@ -354,7 +354,8 @@ impl Kubelet {
         }
         let now = cx.now();
         let kl = &cx.sc.file.kubelet;
-        let ts = &cx.sc.workflows[cx.wfs[cx.pods[pod].wf()].spec].tasks[cx.pods[pod].task as usize];
+        let ts =
+            &cx.sc.workflows[cx.wfs[cx.pods[pod].wf()].spec()].tasks[cx.pods[pod].task as usize];
         let (read, write, out) = (ts.read_bytes, ts.write_bytes, ts.output_parameter_bytes);
         match stage {
             KubeletStage::PullCheck => self.pull_check(cx, pod, false),
@@ -464,7 +465,7 @@ impl Kubelet {
         }
         // A progress tick rewrites the same TaskResult: a no-op unless the step reports
         // progress (argo-facts §11.3).
-        let changes = cx.sc.workflows[cx.wfs[cx.pods[pod].wf()].spec].tasks
+        let changes = cx.sc.workflows[cx.wfs[cx.pods[pod].wf()].spec()].tasks
             [cx.pods[pod].task as usize]
             .progress;
         self.task_result(cx, pod, Verb::Patch, SMALL_BODY_BYTES, false, changes);

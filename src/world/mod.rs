@@ -169,7 +169,7 @@ impl Ctx<'_> {
 
     /// The controller that manages `pod`'s workflow.
     fn ctrl_of_pod(&self, pod: usize) -> usize {
-        self.wfs[self.pods[pod].wf()].ctrl
+        self.wfs[self.pods[pod].wf()].ctrl()
     }
 
     /// Whether arrivals or unfinished workflows remain (periodic loops keep going).
@@ -381,7 +381,7 @@ impl<'s> World<'s> {
                 self.ctrls[c].on_api_done(cx, &mut self.sched, origin, status)
             }
             Origin::WorkflowDeleted { wf } => {
-                let c = cx.wfs[wf].ctrl;
+                let c = cx.wfs[wf].ctrl();
                 self.ctrls[c].on_api_done(cx, &mut self.sched, origin, status)
             }
             Origin::Bind { pod, node } => {

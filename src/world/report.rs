@@ -107,12 +107,12 @@ impl World<'_> {
         let mut workers = [SimTime::ZERO; 9];
         let mut keyed: Vec<Option<crate::metrics::CauseSeconds>> = Vec::with_capacity(cx.wfs.len());
         for (i, w) in cx.wfs.iter().enumerate() {
-            let log = self.ctrls[w.ctrl].take_activity_log(i);
+            let log = self.ctrls[w.ctrl()].take_activity_log(i);
             let b = super::critical::attribute(&inputs, w, &log);
             let parts = super::controller::split_activity(
                 &log,
                 SimTime::ZERO,
-                w.finished_at.unwrap_or(end),
+                w.finished_at.get().unwrap_or(end),
             );
             for (sum, p) in workers.iter_mut().zip(parts) {
                 *sum = sum.plus(p);
@@ -180,13 +180,16 @@ impl World<'_> {
                 };
                 *wr.failure_causes.entry(cause).or_default() += 1;
             }
-            if let Some(c) = w.created_at {
+            if let Some(c) = w.created_at.get() {
                 sub_lat.push(c.since(w.submit.started).as_secs_f64());
-                if let Some(s) = w.started_at {
+                if let Some(s) = w.started_at.get() {
                     start_lat.push(s.since(c).as_secs_f64());
                 }
             }
-            let makespan = w.finished_at.map(|f| f.since(w.submitted_at).as_secs_f64());
+            let makespan = w
+                .finished_at
+                .get()
+                .map(|f| f.since(w.submitted_at).as_secs_f64());
             if let Some(m) = makespan {
                 makespans.push(m);
             }
@@ -208,11 +211,11 @@ impl World<'_> {
             let frozen = w.stored.refusals > 0 && !w.phase.is_done();
             obj.size_frozen += u64::from(frozen);
             wr.list.push(WorkflowEntry {
-                name: WorkflowRun::name(&sc.workflows[w.spec], i),
+                name: WorkflowRun::name(&sc.workflows[w.spec()], i),
                 phase: w.phase.name(),
                 message: w.message.clone(),
                 submitted_at_s: w.submitted_at.as_secs_f64(),
-                finished_at_s: w.finished_at.map(SimTime::as_secs_f64),
+                finished_at_s: w.finished_at.get().map(SimTime::as_secs_f64),
                 makespan_s: makespan,
                 pods: w.pods.len() as u64,
                 nodes: w.nodes(),

@@ -103,7 +103,7 @@ impl Scheduler {
             return;
         };
         let (cpu, mem) = (cx.pods[pod].cpu, cx.pods[pod].mem);
-        let allowed = &cx.sc.workflows[cx.wfs[cx.pods[pod].wf()].spec].tasks
+        let allowed = &cx.sc.workflows[cx.wfs[cx.pods[pod].wf()].spec()].tasks
             [cx.pods[pod].task as usize]
             .allowed_pools;
         match cx.nodes.pick(cpu, mem, allowed) {
@@ -203,7 +203,7 @@ impl Scheduler {
         while i < self.unsched.len() && misses < 32 {
             let pod = self.unsched[i];
             let (cpu, mem) = (cx.pods[pod].cpu, cx.pods[pod].mem);
-            let allowed = &cx.sc.workflows[cx.wfs[cx.pods[pod].wf()].spec].tasks
+            let allowed = &cx.sc.workflows[cx.wfs[cx.pods[pod].wf()].spec()].tasks
                 [cx.pods[pod].task as usize]
                 .allowed_pools;
             let shape = (cpu, mem, allowed.as_ptr());

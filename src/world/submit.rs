@@ -192,7 +192,7 @@ impl Submission {
         cx.wfs.push(WorkflowRun::new(spec_idx, spec, arrived));
         let n = self.started[stream] as usize;
         self.started[stream] += 1;
-        (cx.wfs[wf].ctrl, cx.wfs[wf].ns) = sub.targets[n % sub.targets.len()];
+        cx.wfs[wf].set_target(sub.targets[n % sub.targets.len()]);
         cx.wfs[wf].submit.started = now;
         cx.unfinished_wfs += 1;
         // Validation before CREATE: the CLI in kube mode and the Argo Server (without its v3.7
@@ -206,7 +206,7 @@ impl Submission {
             | SubmitVia::Cron
             | SubmitVia::ArgoEvents => 0,
         };
-        cx.wfs[wf].submit.gets_left = gets;
+        cx.wfs[wf].submit_gets_left = gets;
         let via = sub.cfg.via;
         let s = &mut self.streams[stream][slot];
         s.busy = true;
@@ -227,11 +227,11 @@ impl Submission {
 
     fn next_call(&mut self, cx: &mut Ctx<'_>, wf: usize, stream: usize, slot: usize) {
         let client = match cx.sc.submissions[stream].cfg.via {
-            SubmitVia::Cron => self.cron_clients[cx.wfs[wf].ctrl],
+            SubmitVia::Cron => self.cron_clients[cx.wfs[wf].ctrl()],
             _ => self.streams[stream][slot].client,
         };
         let origin = Origin::Submit { wf, stream, slot };
-        let wait = if cx.wfs[wf].submit.gets_left > 0 {
+        let wait = if cx.wfs[wf].submit_gets_left > 0 {
             cx.issue(
                 client,
                 Verb::Get,
@@ -240,7 +240,7 @@ impl Submission {
                 origin,
             )
         } else {
-            let bytes = cx.sc.workflows[cx.wfs[wf].spec].spec_bytes;
+            let bytes = cx.sc.workflows[cx.wfs[wf].spec()].spec_bytes;
             cx.issue(client, Verb::Create, "workflows", bytes, origin)
         };
         let w = &mut cx.wfs[wf];
@@ -258,22 +258,22 @@ impl Submission {
         status: Status,
     ) {
         let now = cx.now();
-        if status == Status::Ok && cx.wfs[wf].submit.gets_left > 0 {
-            cx.wfs[wf].submit.gets_left -= 1;
+        if status == Status::Ok && cx.wfs[wf].submit_gets_left > 0 {
+            cx.wfs[wf].submit_gets_left -= 1;
             return self.next_call(cx, wf, stream, slot);
         }
         if status == Status::Ok {
             let w = &mut cx.wfs[wf];
-            w.created_at = Some(now);
+            w.created_at = crate::engine::OptTime::some(now);
             w.phase = WfPhase::Pending;
-            w.json_bytes = cx.sc.workflows[w.spec].spec_bytes;
+            w.json_bytes = cx.sc.workflows[w.spec()].spec_bytes;
             w.stored_bytes = w.json_bytes;
             let stored = w.stored_bytes;
             cx.objects.workflow_stored(stored);
-            ctrls[cx.wfs[wf].ctrl].on_workflow_added(cx, wf);
+            ctrls[cx.wfs[wf].ctrl()].on_workflow_added(cx, wf);
         } else {
             let msg = format!("submission failed: {}", cx.api.error_text(status));
-            ctrls[cx.wfs[wf].ctrl].finish_workflow(cx, wf, WfPhase::Error, msg);
+            ctrls[cx.wfs[wf].ctrl()].finish_workflow(cx, wf, WfPhase::Error, msg);
         }
         let s = &mut self.streams[stream][slot];
         s.busy = false;

@@ -21,7 +21,7 @@ impl World<'_> {
             .pods
             .iter()
             .map(|p| {
-                let spec = &sc.workflows[cx.wfs[p.wf()].spec];
+                let spec = &sc.workflows[cx.wfs[p.wf()].spec()];
                 let main_end = if p.main_start > SimTime::ZERO {
                     let planned = p.main_start.plus(p.run_time);
                     // A killed pod's main stops at the kill.
@@ -84,13 +84,13 @@ impl World<'_> {
                 .iter()
                 .enumerate()
                 .map(|(i, w)| WorkflowSpan {
-                    name: crate::argo::workflow::WorkflowRun::name(&sc.workflows[w.spec], i),
-                    spec: w.spec as u32,
-                    namespace: sc.namespaces[w.ns].clone(),
+                    name: crate::argo::workflow::WorkflowRun::name(&sc.workflows[w.spec()], i),
+                    spec: w.spec() as u32,
+                    namespace: sc.namespaces[w.ns()].clone(),
                     submitted_s: w.submitted_at.as_secs_f64(),
-                    created_s: w.created_at.map(SimTime::as_secs_f64),
-                    started_s: w.started_at.map(SimTime::as_secs_f64),
-                    finished_s: w.finished_at.map(SimTime::as_secs_f64),
+                    created_s: w.created_at.get().map(SimTime::as_secs_f64),
+                    started_s: w.started_at.get().map(SimTime::as_secs_f64),
+                    finished_s: w.finished_at.get().map(SimTime::as_secs_f64),
                     phase: match w.phase {
                         WfPhase::Submitting | WfPhase::Pending => "Pending",
                         WfPhase::Running => "Running",

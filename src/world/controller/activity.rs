@@ -4,7 +4,8 @@
 //! waiting for an `AddAfter` delay or an informer event). The critical-path attribution
 //! (`world/critical.rs`) splits the controller's share of a workflow's time with it.
 //!
-//! One entry per change, so the cost is a few entries per reconcile and per worker call.
+//! One entry per change, so the cost is a few entries per reconcile and per worker call; a
+//! log is packed as varint steps (2-4 bytes an entry) until the report reads it.
 //! Simplified: a call retried after a 429 counts its `Retry-After` sleep and its second
 //! bucket wait as "in flight".
 
@@ -50,9 +51,9 @@ const ACTS: [Act; 9] = [
 /// Latest time a [`Mark`] can hold (2^60 µs, ~36,000 years; later times are clamped to it).
 const MARK_TIME_MAX: u64 = (1 << 60) - 1;
 
-/// One step of an activity log: from `time()` on, the workflow is in state `act()`. Packed in
-/// 8 bytes (the time in µs above 4 bits of state): a log has a few entries per reconcile and
-/// per worker call, kept for every workflow until the report.
+/// One step of an activity log: from `time()` on, the workflow is in state `act()`, in 8 bytes
+/// (the time in µs above 4 bits of state). The log keeps its entries packed smaller still
+/// (`Log`) and gives them back as marks.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Mark(u64);
 
@@ -79,10 +80,138 @@ impl std::fmt::Debug for Mark {
     }
 }
 
+/// A mark that is no entry: the `last` of an empty [`Log`] (its state bits, 15, name no
+/// [`Act`]).
+const NO_MARK: Mark = Mark(u64::MAX);
+
+/// One workflow's step function, packed: a few entries per reconcile and per worker call are
+/// kept for every workflow until the report, and most steps are milliseconds to seconds
+/// apart, so an entry takes 2-4 bytes here instead of a [`Mark`]'s 8.
+#[derive(Debug, Clone)]
+struct Log {
+    /// Every entry but the last, oldest first, each as the LEB128 varint of
+    /// `(next entry's time − its time) << 4 | its state`.
+    steps: Vec<u8>,
+    /// The last entry, or [`NO_MARK`].
+    last: Mark,
+}
+
+impl Default for Log {
+    fn default() -> Self {
+        Log {
+            steps: Vec::new(),
+            last: NO_MARK,
+        }
+    }
+}
+
+impl Log {
+    fn last(&self) -> Option<Mark> {
+        (self.last != NO_MARK).then_some(self.last)
+    }
+
+    /// Append `m` (its time is at or after the last entry's).
+    fn push(&mut self, m: Mark) {
+        if let Some(l) = self.last() {
+            let mut v = (m.time().0 - l.time().0) << 4 | (l.0 & 15);
+            while v >= 0x80 {
+                self.steps.push(v as u8 | 0x80);
+                v >>= 7;
+            }
+            self.steps.push(v as u8);
+        }
+        self.last = m;
+    }
+
+    /// Where the varint of the entry before the last starts (`steps` is not empty).
+    fn prev_start(&self) -> usize {
+        let end = self.steps.len() - 1;
+        self.steps[..end]
+            .iter()
+            .rposition(|&b| b & 0x80 == 0)
+            .map_or(0, |i| i + 1)
+    }
+
+    /// The entry before the last: its gap to the last and its state.
+    fn prev(&self) -> Option<(u64, u64)> {
+        if self.steps.is_empty() {
+            return None;
+        }
+        let v = decode(&self.steps[self.prev_start()..]);
+        Some((v >> 4, v & 15))
+    }
+
+    /// The state of the entry before the last.
+    fn prev_act(&self) -> Option<Act> {
+        self.prev().map(|(_, a)| ACTS[a as usize])
+    }
+
+    /// Drop the last entry.
+    fn pop(&mut self) {
+        let Some(l) = self.last() else {
+            return;
+        };
+        self.last = match self.prev() {
+            Some((gap, act)) => {
+                self.steps.truncate(self.prev_start());
+                Mark((l.time().0 - gap) << 4 | act)
+            }
+            None => NO_MARK,
+        };
+    }
+
+    /// Replace the last entry by `m`, at the same time.
+    fn replace_last(&mut self, m: Mark) {
+        debug_assert_eq!(self.last().map(Mark::time), Some(m.time()));
+        self.last = m;
+    }
+
+    /// The entries, oldest first.
+    fn marks(&self) -> Vec<Mark> {
+        let Some(l) = self.last() else {
+            return Vec::new();
+        };
+        // Two passes over the varints: the first finds the first entry's time.
+        let entries = self.steps.iter().filter(|&&b| b & 0x80 == 0).count();
+        let total: u64 = self.varints().map(|v| v >> 4).sum();
+        let mut t = l.time().0 - total;
+        let mut out = Vec::with_capacity(entries + 1);
+        for v in self.varints() {
+            out.push(Mark(t << 4 | (v & 15)));
+            t += v >> 4;
+        }
+        out.push(l);
+        out
+    }
+
+    /// The varints of `steps`, in order.
+    fn varints(&self) -> impl Iterator<Item = u64> + '_ {
+        let mut i = 0;
+        std::iter::from_fn(move || {
+            let rest = self.steps.get(i..).filter(|r| !r.is_empty())?;
+            let len = rest.iter().position(|&b| b & 0x80 == 0)? + 1;
+            i += len;
+            Some(decode(&rest[..len]))
+        })
+    }
+}
+
+/// The LEB128 varint at the start of `bytes`.
+fn decode(bytes: &[u8]) -> u64 {
+    let mut v = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        v |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            break;
+        }
+    }
+    v
+}
+
 /// Per-workflow step functions of [`Act`].
 #[derive(Debug, Default)]
 pub(super) struct Activity {
-    logs: Vec<Vec<Mark>>,
+    logs: Vec<Log>,
     /// What a workflow waits for when its reconcile ends without a requeue.
     held: Vec<Act>,
 }
@@ -90,7 +219,7 @@ pub(super) struct Activity {
 impl Activity {
     fn ensure(&mut self, wf: usize) {
         if wf >= self.logs.len() {
-            self.logs.resize_with(wf + 1, Vec::new);
+            self.logs.resize_with(wf + 1, Log::default);
             self.held.resize(wf + 1, Act::Idle);
         }
     }
@@ -104,13 +233,15 @@ impl Activity {
         while log.last().is_some_and(|l| l.time() > at) {
             log.pop();
         }
-        match log.last_mut() {
+        match log.last() {
             Some(l) if l.act() == act => {}
+            // A same-time change replaces the last entry, and merges with an equal
+            // predecessor.
             Some(l) if l.time() == at => {
-                *l = Mark::new(at, act);
-                let n = log.len();
-                if n >= 2 && log[n - 2].act() == act {
+                if log.prev_act() == Some(act) {
                     log.pop();
+                } else {
+                    log.replace_last(Mark::new(at, act));
                 }
             }
             _ => log.push(Mark::new(at, act)),
@@ -119,7 +250,7 @@ impl Activity {
 
     /// The state `wf` is in now (its last entry).
     pub(super) fn last(&self, wf: usize) -> Option<Act> {
-        self.logs.get(wf).and_then(|l| l.last()).map(|l| l.act())
+        self.logs.get(wf).and_then(Log::last).map(Mark::act)
     }
 
     /// What `wf` waits for once its worker lets go of it.
@@ -151,14 +282,14 @@ impl Activity {
     pub(super) fn take(&mut self, wf: usize) -> Vec<Mark> {
         self.logs
             .get_mut(wf)
-            .map(std::mem::take)
+            .map(|l| std::mem::take(l).marks())
             .unwrap_or_default()
     }
 
     /// The log of `wf`, oldest first (empty if the controller never saw it).
     #[cfg(test)]
-    pub(super) fn log(&self, wf: usize) -> &[Mark] {
-        self.logs.get(wf).map_or(&[], Vec::as_slice)
+    pub(super) fn log(&self, wf: usize) -> Vec<Mark> {
+        self.logs.get(wf).map_or_else(Vec::new, Log::marks)
     }
 }
 
@@ -200,7 +331,7 @@ mod tests {
         a.call(0, s(4), s(2), true);
         a.set(0, s(7), Act::Work);
         a.set(0, s(8), Act::Idle);
-        let parts = split(a.log(0), s(0), s(10));
+        let parts = split(&a.log(0), s(0), s(10));
         assert_eq!(parts[Act::Idle as usize], s(1 + 2));
         assert_eq!(parts[Act::Ready as usize], s(2));
         assert_eq!(parts[Act::Work as usize], s(1 + 1));
@@ -209,7 +340,7 @@ mod tests {
         let total = parts.iter().fold(SimTime::ZERO, |x, y| x.plus(*y));
         assert_eq!(total, s(10));
         // A sub-interval starting inside a step.
-        let parts = split(a.log(0), s(5), s(7));
+        let parts = split(&a.log(0), s(5), s(7));
         assert_eq!(parts[Act::ThrottleCreate as usize], s(1));
         assert_eq!(parts[Act::Api as usize], s(1));
     }
@@ -239,10 +370,61 @@ mod tests {
             Mark::new(s(1), Act::ThrottleOther),
             Mark::new(s(2), Act::Down),
         ];
-        assert_eq!(a.log(0), &want);
+        assert_eq!(a.log(0), want);
         // Same-time changes replace, and merge with an equal predecessor.
         a.set(0, s(3), Act::Ready);
         a.set(0, s(3), Act::Down);
-        assert_eq!(a.log(0), &want);
+        assert_eq!(a.log(0), want);
+    }
+
+    /// The old, unpacked log: a `Vec<Mark>` with the same rules.
+    fn reference_set(log: &mut Vec<Mark>, at: SimTime, act: Act) {
+        let at = SimTime(at.0.min(MARK_TIME_MAX));
+        while log.last().is_some_and(|l| l.time() > at) {
+            log.pop();
+        }
+        match log.last_mut() {
+            Some(l) if l.act() == act => {}
+            Some(l) if l.time() == at => {
+                *l = Mark::new(at, act);
+                let n = log.len();
+                if n >= 2 && log[n - 2].act() == act {
+                    log.pop();
+                }
+            }
+            _ => log.push(Mark::new(at, act)),
+        }
+    }
+
+    proptest::proptest! {
+        /// The packed log holds exactly the entries of a plain `Vec<Mark>` fed the same
+        /// changes: steps of every size (0 to past 2^35 µs, so varints of 1 to 6 bytes),
+        /// same-time replacements and merges, and times that go back (a crash drops planned
+        /// entries).
+        #[test]
+        fn packed_log_matches_a_plain_one(
+            ops in proptest::collection::vec((0u64..6, 0u64..40, 0usize..9), 1..200)
+        ) {
+            let mut a = Activity::default();
+            let mut want = Vec::new();
+            let mut t = 0u64;
+            for (kind, x, act) in ops {
+                t = match kind {
+                    0 => t,
+                    1 => t + x,
+                    2 => t + x * 1_000_003,
+                    3 => t + (1 << 35) + x,
+                    4 => t.saturating_sub(x * 1_000),
+                    _ => t + x * 60_000_000,
+                };
+                let act = ACTS[act];
+                a.set(3, SimTime(t), act);
+                reference_set(&mut want, SimTime(t), act);
+                proptest::prop_assert_eq!(a.log(3), want.clone());
+                proptest::prop_assert_eq!(a.last(3), want.last().map(|m| m.act()));
+            }
+            proptest::prop_assert_eq!(a.take(3), want);
+            proptest::prop_assert!(a.log(3).is_empty());
+        }
     }
 }

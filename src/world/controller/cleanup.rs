@@ -224,7 +224,7 @@ impl Controller {
         became_done: &[usize],
     ) {
         let now = cx.now();
-        let spec = &cx.sc.workflows[cx.wfs[wf].spec];
+        let spec = &cx.sc.workflows[cx.wfs[wf].spec()];
         let strategy = spec.pod_gc;
         let delay = SimTime(self.cfg(cx).pod_gc_delete_delay.0);
         let phase = cx.wfs[wf].phase;

@@ -43,10 +43,10 @@ pub(in crate::world) fn report(
         let r = c.report(cx, end);
         all.absorb(&r);
         let (mut workflows, mut succeeded, mut makespans) = (0, 0, Vec::new());
-        for w in cx.wfs.iter().filter(|w| w.ctrl == c.id) {
+        for w in cx.wfs.iter().filter(|w| w.ctrl() == c.id) {
             workflows += 1;
             succeeded += u64::from(w.phase == crate::argo::workflow::WfPhase::Succeeded);
-            if let Some(f) = w.finished_at {
+            if let Some(f) = w.finished_at.get() {
                 makespans.push(f.since(w.submitted_at).as_secs_f64());
             }
         }

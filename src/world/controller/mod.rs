@@ -119,7 +119,7 @@ impl CtrlEvent {
     pub(super) fn owner(&self, cx: &Ctx<'_>) -> usize {
         match *self {
             CtrlEvent::QueueTimer { wf } | CtrlEvent::WorkflowTtl { wf } => {
-                cx.wfs[wf as usize].ctrl
+                cx.wfs[wf as usize].ctrl()
             }
             CtrlEvent::CleanupTimer { pod } => cx.ctrl_of_pod(pod as usize),
             CtrlEvent::WorkerCpuDone { ctrl, .. }
@@ -509,7 +509,7 @@ impl Controller {
     /// Whether controller `parallelism` and `namespaceParallelism` let `wf` start now.
     fn admissible(&self, cx: &Ctx<'_>, wf: usize) -> bool {
         let c = &self.cfg(cx);
-        let ns = cx.wfs[wf].ns;
+        let ns = cx.wfs[wf].ns();
         (c.parallelism == 0 || self.running_wfs < c.parallelism)
             && (c.namespace_parallelism == 0 || self.running_by_ns[ns] < c.namespace_parallelism)
     }
@@ -532,17 +532,17 @@ impl Controller {
         let was_running = w.started_at.is_some();
         w.phase = phase;
         w.message = message;
-        w.finished_at = Some(now);
+        w.finished_at = crate::engine::OptTime::some(now);
         cx.unfinished_wfs -= 1;
         cx.last_finish = cx.last_finish.max(now);
         self.wq.forget(wf);
         if w.holds_lock {
             w.holds_lock = false;
-            if let Some(l) = cx.sc.workflows[w.spec].lock {
+            if let Some(l) = cx.sc.workflows[w.spec()].lock {
                 self.release_lock(cx, l);
             }
         }
-        if let Some(ttl) = cx.sc.workflows[cx.wfs[wf].spec].ttl_after_completion {
+        if let Some(ttl) = cx.sc.workflows[cx.wfs[wf].spec()].ttl_after_completion {
             cx.q.schedule_in(
                 SimTime(ttl),
                 CtrlEvent::WorkflowTtl { wf: wf as u32 }.into(),
@@ -554,14 +554,14 @@ impl Controller {
         }
         if was_running {
             self.running_wfs -= 1;
-            let ns = cx.wfs[wf].ns;
+            let ns = cx.wfs[wf].ns();
             self.running_by_ns[ns] -= 1;
             // The throttler admits the waiting workflow that now fits with the highest
             // priority, then the earliest creation time (`sync/throttler.go` priority queue).
             let key = |i: usize| {
                 let w = &cx.wfs[self.throttled_wfs[i]];
-                let prio = cx.sc.workflows[w.spec].priority;
-                (std::cmp::Reverse(prio), w.created_at, i)
+                let prio = cx.sc.workflows[w.spec()].priority;
+                (std::cmp::Reverse(prio), w.created_at.get(), i)
             };
             if let Some(i) = (0..self.throttled_wfs.len())
                 .filter(|&i| self.admissible(cx, self.throttled_wfs[i]))

@@ -106,7 +106,7 @@ impl Controller {
         self.sync_holder = None;
         self.sync_waiters.clear();
         for (wf, w) in cx.wfs.iter().enumerate() {
-            if w.ctrl == self.id && w.created_at.is_some() && !w.phase.is_done() {
+            if w.ctrl() == self.id && w.created_at.is_some() && !w.phase.is_done() {
                 self.act.set(wf, now, super::Act::Down);
             }
         }
@@ -184,7 +184,7 @@ impl Controller {
         for wf in 0..cx.wfs.len() {
             let w = &mut cx.wfs[wf];
             // Its informer lists only the workflows it manages.
-            if w.ctrl == self.id && w.created_at.is_some() && !w.phase.is_done() {
+            if w.ctrl() == self.id && w.created_at.is_some() && !w.phase.is_done() {
                 w.dirty_pods = w.pods.clone();
                 self.wq.add(wf, now);
                 self.note_queue(wf, now);
@@ -204,7 +204,7 @@ impl Controller {
             // still-submitting one may.
             let id = self.id;
             let done = |w: &crate::argo::workflow::WorkflowRun| {
-                w.ctrl != id
+                w.ctrl() != id
                     || w.reconciles > 0
                     || !matches!(w.phase, WfPhase::Submitting | WfPhase::Pending)
             };
@@ -213,11 +213,11 @@ impl Controller {
                 *from += 1;
             }
             let stale = cx.wfs[*from..].iter().any(|w| {
-                w.ctrl == self.id
+                w.ctrl() == self.id
                     && w.phase == WfPhase::Pending
                     && w.reconciles == 0
                     && !w.postponed
-                    && w.created_at.is_some_and(|c| now.since(c) > age)
+                    && w.created_at.get().is_some_and(|c| now.since(c) > age)
             });
             if stale {
                 self.process.liveness_failures += 1;

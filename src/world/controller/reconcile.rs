@@ -154,7 +154,7 @@ impl Controller {
         }
         // Workflow-level synchronization: acquire before the workflow starts.
         if cx.wfs[wf].phase == WfPhase::Pending
-            && let Some(l) = sc.workflows[cx.wfs[wf].spec].lock
+            && let Some(l) = sc.workflows[cx.wfs[wf].spec()].lock
             && !cx.wfs[wf].holds_lock
         {
             if !self.locks.try_acquire(sc, l, wf) {
@@ -188,19 +188,19 @@ impl Controller {
             held: Act::Idle,
             issued: SimTime::ZERO,
         };
-        let spec = &sc.workflows[cx.wfs[wf].spec];
+        let spec = &sc.workflows[cx.wfs[wf].spec()];
         let w = &mut cx.wfs[wf];
         w.reconciles += 1;
         if w.phase == WfPhase::Pending {
             w.phase = WfPhase::Running;
-            w.started_at = Some(now);
+            w.started_at = crate::engine::OptTime::some(now);
             w.virtual_nodes += 1; // the entrypoint DAG/Steps node
             rec.node_events += 1; // ... created Running
             rec.updated = true;
             rec.first = true;
             rec.started_now = true;
             self.running_wfs += 1;
-            self.running_by_ns[w.ns] += 1;
+            self.running_by_ns[w.ns()] += 1;
             // setExecWorkflow validates once, with direct GETs on the workflow clientset
             // (templates stored at submission are not fetched again); then the artifact
             // repository is resolved with an uncached ConfigMap GET on the kube clientset
@@ -395,7 +395,7 @@ impl Controller {
     fn postpone(&mut self, cx: &mut Ctx<'_>, worker: usize, wf: usize, held: Act) {
         if !cx.wfs[wf].postponed {
             cx.wfs[wf].postponed = true;
-            let bytes = cx.sc.workflows[cx.wfs[wf].spec].spec_bytes;
+            let bytes = cx.sc.workflows[cx.wfs[wf].spec()].spec_bytes;
             cx.issue(
                 self.wf_client,
                 Verb::Update,
@@ -453,7 +453,7 @@ impl Controller {
         };
         rec.stage = Stage::Creating;
         let wf = rec.wf;
-        let spec = &cx.sc.workflows[cx.wfs[wf].spec];
+        let spec = &cx.sc.workflows[cx.wfs[wf].spec()];
         let w = &cx.wfs[wf];
         if !w.stop_new {
             let mut budget = if spec.parallelism > 0 {
@@ -534,7 +534,7 @@ impl Controller {
         }
         // Template-level synchronization: each pod of the task holds a permit (a Pending node
         // whose pod is created again still holds its own).
-        let lock = cx.sc.workflows[cx.wfs[wf].spec].tasks[task as usize]
+        let lock = cx.sc.workflows[cx.wfs[wf].spec()].tasks[task as usize]
             .lock
             .filter(|_| !recreate);
         if let Some(l) = lock
@@ -594,11 +594,11 @@ impl Controller {
                     rec.requeue = true;
                     let wf = rec.wf;
                     cx.wfs[wf].phase = WfPhase::Pending;
-                    cx.wfs[wf].started_at = None;
+                    cx.wfs[wf].started_at = crate::engine::OptTime::NONE;
                     cx.wfs[wf].virtual_nodes -= 1;
                     rec.node_events = 0;
                     self.running_wfs -= 1;
-                    let ns = cx.wfs[wf].ns;
+                    let ns = cx.wfs[wf].ns();
                     self.running_by_ns[ns] -= 1;
                     return self.finish_reconcile(cx, worker);
                 }
@@ -621,7 +621,7 @@ impl Controller {
             rec.requeue = true;
             rec.plan.clear();
             let wf = rec.wf;
-            if let Some(l) = cx.sc.workflows[cx.wfs[wf].spec].tasks[task as usize].lock
+            if let Some(l) = cx.sc.workflows[cx.wfs[wf].spec()].tasks[task as usize].lock
                 && !recreate
             {
                 self.release_lock(cx, l);
@@ -632,7 +632,7 @@ impl Controller {
         let wf = rec.wf;
         let issued = rec.issued;
         let now = cx.now();
-        let spec_idx = cx.wfs[wf].spec;
+        let spec_idx = cx.wfs[wf].spec();
         let spec = &cx.sc.workflows[spec_idx];
         let ts = &spec.tasks[task as usize];
         let group = (spec.kind == WorkflowKind::Steps).then_some(ts.group as usize);
@@ -696,7 +696,7 @@ impl Controller {
             return;
         };
         let wf = rec.wf;
-        let spec = &cx.sc.workflows[cx.wfs[wf].spec];
+        let spec = &cx.sc.workflows[cx.wfs[wf].spec()];
         let w = &mut cx.wfs[wf];
         if w.stored.refusals > 0 {
             // The stored status is frozen behind the working one: every reconcile writes.
@@ -816,7 +816,7 @@ impl Controller {
         cx.note_etcd_peak();
         // recordNodePhaseChangeEvents (nodeEvents.enabled, default true).
         if self.cfg(cx).node_events {
-            let ns = cx.wfs[wf].ns;
+            let ns = cx.wfs[wf].ns();
             let client = self.kube_client;
             self.events.record(cx, client, ns, wf, rec.node_events);
         }
@@ -928,7 +928,7 @@ impl Controller {
 
     /// markWorkflowPhase records WorkflowRunning / WorkflowSucceeded / WorkflowFailed.
     fn record_workflow_event(&mut self, cx: &mut Ctx<'_>, wf: usize) {
-        let ns = cx.wfs[wf].ns;
+        let ns = cx.wfs[wf].ns();
         let client = self.kube_client;
         self.events.record(cx, client, ns, wf, 1);
     }
