@@ -7,17 +7,27 @@
 //! must call [`WorkQueue::timer_fired`]; stale timers are ignored.
 //! Keys are dense integers (workflow indices).
 
-use crate::engine::SimTime;
+use crate::engine::{OptTime, SimTime};
 use std::collections::VecDeque;
+
+/// One key's state, in 24 bytes (kept for every workflow of a run).
+#[derive(Debug, Clone, Copy, Default)]
+struct Key {
+    /// Ready time of its pending delayed add.
+    waiting: OptTime,
+    /// When it was last marked dirty (its `queue_latency` counts from here).
+    queued_at: SimTime,
+    /// In the dirty set: to be processed.
+    dirty: bool,
+    /// A worker holds it.
+    processing: bool,
+}
 
 /// A work queue of dense integer keys.
 #[derive(Debug, Default, Clone)]
 pub struct WorkQueue {
     queue: VecDeque<usize>,
-    dirty: Vec<bool>,
-    processing: Vec<bool>,
-    waiting: Vec<Option<SimTime>>,
-    queued_at: Vec<SimTime>,
+    keys: Vec<Key>,
     /// `queue_adds_count`.
     pub adds: u64,
     /// Deepest the queue has been.
@@ -31,12 +41,8 @@ impl WorkQueue {
     }
 
     fn ensure(&mut self, key: usize) {
-        if key >= self.dirty.len() {
-            let n = key + 1;
-            self.dirty.resize(n, false);
-            self.processing.resize(n, false);
-            self.waiting.resize(n, None);
-            self.queued_at.resize(n, SimTime::ZERO);
+        if key >= self.keys.len() {
+            self.keys.resize(key + 1, Key::default());
         }
     }
 
@@ -54,12 +60,13 @@ impl WorkQueue {
     pub fn add(&mut self, key: usize, now: SimTime) {
         self.ensure(key);
         self.adds += 1;
-        if self.dirty[key] {
+        let k = &mut self.keys[key];
+        if k.dirty {
             return;
         }
-        self.dirty[key] = true;
-        self.queued_at[key] = now;
-        if self.processing[key] {
+        k.dirty = true;
+        k.queued_at = now;
+        if k.processing {
             return;
         }
         self.queue.push_back(key);
@@ -75,10 +82,11 @@ impl WorkQueue {
             return None;
         }
         let at = now.plus(delay);
-        match self.waiting[key] {
+        let k = &mut self.keys[key];
+        match k.waiting.get() {
             Some(t) if t <= at => None,
             _ => {
-                self.waiting[key] = Some(at);
+                k.waiting = OptTime::some(at);
                 Some(at)
             }
         }
@@ -86,8 +94,12 @@ impl WorkQueue {
 
     /// A timer set from [`WorkQueue::add_after`] fired; adds the key if it is still due.
     pub fn timer_fired(&mut self, key: usize, at: SimTime, now: SimTime) {
-        if key < self.waiting.len() && self.waiting[key] == Some(at) {
-            self.waiting[key] = None;
+        if self
+            .keys
+            .get(key)
+            .is_some_and(|k| k.waiting.get() == Some(at))
+        {
+            self.keys[key].waiting = OptTime::NONE;
             self.add(key, now);
         }
     }
@@ -95,16 +107,17 @@ impl WorkQueue {
     /// `Get`: the next ready key and how long it waited in the queue (`queue_latency`).
     pub fn get(&mut self, now: SimTime) -> Option<(usize, SimTime)> {
         let key = self.queue.pop_front()?;
-        self.processing[key] = true;
-        self.dirty[key] = false;
-        Some((key, now.since(self.queued_at[key])))
+        let k = &mut self.keys[key];
+        k.processing = true;
+        k.dirty = false;
+        Some((key, now.since(k.queued_at)))
     }
 
     /// `Done`: the worker finished; a key re-added meanwhile becomes ready again.
     pub fn done(&mut self, key: usize) {
-        if key < self.processing.len() {
-            self.processing[key] = false;
-            if self.dirty[key] {
+        if let Some(k) = self.keys.get_mut(key) {
+            k.processing = false;
+            if k.dirty {
                 self.queue.push_back(key);
                 self.max_depth = self.max_depth.max(self.queue.len());
             }
@@ -113,31 +126,32 @@ impl WorkQueue {
 
     /// Drop a key's pending delayed add (the workflow no longer needs reconciling).
     pub fn forget(&mut self, key: usize) {
-        if key < self.waiting.len() {
-            self.waiting[key] = None;
+        if let Some(k) = self.keys.get_mut(key) {
+            k.waiting = OptTime::NONE;
         }
     }
 
     /// Whether the key is anywhere in the queue: waiting on a delay, ready, or being
     /// processed.
     pub fn contains(&self, key: usize) -> bool {
-        key < self.dirty.len()
-            && (self.dirty[key] || self.processing[key] || self.waiting[key].is_some())
+        self.keys
+            .get(key)
+            .is_some_and(|k| k.dirty || k.processing || k.waiting.is_some())
     }
 
     /// Whether the key is ready and waiting for a worker.
     pub fn is_ready(&self, key: usize) -> bool {
-        key < self.dirty.len() && self.dirty[key] && !self.processing[key]
+        self.keys.get(key).is_some_and(|k| k.dirty && !k.processing)
     }
 
     /// Whether a worker holds the key.
     pub fn is_processing(&self, key: usize) -> bool {
-        key < self.processing.len() && self.processing[key]
+        self.keys.get(key).is_some_and(|k| k.processing)
     }
 
     /// Whether any key still has a delayed add pending.
     pub fn has_waiting(&self) -> bool {
-        self.waiting.iter().any(Option::is_some)
+        self.keys.iter().any(|k| k.waiting.is_some())
     }
 }
 
@@ -145,6 +159,11 @@ impl WorkQueue {
 mod tests {
     use super::*;
     const T0: SimTime = SimTime::ZERO;
+
+    #[test]
+    fn a_key_takes_24_bytes() {
+        assert_eq!(std::mem::size_of::<Key>(), 24);
+    }
 
     #[test]
     fn dedups_ready_keys() {

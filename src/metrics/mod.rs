@@ -5,12 +5,14 @@
 //! per-node history for the timeline figures) is built only on request and is not in the JSON.
 
 mod column;
+mod durations;
 mod report;
 pub mod sketch;
 mod stats;
 mod trace;
 
 pub use column::Column;
+pub use durations::Durations;
 pub use report::*;
 pub use sketch::Sketch;
 pub use stats::{Stats, Summary};

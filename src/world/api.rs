@@ -64,37 +64,29 @@ impl From<ApiEvent> for Event {
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Origin {
     /// A submitter's validation GET or Workflow CREATE.
-    Submit {
-        wf: usize,
-        stream: usize,
-        slot: usize,
-    },
+    Submit { wf: u32, stream: u32, slot: u32 },
     /// A controller worker's request (validation GET, pod CREATE, workflow PUT).
-    Worker {
-        worker: usize,
-        epoch: u32,
-        ctrl: u32,
-    },
+    Worker { worker: u32, epoch: u32, ctrl: u32 },
     /// The new leader's informer LIST.
     Relist { epoch: u32, ctrl: u32 },
     /// A pod_cleanup_queue PATCH/DELETE.
-    Cleanup { pod: usize },
+    Cleanup { pod: u32 },
     /// The scheduler's binding.
-    Bind { pod: usize, node: usize },
+    Bind { pod: u32, node: u32 },
     /// A kubelet pod status PATCH.
-    KubeletStatus { pod: usize },
+    KubeletStatus { pod: u32 },
     /// An argoexec TaskResult write; `changes` = the object changes (a watch event follows).
     TaskResult {
-        pod: usize,
+        pod: u32,
         finalize: bool,
         changes: bool,
     },
     /// One namespace's event sink wrote an Event.
-    Event { ns: usize, ctrl: u32 },
+    Event { ns: u32, ctrl: u32 },
     /// The scheduler's PodScheduled=False condition PATCH.
-    SchedulerStatus { pod: usize },
+    SchedulerStatus { pod: u32 },
     /// The TTL controller's workflow DELETE.
-    WorkflowDeleted { wf: usize },
+    WorkflowDeleted { wf: u32 },
     /// Nobody waits (events, postponed-phase writes).
     FireAndForget,
 }
@@ -110,9 +102,8 @@ pub(super) enum Status {
 
 #[derive(Debug, Clone)]
 struct ApiCall {
-    client: usize,
+    client: u32,
     verb: Verb,
-    resource: &'static str,
     bytes: u64,
     origin: Origin,
     attempts: u32,
@@ -307,9 +298,8 @@ impl Api {
         let call = ApiCall {
             acc,
             unchanged,
-            client,
+            client: client as u32,
             verb,
-            resource,
             bytes,
             origin,
             attempts: 0,
@@ -339,7 +329,8 @@ impl Api {
         let Some(call) = self.calls[id].as_ref() else {
             return SimTime::ZERO;
         };
-        let (client, verb, resource) = (call.client, call.verb, call.resource);
+        let (client, verb) = (call.client as usize, call.verb);
+        let resource = self.acc[call.acc as usize].0.2;
         // The cost depends on the row's verb and resource, the body size and whether the
         // write changes anything: the row remembers its last one (most rows send one size).
         let key = (call.bytes, call.unchanged);
@@ -397,7 +388,7 @@ impl Api {
     ) -> Option<(Origin, Status)> {
         self.catch_up(q);
         let call = self.calls[id].as_ref()?;
-        let cl = &self.clients[call.client];
+        let cl = &self.clients[call.client as usize];
         match self
             .server
             .admit(id, call.verb, call.bytes, cl.level, cl.flow)
@@ -432,7 +423,7 @@ impl Api {
         self.status_429 += 1;
         let call = self.calls[id].as_mut()?;
         call.attempts += 1;
-        let level = self.clients[call.client].level;
+        let level = self.clients[call.client as usize].level;
         let retry = self.server.reject(level, q.now());
         let call = self.calls[id].as_ref()?;
         if call.attempts > d::CLIENT_GO_MAX_RETRIES {
@@ -451,7 +442,7 @@ impl Api {
     ) -> Option<(Origin, Status)> {
         self.catch_up(q);
         let call = self.calls[id].as_ref()?;
-        let level = self.clients[call.client].level;
+        let level = self.clients[call.client as usize].level;
         let due = call.queued_at.plus(self.server.queue_wait_limit());
         if q.now() >= due && self.server.time_out(id, level) {
             self.apf_timeouts += 1;
@@ -623,7 +614,7 @@ impl Api {
         id: usize,
     ) -> Option<((Origin, Status), Vec<crate::kube::apf::Queued>)> {
         let call = self.calls[id].as_ref()?;
-        let level = self.clients[call.client].level;
+        let level = self.clients[call.client as usize].level;
         let (verb, bytes) = (call.verb, call.bytes);
         let started = self.server.release(verb, level);
         let status = if self.server.etcd_accepts(verb, bytes) {

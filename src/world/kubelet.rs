@@ -82,8 +82,8 @@ pub(super) struct Kubelet {
     storage_timer: Option<TimerId>,
     bucket_requests: TokenBucket,
     image_pulls: u64,
-    pull_wait: Vec<f64>,
-    startup: Vec<f64>,
+    pull_wait: crate::metrics::Durations,
+    startup: crate::metrics::Durations,
 }
 
 impl Kubelet {
@@ -132,8 +132,8 @@ impl Kubelet {
                 f.storage.requests_per_sec.max(1.0) as u32,
             ),
             image_pulls: 0,
-            pull_wait: Vec::new(),
-            startup: Vec::new(),
+            pull_wait: crate::metrics::Durations::new(),
+            startup: crate::metrics::Durations::new(),
         }
     }
 
@@ -204,8 +204,7 @@ impl Kubelet {
         if kl.image_streaming {
             let t = now.plus(self.image_streaming_time);
             at(cx, t, pod, next);
-            self.pull_wait
-                .push(t.since(cx.pods[pod].pull.requested_at).as_secs_f64());
+            self.pull_wait.push(t.since(cx.pods[pod].pull.requested_at));
             return;
         }
         let overhead = SimTime(kl.image_pull_overhead.0);
@@ -216,8 +215,7 @@ impl Kubelet {
                 return self.err_image_pull(cx, pod, "pull QPS exceeded");
             }
             let t = now.plus(overhead);
-            self.pull_wait
-                .push(t.since(cx.pods[pod].pull.requested_at).as_secs_f64());
+            self.pull_wait.push(t.since(cx.pods[pod].pull.requested_at));
             at(cx, t, pod, next);
             return;
         }
@@ -234,8 +232,7 @@ impl Kubelet {
             if !cx.nodes.nodes[node].pull_bucket.try_accept(now) {
                 return self.err_image_pull(cx, pod, "pull QPS exceeded");
             }
-            self.pull_wait
-                .push(t.since(cx.pods[pod].pull.requested_at).as_secs_f64());
+            self.pull_wait.push(t.since(cx.pods[pod].pull.requested_at));
             at(cx, t, pod, next);
             return;
         }
@@ -259,14 +256,14 @@ impl Kubelet {
             .ensure_image(now, node, image, pull, kl.serialize_image_pulls);
         self.image_pulls += 1;
         self.pull_wait
-            .push(done.since(cx.pods[pod].pull.requested_at).as_secs_f64());
+            .push(done.since(cx.pods[pod].pull.requested_at));
         at(cx, done, pod, next);
     }
 
     fn image_ready(&mut self, cx: &mut Ctx<'_>, pod: usize, next: KubeletStage) {
         let now = cx.now();
         self.pull_wait
-            .push(now.since(cx.pods[pod].pull.requested_at).as_secs_f64());
+            .push(now.since(cx.pods[pod].pull.requested_at));
         self.on_stage(cx, pod, next);
     }
 
@@ -382,7 +379,7 @@ impl Kubelet {
             KubeletStage::MainStart => {
                 cx.pods.start_running(now, pod);
                 let p = &cx.pods[pod];
-                self.startup.push(now.since(p.created_at).as_secs_f64());
+                self.startup.push(now.since(p.created_at));
                 let run = p.run_time;
                 after(cx, run, pod, KubeletStage::MainExit);
                 let tick = progress_tick(cx, pod);
@@ -432,7 +429,7 @@ impl Kubelet {
         changes: bool,
     ) {
         let origin = Origin::TaskResult {
-            pod,
+            pod: pod as u32,
             finalize,
             changes,
         };
@@ -485,7 +482,7 @@ impl Kubelet {
             Verb::Patch,
             "pods/status",
             SMALL_BODY_BYTES,
-            Origin::KubeletStatus { pod },
+            Origin::KubeletStatus { pod: pod as u32 },
         );
     }
 
@@ -493,8 +490,8 @@ impl Kubelet {
     pub(super) fn report(&mut self) -> KubeletReport {
         KubeletReport {
             image_pulls: self.image_pulls,
-            pull_wait: crate::metrics::Stats::of(&mut self.pull_wait),
-            startup: crate::metrics::Stats::of(&mut self.startup),
+            pull_wait: self.pull_wait.stats(),
+            startup: self.startup.stats(),
             pull_errors: std::mem::take(&mut self.pull_errors),
         }
     }

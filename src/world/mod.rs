@@ -367,24 +367,29 @@ impl<'s> World<'s> {
     fn on_api_done(&mut self, origin: Origin, status: Status) {
         let cx = &mut self.cx;
         match origin {
-            Origin::Submit { wf, stream, slot } => {
-                self.submit
-                    .on_call_done(cx, &mut self.ctrls, wf, stream, slot, status)
-            }
+            Origin::Submit { wf, stream, slot } => self.submit.on_call_done(
+                cx,
+                &mut self.ctrls,
+                wf as usize,
+                stream as usize,
+                slot as usize,
+                status,
+            ),
             Origin::Worker { ctrl, .. }
             | Origin::Relist { ctrl, .. }
             | Origin::Event { ctrl, .. } => {
                 self.ctrls[ctrl as usize].on_api_done(cx, &mut self.sched, origin, status)
             }
             Origin::Cleanup { pod } => {
-                let c = cx.ctrl_of_pod(pod);
+                let c = cx.ctrl_of_pod(pod as usize);
                 self.ctrls[c].on_api_done(cx, &mut self.sched, origin, status)
             }
             Origin::WorkflowDeleted { wf } => {
-                let c = cx.wfs[wf].ctrl();
+                let c = cx.wfs[wf as usize].ctrl();
                 self.ctrls[c].on_api_done(cx, &mut self.sched, origin, status)
             }
             Origin::Bind { pod, node } => {
+                let (pod, node) = (pod as usize, node as usize);
                 if self.sched.on_bound(cx, pod, node, status) {
                     // The pod informers see nodeName set and, as the binding subresource sets
                     // PodScheduled=True, no Unschedulable condition: Argo's pending reason is
@@ -402,13 +407,16 @@ impl<'s> World<'s> {
                 }
             }
             Origin::KubeletStatus { pod } | Origin::SchedulerStatus { pod } => {
-                self.on_pod_status_visible(pod)
+                self.on_pod_status_visible(pod as usize)
             }
             Origin::TaskResult {
                 pod,
                 finalize,
                 changes,
-            } => self.ctrls[cx.ctrl_of_pod(pod)].on_task_result(cx, pod, finalize, changes, status),
+            } => {
+                let pod = pod as usize;
+                self.ctrls[cx.ctrl_of_pod(pod)].on_task_result(cx, pod, finalize, changes, status)
+            }
             Origin::FireAndForget => {}
         }
     }

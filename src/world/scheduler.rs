@@ -44,7 +44,7 @@ pub(super) struct Scheduler {
     active: VecDeque<usize>,
     unsched: VecDeque<usize>,
     busy: bool,
-    wait: Vec<f64>,
+    wait: crate::metrics::Durations,
 }
 
 impl Scheduler {
@@ -56,7 +56,7 @@ impl Scheduler {
             active: VecDeque::new(),
             unsched: VecDeque::new(),
             busy: false,
-            wait: Vec::new(),
+            wait: crate::metrics::Durations::new(),
         }
     }
 
@@ -84,7 +84,7 @@ impl Scheduler {
 
     /// Create → bound wait statistics.
     pub(super) fn wait_stats(&mut self) -> Stats {
-        Stats::of(&mut self.wait)
+        self.wait.stats()
     }
 
     fn kick(&mut self, cx: &mut Ctx<'_>) {
@@ -115,7 +115,10 @@ impl Scheduler {
                     Verb::Create,
                     "pods/binding",
                     SMALL_BODY_BYTES,
-                    Origin::Bind { pod, node: n },
+                    Origin::Bind {
+                        pod: pod as u32,
+                        node: n as u32,
+                    },
                 );
                 let t = &mut cx.pods[pod].t;
                 t.bind_issued = now;
@@ -143,7 +146,7 @@ impl Scheduler {
                         Verb::Patch,
                         "pods/status",
                         SMALL_BODY_BYTES,
-                        Origin::SchedulerStatus { pod },
+                        Origin::SchedulerStatus { pod: pod as u32 },
                     );
                 }
                 self.unsched.push_back(pod);
@@ -176,8 +179,7 @@ impl Scheduler {
             return false;
         }
         cx.pods.bind(pod, node);
-        self.wait
-            .push(now.since(cx.pods[pod].created_at).as_secs_f64());
+        self.wait.push(now.since(cx.pods[pod].created_at));
         true
     }
 

@@ -230,7 +230,11 @@ impl Submission {
             SubmitVia::Cron => self.cron_clients[cx.wfs[wf].ctrl()],
             _ => self.streams[stream][slot].client,
         };
-        let origin = Origin::Submit { wf, stream, slot };
+        let origin = Origin::Submit {
+            wf: wf as u32,
+            stream: stream as u32,
+            slot: slot as u32,
+        };
         let wait = if cx.wfs[wf].submit_gets_left > 0 {
             cx.issue(
                 client,

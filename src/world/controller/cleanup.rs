@@ -26,7 +26,7 @@ use crate::argo::workqueue::WorkQueue;
 use crate::engine::SimTime;
 use crate::kube::apiserver::Verb;
 use crate::kube::ratelimit::TokenBucket;
-use crate::metrics::{CleanupReport, Stats};
+use crate::metrics::CleanupReport;
 use crate::scenario::defaults as d;
 use crate::scenario::schema::PodGcStrategy;
 
@@ -81,7 +81,7 @@ pub(super) struct CleanupQueue {
     done: u64,
     rate_limited_adds: u64,
     delayed_adds: u64,
-    latency: Vec<f64>,
+    latency: crate::metrics::Durations,
     last_done: Option<SimTime>,
     backlog_at_last_finish: u64,
 }
@@ -97,7 +97,7 @@ impl CleanupQueue {
             done: 0,
             rate_limited_adds: 0,
             delayed_adds: 0,
-            latency: Vec::new(),
+            latency: crate::metrics::Durations::new(),
             last_done: None,
             backlog_at_last_finish: 0,
         }
@@ -196,7 +196,7 @@ impl CleanupQueue {
 
     /// The report section.
     /// First enqueue → cleanup done, per pod so far.
-    pub(super) fn latency_samples(&self) -> &[f64] {
+    pub(super) fn latency_samples(&self) -> &crate::metrics::Durations {
         &self.latency
     }
 
@@ -206,7 +206,7 @@ impl CleanupQueue {
             rate_limited_adds: self.rate_limited_adds,
             delayed_adds: self.delayed_adds,
             max_depth: self.wq.max_depth as u64,
-            latency_s: Stats::of(&mut self.latency),
+            latency_s: self.latency.stats(),
             backlog_at_last_finish: self.backlog_at_last_finish,
             drained_at_s: self.last_done.map(SimTime::as_secs_f64),
             cut_at_horizon: self.outstanding > 0,
@@ -266,7 +266,7 @@ impl Controller {
                 verb,
                 "pods",
                 SMALL_BODY_BYTES,
-                Origin::Cleanup { pod },
+                Origin::Cleanup { pod: pod as u32 },
             );
         }
     }
@@ -288,7 +288,7 @@ impl Controller {
             cx.pods.deleted_from_cluster();
         }
         if status == Status::Ok {
-            let lat = now.since(cx.pods[pod].cleanup_enqueued).as_secs_f64();
+            let lat = now.since(cx.pods[pod].cleanup_enqueued);
             self.cleanup.latency.push(lat);
         } else {
             self.cleanup.add_rate_limited(cx, pod, now);

@@ -103,7 +103,10 @@ impl Events {
             Verb::Create,
             "events",
             SMALL_BODY_BYTES,
-            Origin::Event { ns, ctrl },
+            Origin::Event {
+                ns: ns as u32,
+                ctrl,
+            },
         );
     }
 

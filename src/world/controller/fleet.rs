@@ -5,12 +5,12 @@
 
 use super::{Controller, CtrlSample};
 use crate::engine::SimTime;
-use crate::metrics::{ControllerReport, ControllerRow, Stats, ThrottleReport};
+use crate::metrics::{ControllerReport, ControllerRow, Durations, Stats, ThrottleReport};
 use crate::world::Ctx;
 
 impl Controller {
     /// Its latency samples: `workflow_queue` waits, operation durations, pod cleanup.
-    fn samples(&self) -> [&[f64]; 3] {
+    fn samples(&self) -> [&Durations; 3] {
         [
             &self.m.queue_latency,
             &self.m.op_durations,
@@ -30,10 +30,10 @@ pub(in crate::world) fn report(
     if let [one] = ctrls {
         return (one.report(cx, end), Vec::new());
     }
-    let mut pooled: [Vec<f64>; 3] = Default::default();
+    let mut pooled: [Durations; 3] = Default::default();
     for c in ctrls.iter() {
         for (p, s) in pooled.iter_mut().zip(c.samples()) {
-            p.extend_from_slice(s);
+            p.extend_from(s);
         }
     }
     let mut all = ControllerReport::default();
@@ -66,9 +66,9 @@ pub(in crate::world) fn report(
         });
     }
     let [q, op, cl] = &mut pooled;
-    all.queue_latency_s = Stats::of(q);
-    all.operation_duration_s = Stats::of(op);
-    all.pod_cleanup.latency_s = Stats::of(cl);
+    all.queue_latency_s = q.stats();
+    all.operation_duration_s = op.stats();
+    all.pod_cleanup.latency_s = cl.stats();
     (all, rows)
 }
 

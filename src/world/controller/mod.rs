@@ -141,8 +141,8 @@ impl From<CtrlEvent> for Event {
 /// Counters and samples the controller reports.
 #[derive(Debug, Default)]
 struct Metrics {
-    queue_latency: Vec<f64>,
-    op_durations: Vec<f64>,
+    queue_latency: crate::metrics::Durations,
+    op_durations: crate::metrics::Durations,
     deadline_exceeded: u64,
     rrl_refused: u64,
     reconciles: u64,
@@ -332,7 +332,7 @@ impl Controller {
                     Verb::Delete,
                     "workflows",
                     SMALL_BODY_BYTES,
-                    Origin::WorkflowDeleted { wf: wf as usize },
+                    Origin::WorkflowDeleted { wf },
                 );
             }
         }
@@ -349,10 +349,11 @@ impl Controller {
         match origin {
             Origin::Worker { worker, epoch, .. } => {
                 if epoch == self.epoch {
-                    self.on_worker_call_done(cx, sched, worker, status);
+                    self.on_worker_call_done(cx, sched, worker as usize, status);
                 }
             }
             Origin::Cleanup { pod } => {
+                let pod = pod as usize;
                 let in_informer = !cx.pods[pod].left_informer;
                 self.on_cleanup_done(cx, pod, status);
                 if in_informer && cx.pods[pod].left_informer {
@@ -360,7 +361,7 @@ impl Controller {
                     self.on_pod_event(cx, pod);
                 }
             }
-            Origin::WorkflowDeleted { wf } => self.on_workflow_deleted(cx, wf, status),
+            Origin::WorkflowDeleted { wf } => self.on_workflow_deleted(cx, wf as usize, status),
             Origin::Relist { epoch, .. } => {
                 if epoch == self.epoch {
                     self.on_relist_done(cx);
@@ -368,7 +369,8 @@ impl Controller {
             }
             Origin::Event { ns, .. } => {
                 let client = self.kube_client;
-                self.events.on_written(cx, client, ns, status == Status::Ok)
+                self.events
+                    .on_written(cx, client, ns as usize, status == Status::Ok)
             }
             _ => unreachable!("not a controller request: {origin:?}"),
         }
@@ -439,7 +441,7 @@ impl Controller {
             };
             self.idle_workers.pop();
             self.act.set(wf, now, Act::Work);
-            self.m.queue_latency.push(lat.as_secs_f64());
+            self.m.queue_latency.push(lat);
             let busy = (self.workers.len() - self.idle_workers.len()) as u64;
             self.m.workers_busy_max = self.m.workers_busy_max.max(busy);
             self.begin_reconcile(cx, worker, wf);
@@ -616,8 +618,8 @@ impl Controller {
             reconciles: self.m.reconciles,
             queue_adds: self.process.queue_adds_before + self.wq.adds,
             queue_max_depth: self.process.queue_depth_before.max(self.wq.max_depth) as u64,
-            queue_latency_s: crate::metrics::Stats::of(&mut self.m.queue_latency),
-            operation_duration_s: crate::metrics::Stats::of(&mut self.m.op_durations),
+            queue_latency_s: self.m.queue_latency.stats(),
+            operation_duration_s: self.m.op_durations.stats(),
             deadline_exceeded: self.m.deadline_exceeded,
             resource_rate_limited: self.m.rrl_refused,
             workers_busy_max: self.m.workers_busy_max,

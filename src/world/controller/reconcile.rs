@@ -95,7 +95,7 @@ pub(super) struct Reconcile {
 impl Controller {
     fn worker_origin(&self, worker: usize) -> Origin {
         Origin::Worker {
-            worker,
+            worker: worker as u32,
             epoch: self.epoch,
             ctrl: self.id as u32,
         }
@@ -941,9 +941,7 @@ impl Controller {
         if rec.in_sync {
             self.release_sync(cx);
         }
-        self.m
-            .op_durations
-            .push(now.since(rec.started).as_secs_f64());
+        self.m.op_durations.push(now.since(rec.started));
         let wf = rec.wf;
         if rec.requeue && !cx.wfs[wf].phase.is_done() {
             let at = now.plus(SimTime(self.cfg(cx).default_requeue_time.0));
