@@ -149,6 +149,12 @@ impl WorkQueue {
         self.keys.get(key).is_some_and(|k| k.processing)
     }
 
+    /// Free the per-key state (the run is over; the counters stay).
+    pub fn release(&mut self) {
+        self.queue = VecDeque::new();
+        self.keys = Vec::new();
+    }
+
     /// Whether any key still has a delayed add pending.
     pub fn has_waiting(&self) -> bool {
         self.keys.iter().any(|k| k.waiting.is_some())

@@ -61,7 +61,7 @@ struct Entry<E> {
     event: E,
 }
 
-/// Largest allocation (entries) an emptied bucket keeps for reuse.
+/// Largest allocation (entries) an emptied bucket, or an emptied `due`, keeps for reuse.
 const KEEP_CAPACITY: usize = 128;
 
 /// Entries from which a bucket is split by [`EventQueue::split_large`] (its memory saving
@@ -271,6 +271,12 @@ impl<E> EventQueue<E> {
         if self.occupied == 0 {
             return false;
         }
+        // `due` is empty: like an emptied bucket, it keeps its room up to KEEP_CAPACITY only
+        // (a burst of events at one instant, such as every submission at time zero, would
+        // otherwise hold its size for the rest of the run).
+        if self.due.capacity() > KEEP_CAPACITY {
+            self.free_due();
+        }
         let b = self.occupied.trailing_zeros() as usize + 1;
         let mut entries = std::mem::take(&mut self.buckets[b]);
         self.occupied &= !(1 << (b - 1));
@@ -292,6 +298,14 @@ impl<E> EventQueue<E> {
         }
         self.order_due();
         true
+    }
+
+    /// Drop `due`'s (empty) allocation. Out of line: it is rare, and `settle` is inlined into
+    /// the event loop.
+    #[cold]
+    #[inline(never)]
+    fn free_due(&mut self) {
+        self.due = VecDeque::new();
     }
 
     /// Split a large bucket (every lower bucket and `due` are empty). The lower bucket that

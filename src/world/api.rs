@@ -626,6 +626,12 @@ impl Api {
         Some((self.complete(now, id, status)?, started))
     }
 
+    /// Free the table of calls (the run is over: the report reads the accounting rows).
+    pub(super) fn release_calls(&mut self) {
+        self.calls = Vec::new();
+        self.free_calls = Vec::new();
+    }
+
     /// The accounting row of `client`'s `verb` on `resource`: a short scan of its throttle
     /// row's list (pointer-equal names first), created on first use.
     fn acc_index(&mut self, client: usize, verb: Verb, resource: &'static str) -> usize {

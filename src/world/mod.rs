@@ -203,6 +203,17 @@ pub struct World<'s> {
     api_done: Vec<(Origin, Status)>,
 }
 
+/// Workflow runs to make room for at the start: the submissions' counts, up to
+/// [`RESERVE_WORKFLOWS_MAX`] (a doubling `Vec` would otherwise hold up to twice the room at
+/// the peak; a run cut short by its horizon wastes at most that many slots).
+fn expected_workflows(sc: &Scenario) -> usize {
+    let total: u64 = sc.submissions.iter().map(|s| u64::from(s.cfg.count)).sum();
+    total.min(RESERVE_WORKFLOWS_MAX) as usize
+}
+
+/// See [`expected_workflows`]: 4,096 runs are ~1 MiB.
+const RESERVE_WORKFLOWS_MAX: u64 = 4096;
+
 impl<'s> World<'s> {
     /// Build the world at time zero for `seed`.
     pub fn new(sc: &'s Scenario, seed: u64) -> Self {
@@ -212,7 +223,7 @@ impl<'s> World<'s> {
             q: EventQueue::new(),
             rng_cluster: RngStream::new(seed, "cluster"),
             api: Api::new(f.apiserver.clone()),
-            wfs: Vec::new(),
+            wfs: Vec::with_capacity(expected_workflows(sc)),
             pods: Pods::default(),
             nodes: Nodes::new(
                 &sc.pools,

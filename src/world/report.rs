@@ -123,6 +123,11 @@ impl World<'_> {
             keyed.push(b.as_ref().map(super::critical::keyed));
         }
         let limits = super::critical::summary(sc, &tally, &workers);
+        // Per-workflow state the rows do not read is freed before they are built.
+        for c in &mut self.ctrls {
+            c.release_workflow_state();
+        }
+        cx.api.release_calls();
         // The pods are read for the last time: their section is made now and their storage
         // freed before the rows are (one-pod workflows would otherwise hold both at the peak).
         let mut pods = cx.pods.report();

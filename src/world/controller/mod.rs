@@ -612,6 +612,15 @@ impl Controller {
         }
     }
 
+    /// The run is over and every activity log was taken: free what the controller keeps per
+    /// workflow (queue keys, logs, spam filters) before the report's rows are built, so the
+    /// peak does not hold both. Its counters and latency samples stay for [`Self::report`].
+    pub(super) fn release_workflow_state(&mut self) {
+        self.wq.release();
+        self.act = Activity::default();
+        self.events.release();
+    }
+
     /// The controller's section of the report at `end`.
     pub(super) fn report(&mut self, cx: &Ctx<'_>, end: SimTime) -> ControllerReport {
         ControllerReport {
