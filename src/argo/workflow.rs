@@ -120,6 +120,51 @@ pub struct StoredStatus {
     pub refusals: u32,
 }
 
+/// A workflow's message (`status.message`) in 8 bytes: most workflows never have one, and
+/// every run keeps one per workflow. Empty and none are the same.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Message(Option<Box<String>>);
+
+impl Message {
+    /// The text ("" when none).
+    pub fn as_str(&self) -> &str {
+        self.0.as_deref().map_or("", String::as_str)
+    }
+
+    /// Set the text.
+    pub fn set(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        self.0 = (!text.is_empty()).then(|| Box::new(text));
+    }
+
+    /// Remove the text.
+    pub fn clear(&mut self) {
+        self.0 = None;
+    }
+
+    /// Keep the first `len` bytes (a char boundary).
+    pub fn truncate(&mut self, len: usize) {
+        if let Some(s) = &mut self.0 {
+            s.truncate(len);
+            if s.is_empty() {
+                self.0 = None;
+            }
+        }
+    }
+
+    /// Take the text, leaving none.
+    pub fn take(&mut self) -> String {
+        self.0.take().map_or_else(String::new, |b| *b)
+    }
+}
+
+impl std::ops::Deref for Message {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
 /// A workflow's submission, as its submitter sees it.
 #[derive(Debug, Clone, Copy)]
 pub struct SubmitProgress {
@@ -141,7 +186,7 @@ pub struct WorkflowRun {
     /// Phase.
     pub phase: WfPhase,
     /// Message when failed or errored.
-    pub message: String,
+    pub message: Message,
     /// When the user asked for it (its arrival; makespans count from here).
     pub submitted_at: SimTime,
     /// Its submitter's progress.
@@ -259,7 +304,7 @@ impl WorkflowRun {
             ctrl: 0,
             ns: spec.namespace as u32,
             phase: WfPhase::Submitting,
-            message: String::new(),
+            message: Message::default(),
             submitted_at: now,
             submit: SubmitProgress {
                 started: now,
@@ -435,6 +480,24 @@ impl WorkflowRun {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_message_is_eight_bytes_and_acts_as_a_string() {
+        assert_eq!(std::mem::size_of::<Message>(), 8);
+        let mut m = Message::default();
+        assert_eq!((m.as_str(), m.is_empty()), ("", true));
+        m.set("child failed");
+        assert_eq!(&*m, "child failed");
+        m.truncate(5);
+        assert_eq!(m.as_str(), "child");
+        m.truncate(0);
+        assert_eq!(m, Message::default());
+        m.set(String::new());
+        assert_eq!(m, Message::default());
+        m.set("x");
+        assert_eq!(m.take(), "x");
+        assert!(m.is_empty());
+    }
+
     use super::*;
     use crate::dist::DurationDist;
     use crate::scenario::TaskSpec;

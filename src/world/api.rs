@@ -626,6 +626,11 @@ impl Api {
         Some((self.complete(now, id, status)?, started))
     }
 
+    /// Make room for `n` more clients at once.
+    pub(super) fn reserve_clients(&mut self, n: usize) {
+        self.clients.reserve_exact(n);
+    }
+
     /// Free the table of calls (the run is over: the report reads the accounting rows).
     pub(super) fn release_calls(&mut self) {
         self.calls = Vec::new();

@@ -181,7 +181,7 @@ impl World<'_> {
                 } else if let Some((_, node_msg)) = w.message.split_once(" failed: ") {
                     format!("step failed: {node_msg}")
                 } else {
-                    w.message.clone()
+                    w.message.to_string()
                 };
                 *wr.failure_causes.entry(cause).or_default() += 1;
             }
@@ -208,7 +208,7 @@ impl World<'_> {
             }
             if w.message
                 .starts_with("workflow is longer than maximum allowed size")
-                || w.message == ETCD_TOO_LARGE
+                || w.message.as_str() == ETCD_TOO_LARGE
                 || w.message.starts_with("Request entity too large")
             {
                 obj.size_errors += 1;
@@ -218,7 +218,7 @@ impl World<'_> {
             wr.list.push(WorkflowEntry {
                 name: WorkflowRun::name(&sc.workflows[w.spec()], i),
                 phase: w.phase.name(),
-                message: w.message.clone(),
+                message: w.message.to_string(),
                 submitted_at_s: w.submitted_at.as_secs_f64(),
                 finished_at_s: w.finished_at.get().map(SimTime::as_secs_f64),
                 makespan_s: makespan,

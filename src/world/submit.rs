@@ -43,7 +43,8 @@ struct Submitter {
     client: usize,
     api_limit: TokenBucket,
     busy: bool,
-    waiting: VecDeque<(usize, SimTime)>,
+    /// Arrival times of the workflows waiting for it (of its own stream).
+    waiting: VecDeque<SimTime>,
 }
 
 /// All submitters, one list per stream.
@@ -67,9 +68,15 @@ impl Submission {
             f.argo_server.kube_api_qps,
             f.argo_server.kube_api_burst,
         );
-        let mut streams = Vec::new();
+        // At most one client per submitter: room for them at once (hundreds of `kubectl`
+        // clients would otherwise leave the client table up to half empty).
+        let submitters: usize = (cx.sc.submissions.iter())
+            .map(|s| s.cfg.clients as usize)
+            .sum();
+        cx.api.reserve_clients(submitters);
+        let mut streams = Vec::with_capacity(cx.sc.submissions.len());
         for s in &cx.sc.submissions {
-            let mut v: Vec<Submitter> = Vec::new();
+            let mut v: Vec<Submitter> = Vec::with_capacity(s.cfg.clients as usize);
             for _ in 0..s.cfg.clients {
                 let client = match s.cfg.via {
                     SubmitVia::ArgoServer if f.argo_server.auth_mode == AuthMode::Server => {
@@ -168,7 +175,7 @@ impl Submission {
         let s = &mut self.streams[stream][slot];
         let now = cx.now();
         if s.busy {
-            s.waiting.push_back((stream, now));
+            s.waiting.push_back(now);
             return;
         }
         self.start(cx, ctrls, stream, slot, now);
@@ -281,8 +288,8 @@ impl Submission {
         }
         let s = &mut self.streams[stream][slot];
         s.busy = false;
-        if let Some((st, arrived)) = s.waiting.pop_front() {
-            self.start(cx, ctrls, st, slot, arrived);
+        if let Some(arrived) = s.waiting.pop_front() {
+            self.start(cx, ctrls, stream, slot, arrived);
         }
     }
 }

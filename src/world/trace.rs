@@ -99,7 +99,7 @@ impl World<'_> {
                         WfPhase::Error => "Error",
                     }
                     .into(),
-                    message: w.message.clone(),
+                    message: w.message.to_string(),
                 })
                 .collect(),
             pods,

@@ -533,7 +533,7 @@ impl Controller {
         }
         let was_running = w.started_at.is_some();
         w.phase = phase;
-        w.message = message;
+        w.message.set(message);
         w.finished_at = crate::engine::OptTime::some(now);
         cx.unfinished_wfs -= 1;
         cx.last_finish = cx.last_finish.max(now);

@@ -275,11 +275,11 @@ impl Controller {
                         w.stop_new = true;
                         if w.message.is_empty() {
                             // Argo's DAG/steps message names the failed child and its node message.
-                            w.message = format!(
+                            w.message.set(format!(
                                 "child of task {:?} failed: {}",
                                 spec.tasks[pod.task as usize].name,
                                 pod.fail_message()
-                            );
+                            ));
                         }
                     }
                     // The pod node's completion, with a synthetic Running first when it
@@ -711,7 +711,7 @@ impl Controller {
                 WfPhase::Succeeded
             };
             if failed && w.message.is_empty() {
-                w.message = "child failed".into();
+                w.message.set("child failed");
             }
             rec.updated = true;
             rec.node_events += 1; // the entrypoint node completes
@@ -746,7 +746,7 @@ impl Controller {
             if w.results_open == 0 {
                 // markWorkflowPhase refuses to complete while TaskResults are incomplete.
                 w.phase = WfPhase::Error;
-                w.message = msg;
+                w.message.set(msg);
             }
             rec.oversize = true;
             rec.stage = Stage::Persisting;
@@ -825,7 +825,7 @@ impl Controller {
         self.queue_pods_for_cleanup(cx, wf, &became_done);
         let phase = cx.wfs[wf].phase;
         if phase.is_done() {
-            let msg = cx.wfs[wf].message.clone();
+            let msg = cx.wfs[wf].message.to_string();
             self.finish_workflow(cx, wf, phase, msg);
         }
         self.workers[worker] = Some(rec);
@@ -871,7 +871,7 @@ impl Controller {
             w.message.clear();
         }
         if mark_error {
-            w.message = text;
+            w.message.set(text);
         }
         rec.stage = Stage::PersistingSizeErr { mark_error };
         rec.body = w.stored_bytes.max(SMALL_BODY_BYTES);
@@ -892,7 +892,7 @@ impl Controller {
         };
         let wf = rec.wf;
         if status == Status::Ok && mark_error {
-            let msg = std::mem::take(&mut cx.wfs[wf].message);
+            let msg = cx.wfs[wf].message.take();
             self.finish_workflow(cx, wf, WfPhase::Error, msg);
         } else {
             if mark_error {
