@@ -80,53 +80,56 @@ impl std::fmt::Debug for Mark {
     }
 }
 
-/// A mark that is no entry: the `last` of an empty [`Log`] (its state bits, 15, name no
-/// [`Act`]).
-const NO_MARK: Mark = Mark(u64::MAX);
+/// Bytes of the last entry, kept whole at the end of a [`Log`].
+const LAST: usize = 8;
 
 /// One workflow's step function, packed: a few entries per reconcile and per worker call are
 /// kept for every workflow until the report, and most steps are milliseconds to seconds
 /// apart, so an entry takes 2-4 bytes here instead of a [`Mark`]'s 8.
-#[derive(Debug, Clone)]
+///
+/// Layout of `bytes`: every entry but the last, oldest first, each as the LEB128 varint of
+/// `(next entry's time − its time) << 4 | its state`; then the last entry as a whole [`Mark`]
+/// (8 bytes, little-endian). Empty: no entry. One `Vec` (24 bytes) per workflow.
+#[derive(Debug, Clone, Default)]
 struct Log {
-    /// Every entry but the last, oldest first, each as the LEB128 varint of
-    /// `(next entry's time − its time) << 4 | its state`.
-    steps: Vec<u8>,
-    /// The last entry, or [`NO_MARK`].
-    last: Mark,
-}
-
-impl Default for Log {
-    fn default() -> Self {
-        Log {
-            steps: Vec::new(),
-            last: NO_MARK,
-        }
-    }
+    bytes: Vec<u8>,
 }
 
 impl Log {
     fn last(&self) -> Option<Mark> {
-        (self.last != NO_MARK).then_some(self.last)
+        let tail = self.bytes.len().checked_sub(LAST)?;
+        let b: [u8; LAST] = self.bytes[tail..].try_into().expect("8 bytes");
+        Some(Mark(u64::from_le_bytes(b)))
+    }
+
+    /// The varints (every entry but the last).
+    fn steps(&self) -> &[u8] {
+        &self.bytes[..self.bytes.len().saturating_sub(LAST)]
+    }
+
+    fn set_last(&mut self, m: Mark) {
+        let tail = self.bytes.len() - LAST;
+        self.bytes[tail..].copy_from_slice(&m.0.to_le_bytes());
     }
 
     /// Append `m` (its time is at or after the last entry's).
     fn push(&mut self, m: Mark) {
         if let Some(l) = self.last() {
+            self.bytes.truncate(self.bytes.len() - LAST);
             let mut v = (m.time().0 - l.time().0) << 4 | (l.0 & 15);
             while v >= 0x80 {
-                self.steps.push(v as u8 | 0x80);
+                self.bytes.push(v as u8 | 0x80);
                 v >>= 7;
             }
-            self.steps.push(v as u8);
+            self.bytes.push(v as u8);
         }
-        self.last = m;
+        self.bytes.extend_from_slice(&m.0.to_le_bytes());
     }
 
-    /// Where the varint of the entry before the last starts (`steps` is not empty).
+    /// Where the varint of the entry before the last starts (there is one).
     fn prev_start(&self) -> usize {
-        let end = self.steps.len() - 1;
-        self.steps[..end]
+        let steps = self.steps();
+        steps[..steps.len() - 1]
             .iter()
             .rposition(|&b| b & 0x80 == 0)
             .map_or(0, |i| i + 1)
@@ -134,10 +137,10 @@ impl Log {
 
     /// The entry before the last: its gap to the last and its state.
     fn prev(&self) -> Option<(u64, u64)> {
-        if self.steps.is_empty() {
+        if self.steps().is_empty() {
             return None;
         }
-        let v = decode(&self.steps[self.prev_start()..]);
+        let v = decode(&self.steps()[self.prev_start()..]);
         Some((v >> 4, v & 15))
     }
 
@@ -151,19 +154,20 @@ impl Log {
         let Some(l) = self.last() else {
             return;
         };
-        self.last = match self.prev() {
+        match self.prev() {
             Some((gap, act)) => {
-                self.steps.truncate(self.prev_start());
-                Mark((l.time().0 - gap) << 4 | act)
+                self.bytes.truncate(self.prev_start());
+                let prev = Mark((l.time().0 - gap) << 4 | act);
+                self.bytes.extend_from_slice(&prev.0.to_le_bytes());
             }
-            None => NO_MARK,
-        };
+            None => self.bytes.clear(),
+        }
     }
 
     /// Replace the last entry by `m`, at the same time.
     fn replace_last(&mut self, m: Mark) {
         debug_assert_eq!(self.last().map(Mark::time), Some(m.time()));
-        self.last = m;
+        self.set_last(m);
     }
 
     /// The entries, oldest first.
@@ -172,7 +176,7 @@ impl Log {
             return Vec::new();
         };
         // Two passes over the varints: the first finds the first entry's time.
-        let entries = self.steps.iter().filter(|&&b| b & 0x80 == 0).count();
+        let entries = self.steps().iter().filter(|&&b| b & 0x80 == 0).count();
         let total: u64 = self.varints().map(|v| v >> 4).sum();
         let mut t = l.time().0 - total;
         let mut out = Vec::with_capacity(entries + 1);
@@ -184,11 +188,12 @@ impl Log {
         out
     }
 
-    /// The varints of `steps`, in order.
+    /// The varints of the entries before the last, in order.
     fn varints(&self) -> impl Iterator<Item = u64> + '_ {
+        let steps = self.steps();
         let mut i = 0;
         std::iter::from_fn(move || {
-            let rest = self.steps.get(i..).filter(|r| !r.is_empty())?;
+            let rest = steps.get(i..).filter(|r| !r.is_empty())?;
             let len = rest.iter().position(|&b| b & 0x80 == 0)? + 1;
             i += len;
             Some(decode(&rest[..len]))
