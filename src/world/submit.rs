@@ -40,8 +40,7 @@ impl From<SubmitEvent> for Event {
 
 #[derive(Debug, Clone)]
 struct Submitter {
-    client: usize,
-    api_limit: TokenBucket,
+    client: u32,
     busy: bool,
     /// Arrival times of the workflows waiting for it (of its own stream).
     waiting: VecDeque<SimTime>,
@@ -50,6 +49,9 @@ struct Submitter {
 /// All submitters, one list per stream.
 pub(super) struct Submission {
     streams: Vec<Vec<Submitter>>,
+    /// Per stream submitting through the Argo Server, each submitter's `--api-rate-limit`
+    /// bucket (per client IP); empty for the other streams (most submitters never use one).
+    api_limits: Vec<Vec<TokenBucket>>,
     server_client: usize,
     /// Each controller's workflow clientset (cron workflows are created by the controller
     /// that manages them).
@@ -100,7 +102,7 @@ impl Submission {
                     SubmitVia::Cron => cron_clients[s.targets[0].0],
                     // One sensor per stream: all its slots share the sensor's bucket.
                     SubmitVia::ArgoEvents => match v.first() {
-                        Some(first) => first.client,
+                        Some(first) => first.client as usize,
                         None => cx.api.add_client(
                             "argo-events-sensor",
                             d::CLIENT_GO_DEFAULT_QPS,
@@ -109,18 +111,24 @@ impl Submission {
                     },
                 };
                 v.push(Submitter {
-                    client,
-                    api_limit: TokenBucket::new(
-                        f64::from(f.argo_server.api_rate_limit),
-                        f.argo_server.api_rate_limit,
-                    ),
+                    client: client as u32,
                     busy: false,
                     waiting: VecDeque::new(),
                 });
             }
             streams.push(v);
         }
+        let api_limits = (cx.sc.submissions.iter())
+            .map(|s| match s.cfg.via {
+                SubmitVia::ArgoServer => {
+                    let limit = cx.sc.file.argo_server.api_rate_limit;
+                    vec![TokenBucket::new(f64::from(limit), limit); s.cfg.clients as usize]
+                }
+                _ => Vec::new(),
+            })
+            .collect();
         Submission {
+            api_limits,
             started: vec![0; streams.len()],
             streams,
             server_client,
@@ -217,8 +225,8 @@ impl Submission {
         let via = sub.cfg.via;
         let s = &mut self.streams[stream][slot];
         s.busy = true;
-        let client = s.client;
-        if via == SubmitVia::ArgoServer && !s.api_limit.try_accept(now) {
+        let client = s.client as usize;
+        if via == SubmitVia::ArgoServer && !self.api_limits[stream][slot].try_accept(now) {
             // Argo Server --api-rate-limit (per client IP) refuses without waiting.
             return self.on_call_done(cx, ctrls, wf, stream, slot, Status::TooMany);
         }
@@ -235,7 +243,7 @@ impl Submission {
     fn next_call(&mut self, cx: &mut Ctx<'_>, wf: usize, stream: usize, slot: usize) {
         let client = match cx.sc.submissions[stream].cfg.via {
             SubmitVia::Cron => self.cron_clients[cx.wfs[wf].ctrl()],
-            _ => self.streams[stream][slot].client,
+            _ => self.streams[stream][slot].client as usize,
         };
         let origin = Origin::Submit {
             wf: wf as u32,
