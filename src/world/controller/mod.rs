@@ -171,6 +171,8 @@ pub(super) struct Controller {
     dyn_client: usize,
     wq: WorkQueue,
     workers: Vec<Option<Reconcile>>,
+    /// `--workflow-workers`.
+    n_workers: usize,
     idle_workers: Vec<usize>,
     throttled_wfs: VecDeque<usize>,
     running_wfs: u32,
@@ -244,7 +246,8 @@ impl Controller {
             wf_client,
             dyn_client,
             wq: WorkQueue::new(),
-            workers: vec![None; workers],
+            workers: Vec::new(),
+            n_workers: workers,
             idle_workers: (0..workers).rev().collect(),
             throttled_wfs: VecDeque::new(),
             running_wfs: 0,
@@ -440,9 +443,14 @@ impl Controller {
                 return;
             };
             self.idle_workers.pop();
+            // Worker slots are made on first use (idle workers are taken lowest first): a
+            // run that never has 32 reconciles at once does not hold 32 slots.
+            if worker >= self.workers.len() {
+                self.workers.resize_with(worker + 1, || None);
+            }
             self.act.set(wf, now, Act::Work);
             self.m.queue_latency.push(lat);
-            let busy = (self.workers.len() - self.idle_workers.len()) as u64;
+            let busy = (self.n_workers - self.idle_workers.len()) as u64;
             self.m.workers_busy_max = self.m.workers_busy_max.max(busy);
             self.begin_reconcile(cx, worker, wf);
         }
@@ -677,7 +685,7 @@ impl Controller {
     pub(super) fn sample(&self, cx: &Ctx<'_>) -> CtrlSample {
         CtrlSample {
             queue_depth: self.wq.len(),
-            busy_workers: self.workers.len() - self.idle_workers.len(),
+            busy_workers: self.n_workers - self.idle_workers.len(),
             running_workflows: self.running_wfs,
             cleanup_depth: self.cleanup.depth(),
             memory: self.memory(cx),

@@ -102,7 +102,7 @@ impl Controller {
                 p.aborted_reconciles += 1;
             }
         }
-        self.idle_workers = (0..self.workers.len()).rev().collect();
+        self.idle_workers = (0..self.n_workers).rev().collect();
         self.sync_holder = None;
         self.sync_waiters.clear();
         for (wf, w) in cx.wfs.iter().enumerate() {
