@@ -64,6 +64,11 @@ struct Entry<E> {
 /// Largest allocation (entries) an emptied bucket, or an emptied `due`, keeps for reuse.
 const KEEP_CAPACITY: usize = 128;
 
+/// An emptied bucket keeps its room only up to the entries queued (at least this many): a
+/// small run does not hold a few buckets' worth of room in every bucket its timers went
+/// through.
+const KEEP_MIN: usize = 16;
+
 /// Entries from which a bucket is split by [`EventQueue::split_large`] (its memory saving
 /// matters for large buckets only; below this the plain split is faster: the engine's hold
 /// benchmark, 1,000 pending, ran 10-20 % slower with every bucket over 256 split that way).
@@ -290,10 +295,10 @@ impl<E> EventQueue<E> {
             self.put(e);
         }
         // Keep the emptied bucket's allocation for later entries unless it is over
-        // KEEP_CAPACITY: a bucket that once held thousands of timers (a minute-long tick of
+        // KEEP_CAPACITY (or over the entries queued, KEEP_MIN at least): a bucket that once held thousands of timers (a minute-long tick of
         // every running pod) would otherwise keep that memory for the rest of the run, in each
         // bucket the timers passed through. Buckets of SPLIT_LARGE or more went to `split_large`.
-        if entries.capacity() <= KEEP_CAPACITY {
+        if entries.capacity() <= KEEP_CAPACITY.min(self.len.max(KEEP_MIN)) {
             self.buckets[b] = entries;
         }
         self.order_due();
