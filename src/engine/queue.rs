@@ -64,10 +64,12 @@ struct Entry<E> {
 /// Largest allocation (entries) an emptied bucket, or an emptied `due`, keeps for reuse.
 const KEEP_CAPACITY: usize = 128;
 
-/// An emptied bucket keeps its room only up to the entries queued (at least this many): a
-/// small run does not hold a few buckets' worth of room in every bucket its timers went
-/// through.
-const KEEP_MIN: usize = 16;
+/// An emptied bucket keeps its room only while this many entries are queued, and only up to
+/// the entries queued: a small run does not hold a few entries' room in every bucket its
+/// timers went through (on the 36-pod semaphores scenario that was 5 KiB of 43), while a busy
+/// queue reuses its buckets' room (the market run and the default-scenario grid were
+/// unchanged, A/B).
+const KEEP_FROM: usize = 64;
 
 /// Entries from which a bucket is split by [`EventQueue::split_large`] (its memory saving
 /// matters for large buckets only; below this the plain split is faster: the engine's hold
@@ -295,10 +297,10 @@ impl<E> EventQueue<E> {
             self.put(e);
         }
         // Keep the emptied bucket's allocation for later entries unless it is over
-        // KEEP_CAPACITY (or over the entries queued, KEEP_MIN at least): a bucket that once held thousands of timers (a minute-long tick of
+        // KEEP_CAPACITY (or over the entries queued, or fewer than KEEP_FROM are): a bucket that once held thousands of timers (a minute-long tick of
         // every running pod) would otherwise keep that memory for the rest of the run, in each
         // bucket the timers passed through. Buckets of SPLIT_LARGE or more went to `split_large`.
-        if entries.capacity() <= KEEP_CAPACITY.min(self.len.max(KEEP_MIN)) {
+        if self.len >= KEEP_FROM && entries.capacity() <= KEEP_CAPACITY.min(self.len) {
             self.buckets[b] = entries;
         }
         self.order_due();
