@@ -576,6 +576,7 @@ pub struct TimeSeries {
     pub interval_s: f64,
     /// Sample times.
     pub t_s: Vec<f64>,
-    /// Column name → values (same length as `t_s`; run-length encoded, a JSON array).
-    pub series: IndexMap<String, Column>,
+    /// Column name → values (same length as `t_s`; run-length encoded, a JSON array). The
+    /// names are the simulator's constants, borrowed rather than copied into every run.
+    pub series: IndexMap<std::borrow::Cow<'static, str>, Column>,
 }

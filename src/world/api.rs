@@ -145,9 +145,8 @@ struct ThrottleAcc {
 
 #[derive(Debug, Default, Clone)]
 struct ApiAcc {
-    count: u64,
-    errors: u64,
-    /// Responses per status code, in [`STATUS_CODES`] order.
+    /// Responses per status code, in [`STATUS_CODES`] order (every completion has one: the
+    /// row's count is their sum, its errors all but 200 and 201).
     by_status: [u64; STATUS_CODES.len()],
     /// Latencies, sketched (0.5 % relative error on the quantiles; one value per call would
     /// be the run's largest per-pod memory cost).
@@ -156,6 +155,21 @@ struct ApiAcc {
     memo: Memo,
     /// The apiserver cost of the last request sent: (body bytes, unchanged) and its cost.
     cost_memo: Option<((u64, bool), Cost)>,
+}
+
+impl ApiAcc {
+    /// Requests completed.
+    fn count(&self) -> u64 {
+        self.by_status.iter().sum()
+    }
+
+    /// Requests completed with an error status (413, 429, 500).
+    fn errors(&self) -> u64 {
+        (STATUS_CODES.iter().zip(self.by_status))
+            .filter(|(c, _)| !matches!(c, 200 | 201))
+            .map(|(_, n)| n)
+            .sum()
+    }
 }
 
 /// The status codes a request can end with, in ascending order (the report's order).
@@ -170,7 +184,7 @@ pub(super) struct Api {
     throttle: IndexMap<String, ThrottleAcc>,
     /// Per (throttle row, verb, resource), in first-use order; the report orders the rows by
     /// client name, verb and resource.
-    acc: Vec<((usize, Verb, &'static str), ApiAcc)>,
+    acc: Vec<((u32, Verb, &'static str), ApiAcc)>,
     /// Per throttle row: (verb, resource) → index into `acc`, learnt on first use (a handful
     /// each). Kept per row, not per client: a few hot lists instead of one per kubelet.
     row_accs: Vec<Vec<(Verb, &'static str, usize)>>,
@@ -648,7 +662,14 @@ impl Api {
         if let Some(&(_, _, i)) = self.row_accs[row].iter().find(|a| a.0 == verb && same(a.1)) {
             return i;
         }
-        self.acc.push(((row, verb, resource), ApiAcc::default()));
+        if self.acc.len() == self.acc.capacity() {
+            // Rows are made once each and are few (tens), ~190 bytes with their sketch: grow by
+            // a quarter (4 at least), not double, so a run does not hold up to as many empty
+            // rows as used ones.
+            self.acc.reserve_exact((self.acc.len() / 4).max(4));
+        }
+        self.acc
+            .push(((row as u32, verb, resource), ApiAcc::default()));
         let i = self.acc.len() - 1;
         self.row_accs[row].push((verb, resource, i));
         i
@@ -658,10 +679,6 @@ impl Api {
         let call = self.calls[id].take()?;
         self.free_calls.push(id);
         let acc = &mut self.acc[call.acc as usize].1;
-        acc.count += 1;
-        if status != Status::Ok {
-            acc.errors += 1;
-        }
         let code = match status {
             Status::Ok if call.verb == Verb::Create => 201,
             Status::Ok => 200,
@@ -717,18 +734,18 @@ impl Api {
         self.row_accs.clear();
         let names: Vec<&str> = self.throttle.keys().map(String::as_str).collect();
         rows.sort_by(|((a, va, ra), _), ((b, vb, rb), _)| {
-            (names[*a], va, ra).cmp(&(names[*b], vb, rb))
+            (names[*a as usize], va, ra).cmp(&(names[*b as usize], vb, rb))
         });
         // A row is made when its first request is issued; one whose requests are all still
         // in flight has nothing to report.
-        for ((row, verb, resource), acc) in rows.into_iter().filter(|(_, a)| a.count > 0) {
-            api.total_requests += acc.count;
+        for ((row, verb, resource), acc) in rows.into_iter().filter(|(_, a)| a.count() > 0) {
+            api.total_requests += acc.count();
             api.by_client.push(ApiRow {
-                client: names[row].into(),
+                client: names[row as usize].into(),
                 verb: verb.as_str().into(),
                 resource: resource.into(),
-                count: acc.count,
-                errors: acc.errors,
+                count: acc.count(),
+                errors: acc.errors(),
                 by_status: (STATUS_CODES.iter().zip(acc.by_status))
                     .filter(|(_, n)| *n > 0)
                     .map(|(k, n)| (k.to_string(), n))
