@@ -8,45 +8,16 @@
 //! Run: `cargo bench --bench scale` (the 1,000,000-pod size takes a few seconds per sample).
 
 use argosim::scenario::{self, Scenario};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// The system allocator, counting live and peak bytes.
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is forwarded to `System` with the same layout; the counters are plain
-// atomics.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(now, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
+#[path = "../tests/common/peak_heap.rs"]
+mod peak_heap;
 
 const SIZES: [u64; 3] = [10_000, 100_000, 1_000_000];
 
 fn main() {
     // Every shipped scenario first (issue 14's memory goal is under 1 KiB per pod on each).
-    for path in shipped_scenarios() {
+    for path in peak_heap::shipped_scenarios() {
         let sc = argosim::load_scenario(&path).expect("shipped scenario is valid");
-        let base = LIVE.load(Ordering::Relaxed);
-        PEAK.store(base, Ordering::Relaxed);
-        let r = argosim::simulate(&sc, 1);
-        let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
+        let (peak, r) = peak_heap::peak_of(|| argosim::simulate(&sc, 1));
         let name = path
             .strip_prefix(env!("CARGO_MANIFEST_DIR"))
             .unwrap_or(&path);
@@ -62,12 +33,9 @@ fn main() {
     }
     for pods in SIZES {
         let sc = scenario(pods);
-        let base = LIVE.load(Ordering::Relaxed);
-        PEAK.store(base, Ordering::Relaxed);
         let t = std::time::Instant::now();
-        let r = argosim::simulate(&sc, 1);
+        let (peak, r) = peak_heap::peak_of(|| argosim::simulate(&sc, 1));
         let secs = t.elapsed().as_secs_f64();
-        let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
         eprintln!(
             "scale-{pods}: {} events, {:.0} ns/event, peak heap {:.0} B/pod, {} pods, {} succeeded, simulated {:.0} s",
             r.events,
@@ -79,19 +47,6 @@ fn main() {
         );
     }
     divan::main();
-}
-
-/// `scenarios/*.toml` and `scenarios/manifests/etl.toml`, sorted.
-fn shipped_scenarios() -> Vec<std::path::PathBuf> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut v: Vec<_> = std::fs::read_dir(&dir)
-        .expect("scenarios/ exists")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    v.push(dir.join("manifests/etl.toml"));
-    v.sort();
-    v
 }
 
 /// `pods` one-minute pods in workflows of 1,000.

@@ -341,14 +341,14 @@ impl WorkflowRun {
     }
 
     /// Completed pod nodes of the working status (every attempt is a pod node).
-    pub fn done_pod_nodes(&self) -> u64 {
-        u64::from(self.pod_nodes - self.active_pods())
+    pub fn done_pod_nodes(&self) -> u32 {
+        self.pod_nodes - self.active_pods()
     }
 
     /// A write of the working status succeeded: it is what etcd holds now.
     pub fn mark_stored(&mut self) {
         self.stored = StoredStatus {
-            done: self.pod_nodes - self.active_pods(),
+            done: self.done_pod_nodes(),
             total: self.pod_nodes,
             results_in_progress: self.results_open > 0,
             refusals: 0,

@@ -39,20 +39,13 @@ impl Key {
         SimTime(self.bits & TIME_BITS)
     }
 
-    fn set_dirty(&mut self, on: bool) {
-        self.bits = if on {
-            self.bits | DIRTY
+    /// Set or clear `flag` ([`DIRTY`] or [`PROCESSING`]).
+    fn set(&mut self, flag: u64, on: bool) {
+        if on {
+            self.bits |= flag;
         } else {
-            self.bits & !DIRTY
-        };
-    }
-
-    fn set_processing(&mut self, on: bool) {
-        self.bits = if on {
-            self.bits | PROCESSING
-        } else {
-            self.bits & !PROCESSING
-        };
+            self.bits &= !flag;
+        }
     }
 
     fn set_queued_at(&mut self, t: SimTime) {
@@ -102,7 +95,7 @@ impl WorkQueue {
         if k.dirty() {
             return;
         }
-        k.set_dirty(true);
+        k.set(DIRTY, true);
         k.set_queued_at(now);
         if k.processing() {
             return;
@@ -146,15 +139,15 @@ impl WorkQueue {
     pub fn get(&mut self, now: SimTime) -> Option<(usize, SimTime)> {
         let key = self.queue.pop_front()? as usize;
         let k = &mut self.keys[key];
-        k.set_processing(true);
-        k.set_dirty(false);
+        k.set(PROCESSING, true);
+        k.set(DIRTY, false);
         Some((key, now.since(k.queued_at())))
     }
 
     /// `Done`: the worker finished; a key re-added meanwhile becomes ready again.
     pub fn done(&mut self, key: usize) {
         if let Some(k) = self.keys.get_mut(key) {
-            k.set_processing(false);
+            k.set(PROCESSING, false);
             if k.dirty() {
                 self.queue.push_back(key as u32);
                 self.max_depth = self.max_depth.max(self.queue.len());
@@ -211,13 +204,13 @@ mod tests {
         assert_eq!(std::mem::size_of::<Key>(), 16);
         let mut k = Key::default();
         k.set_queued_at(SimTime(TIME_BITS));
-        k.set_dirty(true);
+        k.set(DIRTY, true);
         assert!(k.dirty() && !k.processing());
-        k.set_processing(true);
+        k.set(PROCESSING, true);
         k.set_queued_at(SimTime(7));
         assert!(k.dirty() && k.processing());
         assert_eq!(k.queued_at(), SimTime(7));
-        k.set_dirty(false);
+        k.set(DIRTY, false);
         assert!(!k.dirty() && k.processing());
         k.set_queued_at(SimTime::MAX);
         assert_eq!(k.queued_at(), SimTime(TIME_BITS));

@@ -100,12 +100,6 @@ impl Default for OptTime {
     }
 }
 
-impl From<Option<SimTime>> for OptTime {
-    fn from(t: Option<SimTime>) -> Self {
-        t.map_or(OptTime::NONE, OptTime::some)
-    }
-}
-
 impl std::fmt::Debug for OptTime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.get().fmt(f)
@@ -125,7 +119,7 @@ mod opt_time_tests {
             Some(SimTime(1)),
             Some(SimTime(u64::MAX - 1)),
         ] {
-            let o = OptTime::from(t);
+            let o = t.map_or(OptTime::NONE, OptTime::some);
             assert_eq!(o.get(), t);
             assert_eq!(o.is_some(), t.is_some());
             assert_eq!(o.is_none(), t.is_none());

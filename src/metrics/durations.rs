@@ -94,16 +94,7 @@ impl Durations {
             // µs → s is monotone, so the integers sort in the order of the seconds, and the
             // mean sums the same f64s in the same order as `Stats::of`.
             v.sort_unstable();
-            let secs = |x: T| SimTime(x.into()).as_secs_f64();
-            let n = v.len();
-            let rank = |p: f64| secs(v[((p * n as f64).ceil() as usize).clamp(1, n) - 1]);
-            Stats {
-                count: n as u64,
-                mean: v.iter().map(|&x| secs(x)).sum::<f64>() / n as f64,
-                p50: rank(0.50),
-                p95: rank(0.95),
-                max: secs(v[n - 1]),
-            }
+            Stats::of_sorted(v.len(), |i| SimTime(v[i].into()).as_secs_f64())
         }
         match self {
             Durations::Narrow(v) => of(v),

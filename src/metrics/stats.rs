@@ -26,14 +26,19 @@ impl Stats {
             return Stats::default();
         }
         v.sort_by(f64::total_cmp);
-        let n = v.len();
-        let rank = |p: f64| v[((p * n as f64).ceil() as usize).clamp(1, n) - 1];
+        Stats::of_sorted(v.len(), |i| v[i])
+    }
+
+    /// Summarise the `n` values `at(0) <= at(1) <= …` (sorted; `n > 0`): the mean sums them in
+    /// that order, the quantiles are nearest-rank.
+    pub fn of_sorted(n: usize, at: impl Fn(usize) -> f64) -> Stats {
+        let rank = |p: f64| at(((p * n as f64).ceil() as usize).clamp(1, n) - 1);
         Stats {
             count: n as u64,
-            mean: v.iter().sum::<f64>() / n as f64,
+            mean: (0..n).map(&at).sum::<f64>() / n as f64,
             p50: rank(0.50),
             p95: rank(0.95),
-            max: v[n - 1],
+            max: at(n - 1),
         }
     }
 

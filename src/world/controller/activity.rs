@@ -107,11 +107,6 @@ impl Log {
         &self.bytes[..self.bytes.len().saturating_sub(LAST)]
     }
 
-    fn set_last(&mut self, m: Mark) {
-        let tail = self.bytes.len() - LAST;
-        self.bytes[tail..].copy_from_slice(&m.0.to_le_bytes());
-    }
-
     /// Append `m` (its time is at or after the last entry's).
     fn push(&mut self, m: Mark) {
         if let Some(l) = self.last() {
@@ -135,18 +130,19 @@ impl Log {
             .map_or(0, |i| i + 1)
     }
 
-    /// The entry before the last: its gap to the last and its state.
-    fn prev(&self) -> Option<(u64, u64)> {
+    /// The entry before the last: where its varint starts, its gap to the last, its state.
+    fn prev(&self) -> Option<(usize, u64, u64)> {
         if self.steps().is_empty() {
             return None;
         }
-        let v = decode(&self.steps()[self.prev_start()..]);
-        Some((v >> 4, v & 15))
+        let start = self.prev_start();
+        let v = decode(&self.steps()[start..]);
+        Some((start, v >> 4, v & 15))
     }
 
     /// The state of the entry before the last.
     fn prev_act(&self) -> Option<Act> {
-        self.prev().map(|(_, a)| ACTS[a as usize])
+        self.prev().map(|(_, _, a)| ACTS[a as usize])
     }
 
     /// Drop the last entry.
@@ -155,8 +151,8 @@ impl Log {
             return;
         };
         match self.prev() {
-            Some((gap, act)) => {
-                self.bytes.truncate(self.prev_start());
+            Some((start, gap, act)) => {
+                self.bytes.truncate(start);
                 let prev = Mark((l.time().0 - gap) << 4 | act);
                 self.bytes.extend_from_slice(&prev.0.to_le_bytes());
             }
@@ -167,7 +163,8 @@ impl Log {
     /// Replace the last entry by `m`, at the same time.
     fn replace_last(&mut self, m: Mark) {
         debug_assert_eq!(self.last().map(Mark::time), Some(m.time()));
-        self.set_last(m);
+        let tail = self.bytes.len() - LAST;
+        self.bytes[tail..].copy_from_slice(&m.0.to_le_bytes());
     }
 
     /// The entries, oldest first.
