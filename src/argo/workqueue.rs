@@ -217,6 +217,8 @@ mod tests {
         assert!(k.processing());
     }
 
+    /// client-go `util/workqueue/queue.go` `Add`: a key already in the dirty set is not
+    /// queued twice.
     #[test]
     fn dedups_ready_keys() {
         let mut q = WorkQueue::new();
@@ -227,6 +229,8 @@ mod tests {
         assert_eq!(q.get(T0).map(|x| x.0), Some(1));
     }
 
+    /// client-go `util/workqueue/queue.go` `Add` (a key in `processing` stays out of the queue)
+    /// and `Done` (a key re-added meanwhile is queued again).
     #[test]
     fn readd_during_processing_runs_once_more_after_done() {
         let mut q = WorkQueue::new();
@@ -245,6 +249,8 @@ mod tests {
         assert!(q.is_empty());
     }
 
+    /// client-go `util/workqueue/delaying_queue.go` `insert`: an entry already waiting keeps
+    /// the earlier ready time.
     #[test]
     fn add_after_keeps_earliest() {
         let mut q = WorkQueue::new();
