@@ -18,6 +18,15 @@
 //! also be held outside the queue under a reserved sequence number (`reserve`) and queued
 //! later under it (`schedule_reserved`): the events due at one time are then put back in
 //! sequence order, so it pops exactly where it would have had it been queued at once.
+//!
+//! Streams of events scheduled in time order (a constant delay after now, such as a
+//! progress tick's period or a request's network time; a FIFO server's completions) can go
+//! to a *lane* instead ([`EventQueue::schedule_stream`]): a plain FIFO, appended to while
+//! the new time is not before its last, popped from its front. A pop takes the smallest
+//! `(time, seq)` among the heap's minimum and the lanes' fronts, so the order is the same
+//! whichever holds an event; an event that would break a lane's order goes to the heap.
+//! The heap is settled only when its minimum is not after every lane's front (each bucket
+//! keeps its minimum time for that), so its reference time never passes the clock.
 
 use super::SimTime;
 use std::collections::{HashSet, VecDeque};
@@ -80,6 +89,27 @@ const SPLIT_LARGE: usize = 1024;
 /// time differs from it first in bit `b - 1`.
 const BUCKETS: usize = 65;
 
+/// FIFO lanes for streams scheduled in time order ([`EventQueue::schedule_stream`]): a
+/// handful (a run has few recurring delays: each API request class's network time, the
+/// progress tick); a stream finding none free goes to the heap.
+const LANES: usize = 8;
+
+/// A FIFO lane: entries of one stream, in `(time, seq)` order.
+struct Lane<E> {
+    /// The stream it holds (reassigned when it is empty).
+    stream: u64,
+    entries: VecDeque<Entry<E>>,
+}
+
+/// Where the next live event is.
+#[derive(Clone, Copy)]
+enum Next {
+    /// The front of the heap's `due`.
+    Heap,
+    /// The front of lane `i`.
+    Lane(usize),
+}
+
 /// The bucket of `time` relative to the last minimum `last`.
 #[inline]
 fn bucket(time: u64, last: u64) -> usize {
@@ -109,6 +139,12 @@ pub struct EventQueue<E> {
     /// Latest time of an entry scheduled under a reserved (older) sequence number: until the
     /// clock passes it, the events due at one time are put back in sequence order.
     reserved_until: Option<u64>,
+    /// Per bucket (1..=64), the smallest time in it (valid while it is occupied).
+    bucket_min: [u64; BUCKETS],
+    /// FIFO lanes of streams scheduled in time order.
+    lanes: Vec<Lane<E>>,
+    /// Bit `i` set when lane `i` holds entries.
+    lanes_busy: u32,
 }
 
 impl<E> Default for EventQueue<E> {
@@ -132,6 +168,9 @@ impl<E> EventQueue<E> {
             popped: 0,
             current: 0,
             reserved_until: None,
+            bucket_min: [0; BUCKETS],
+            lanes: Vec::new(),
+            lanes_busy: 0,
         }
     }
 
@@ -157,6 +196,8 @@ impl<E> EventQueue<E> {
         self.len = 0;
         self.cancelled = HashSet::default();
         self.reserved_until = None;
+        self.lanes = Vec::new();
+        self.lanes_busy = 0;
     }
 
     /// Entries still queued, including cancelled ones not yet skipped.
@@ -169,8 +210,12 @@ impl<E> EventQueue<E> {
         match bucket(e.time, self.last) {
             0 => self.due.push_back(e),
             b => {
+                let bit = 1 << (b - 1);
+                if self.occupied & bit == 0 || e.time < self.bucket_min[b] {
+                    self.bucket_min[b] = e.time;
+                }
                 self.buckets[b].push(e);
-                self.occupied |= 1 << (b - 1);
+                self.occupied |= bit;
             }
         }
     }
@@ -209,6 +254,60 @@ impl<E> EventQueue<E> {
     pub fn schedule_in(&mut self, delay: SimTime, event: E) -> TimerId {
         let at = self.now.plus(delay);
         self.schedule_at(at, event)
+    }
+
+    /// [`EventQueue::schedule_at`] for an event of `stream`, a stream the caller schedules
+    /// in time order (a constant delay after now: use the delay as the stream; a FIFO
+    /// server's completions). It goes to the stream's lane, a FIFO, while its time is not
+    /// before the lane's last; otherwise, or with no lane free, to the heap. Either way it
+    /// pops at the same place: only the cost differs (an append and a front pop instead of
+    /// the heap's moves between buckets).
+    pub fn schedule_stream(&mut self, stream: u64, at: SimTime, event: E) -> TimerId {
+        let time = at.max(self.now).0;
+        let mut free = None;
+        for (i, lane) in self.lanes.iter().enumerate() {
+            if lane.stream == stream && self.lanes_busy & (1 << i) != 0 {
+                if lane.entries.back().is_some_and(|b| b.time <= time) {
+                    return self.push_lane(i, time, event);
+                }
+                return self.schedule_at(at, event);
+            }
+            if free.is_none() && self.lanes_busy & (1 << i) == 0 {
+                free = Some(i);
+            }
+        }
+        let i = match free {
+            Some(i) => i,
+            None if self.lanes.len() < LANES => {
+                self.lanes.push(Lane {
+                    stream,
+                    entries: VecDeque::new(),
+                });
+                self.lanes.len() - 1
+            }
+            None => return self.schedule_at(at, event),
+        };
+        self.lanes[i].stream = stream;
+        self.push_lane(i, time, event)
+    }
+
+    /// [`EventQueue::schedule_in`] for a delay the caller uses again and again (a period, a
+    /// fixed network time): the events of one delay are in time order, so they share a lane
+    /// ([`EventQueue::schedule_stream`] with the delay as the stream).
+    pub fn schedule_recurring(&mut self, delay: SimTime, event: E) -> TimerId {
+        let at = self.now.plus(delay);
+        self.schedule_stream(delay.0, at, event)
+    }
+
+    /// Append to lane `i` (its last time is not after `time`).
+    #[inline]
+    fn push_lane(&mut self, i: usize, time: u64, event: E) -> TimerId {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.lanes[i].entries.push_back(Entry { time, seq, event });
+        self.lanes_busy |= 1 << i;
+        self.len += 1;
+        TimerId(seq)
     }
 
     /// Take the sequence number the next [`EventQueue::schedule_at`] would use, without
@@ -287,7 +386,7 @@ impl<E> EventQueue<E> {
         let b = self.occupied.trailing_zeros() as usize + 1;
         let mut entries = std::mem::take(&mut self.buckets[b]);
         self.occupied &= !(1 << (b - 1));
-        self.last = entries.iter().map(|e| e.time).min().unwrap_or(self.last);
+        self.last = self.bucket_min[b];
         if entries.len() > SPLIT_LARGE {
             self.split_large(entries);
             self.order_due();
@@ -355,6 +454,7 @@ impl<E> EventQueue<E> {
         match top {
             0 => self.due = VecDeque::from(entries),
             _ => {
+                self.bucket_min[top] = entries.iter().map(|e| e.time).min().unwrap_or(last);
                 self.buckets[top] = entries;
                 self.occupied |= 1 << (top - 1);
             }
@@ -375,22 +475,97 @@ impl<E> EventQueue<E> {
         None
     }
 
+    /// Where the earliest live event is, and its time: the heap's minimum or a lane's front,
+    /// the smallest `(time, seq)`. The heap is settled only if its minimum may come first.
+    #[inline]
+    fn next_live(&mut self) -> Option<(u64, Next)> {
+        if self.lanes_busy == 0 {
+            return self.settle_live().map(|t| (t, Next::Heap));
+        }
+        self.next_with_lanes()
+    }
+
+    /// [`EventQueue::next_live`] with lanes in use.
+    fn next_with_lanes(&mut self) -> Option<(u64, Next)> {
+        loop {
+            // The lanes' smallest front.
+            let mut best: Option<(u64, u64, usize)> = None;
+            let mut busy = self.lanes_busy;
+            while busy != 0 {
+                let i = busy.trailing_zeros() as usize;
+                busy &= busy - 1;
+                let e = self.lanes[i]
+                    .entries
+                    .front()
+                    .expect("a busy lane has entries");
+                if best.is_none_or(|(t, s, _)| (e.time, e.seq) < (t, s)) {
+                    best = Some((e.time, e.seq, i));
+                }
+            }
+            let Some((lt, ls, li)) = best else {
+                return self.settle_live().map(|t| (t, Next::Heap));
+            };
+            // The heap's minimum, if it may precede the lane's front: `due`'s front, or the
+            // lowest bucket's smallest time (then the heap is settled to compare sequences).
+            let heap_first = match self.due.front() {
+                Some(h) => (h.time, h.seq) < (lt, ls),
+                None if self.occupied != 0 => {
+                    let b = self.occupied.trailing_zeros() as usize + 1;
+                    self.bucket_min[b] <= lt
+                }
+                None => false,
+            };
+            if heap_first
+                && let Some(t) = self.settle_live()
+                && let Some(h) = self.due.front()
+                && (t, h.seq) < (lt, ls)
+            {
+                return Some((t, Next::Heap));
+            }
+            if self.cancelled.is_empty() || !self.cancelled.remove(&ls) {
+                return Some((lt, Next::Lane(li)));
+            }
+            self.pop_lane_entry(li);
+        }
+    }
+
+    /// Remove lane `i`'s front entry.
+    #[inline]
+    fn pop_lane_entry(&mut self, i: usize) -> Option<Entry<E>> {
+        let lane = &mut self.lanes[i];
+        let e = lane.entries.pop_front()?;
+        if lane.entries.is_empty() {
+            self.lanes_busy &= !(1 << i);
+            if lane.entries.capacity() > KEEP_CAPACITY || self.len < KEEP_FROM {
+                lane.entries = VecDeque::new();
+            }
+        }
+        self.len -= 1;
+        Some(e)
+    }
+
     /// Time of the next live event, if any.
     pub fn peek_time(&mut self) -> Option<SimTime> {
-        self.settle_live().map(SimTime)
+        self.next_live().map(|(t, _)| SimTime(t))
     }
 
     /// Remove and return the next live event, advancing the clock to its time.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.settle_live()?;
-        self.pop_live()
+        let (_, next) = self.next_live()?;
+        self.pop_live(next)
     }
 
-    /// Pop the front of `due`, which `settle_live` has just made the live minimum.
+    /// Pop the live minimum `next_live` has just found.
     #[inline]
-    fn pop_live(&mut self) -> Option<(SimTime, E)> {
-        let e = self.due.pop_front()?;
-        self.len -= 1;
+    fn pop_live(&mut self, next: Next) -> Option<(SimTime, E)> {
+        let e = match next {
+            Next::Heap => {
+                let e = self.due.pop_front()?;
+                self.len -= 1;
+                e
+            }
+            Next::Lane(i) => self.pop_lane_entry(i)?,
+        };
         let t = SimTime(e.time);
         self.now = t;
         self.popped += 1;
@@ -401,8 +576,8 @@ impl<E> EventQueue<E> {
     /// Like [`EventQueue::pop`] but only if the next event is at or before `limit`.
     #[inline]
     pub fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
-        match self.peek_time() {
-            Some(t) if t <= limit => self.pop_live(),
+        match self.next_live() {
+            Some((t, next)) if t <= limit.0 => self.pop_live(next),
             _ => None,
         }
     }
@@ -544,6 +719,9 @@ mod tests {
         Reserve(u64),
         /// Schedule one of the held timers under its number (or drop it if it is past).
         Release(usize),
+        /// Schedule on stream `.0` (ten streams: more than the lanes) after `.1`; most
+        /// streams keep one delay (in order), stream 0 takes any (out of order too).
+        Stream(u64, u64),
     }
 
     fn op() -> impl proptest::strategy::Strategy<Value = Op> {
@@ -555,6 +733,7 @@ mod tests {
             1 => (0u64..2_000_000).prop_map(Op::PopUntil),
             1 => prop_oneof![0u64..10, 0u64..1_000_000].prop_map(Op::Reserve),
             1 => any::<usize>().prop_map(Op::Release),
+            4 => (0u64..10, 0u64..1_000_000).prop_map(|(s, d)| Op::Stream(s, d)),
         ]
     }
 
@@ -562,7 +741,8 @@ mod tests {
         /// The radix heap delivers exactly what a binary heap on `(time, seq)` with a
         /// cancelled set delivers, for any mix of schedules (short and long delays, equal
         /// times), cancels, pops and bounded pops, and timers held under a reserved number
-        /// then scheduled later (they take the place their number gives them).
+        /// then scheduled later (they take the place their number gives them), and streams
+        /// in FIFO lanes (in order or not, more streams than lanes).
         #[test]
         fn matches_a_binary_heap(ops in proptest::collection::vec(op(), 1..400)) {
             use std::cmp::Reverse;
@@ -596,6 +776,12 @@ mod tests {
                         dead.insert(id.0);
                     }
                     Op::Cancel(_) => {}
+                    Op::Stream(st, d) => {
+                        let d = if st == 0 { d } else { st * 1_000 + st % 3 };
+                        ids.push(q.schedule_stream(st, SimTime(now + d), seq));
+                        heap.push(Reverse((now + d, seq)));
+                        seq += 1;
+                    }
                     Op::Reserve(d) => {
                         let id = q.reserve();
                         proptest::prop_assert_eq!(id.seq(), seq);

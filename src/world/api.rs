@@ -172,6 +172,10 @@ impl ApiAcc {
     }
 }
 
+/// The event queue stream of etcd's commits (in time order: a FIFO server); the high bit
+/// keeps it apart from the streams named by a delay.
+const ETCD_STREAM: u64 = 1 << 63;
+
 /// The status codes a request can end with, in ascending order (the report's order).
 const STATUS_CODES: [u16; 5] = [200, 201, 413, 429, 500];
 
@@ -386,11 +390,14 @@ impl Api {
                 );
             }
         }
-        // Network, TLS and authentication come before admission.
-        q.schedule_in(
-            wait.plus(cost.pre),
-            Event::Api(ApiEvent::Arrive { call: id as u32 }),
-        );
+        // Network, TLS and authentication come before admission. Unthrottled, the delay is
+        // the request class's fixed time: its arrivals are in time order (one lane).
+        let arrive = Event::Api(ApiEvent::Arrive { call: id as u32 });
+        if wait == SimTime::ZERO {
+            q.schedule_recurring(cost.pre, arrive);
+        } else {
+            q.schedule_in(wait.plus(cost.pre), arrive);
+        }
         wait
     }
 
@@ -597,7 +604,12 @@ impl Api {
                 self.etcd_wait_max = self.etcd_wait_max.max(start.since(now));
                 self.etcd_free = start.plus(self.server.etcd_slot());
                 let done = self.etcd_free.plus(self.server.etcd_write_latency());
-                q.schedule_at(done, Event::Api(ApiEvent::Done { call: id as u32 }));
+                // etcd commits in order, each a fixed latency after its slot: one lane.
+                q.schedule_stream(
+                    ETCD_STREAM,
+                    done,
+                    Event::Api(ApiEvent::Done { call: id as u32 }),
+                );
             } else if let Some(c) = self.on_done(q, id) {
                 out.push(c);
             }

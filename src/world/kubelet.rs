@@ -384,7 +384,10 @@ impl Kubelet {
                 after(cx, run, pod, KubeletStage::MainExit);
                 let tick = progress_tick(cx, pod);
                 if tick < run {
-                    cx.q.schedule_in(tick, KubeletEvent::ProgressTick { pod: pod as u32 }.into());
+                    cx.q.schedule_recurring(
+                        tick,
+                        KubeletEvent::ProgressTick { pod: pod as u32 }.into(),
+                    );
                 }
                 self.status(cx, pod);
                 // wait container: InitializeOutput creates the WorkflowTaskResult.
@@ -469,7 +472,7 @@ impl Kubelet {
         let tick = progress_tick(cx, pod);
         let p = &cx.pods[pod];
         if cx.now().plus(tick) < p.main_start.plus(p.run_time) {
-            cx.q.schedule_in(tick, KubeletEvent::ProgressTick { pod: pod as u32 }.into());
+            cx.q.schedule_recurring(tick, KubeletEvent::ProgressTick { pod: pod as u32 }.into());
         }
     }
 
