@@ -505,22 +505,31 @@ impl<E> EventQueue<E> {
             let Some((lt, ls, li)) = best else {
                 return self.settle_live().map(|t| (t, Next::Heap));
             };
-            // The heap's minimum, if it may precede the lane's front: `due`'s front, or the
-            // lowest bucket's smallest time (then the heap is settled to compare sequences).
-            let heap_first = match self.due.front() {
-                Some(h) => (h.time, h.seq) < (lt, ls),
-                None if self.occupied != 0 => {
+            // The heap's live minimum, if it precedes the lane's front. A bucket is settled
+            // only while its smallest time is not after the lane's front (skipping cancelled
+            // entries may move on to later buckets): the heap's reference time stays at or
+            // below the clock.
+            loop {
+                let Some(h) = self.due.front() else {
+                    if self.occupied == 0 {
+                        break;
+                    }
                     let b = self.occupied.trailing_zeros() as usize + 1;
-                    self.bucket_min[b] <= lt
+                    if self.bucket_min[b] > lt {
+                        break;
+                    }
+                    self.settle();
+                    continue;
+                };
+                let (t, hs) = (h.time, h.seq);
+                if (t, hs) > (lt, ls) {
+                    break;
                 }
-                None => false,
-            };
-            if heap_first
-                && let Some(t) = self.settle_live()
-                && let Some(h) = self.due.front()
-                && (t, h.seq) < (lt, ls)
-            {
-                return Some((t, Next::Heap));
+                if self.cancelled.is_empty() || !self.cancelled.remove(&hs) {
+                    return Some((t, Next::Heap));
+                }
+                self.due.pop_front();
+                self.len -= 1;
             }
             if self.cancelled.is_empty() || !self.cancelled.remove(&ls) {
                 return Some((lt, Next::Lane(li)));
@@ -706,6 +715,23 @@ mod tests {
         q.schedule_at(SimTime(60), "early");
         let got: Vec<_> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
         assert_eq!(got, vec!["early", "late", "later"]);
+    }
+
+    /// A lane's front pops before a heap whose first entry was cancelled: skipping it does
+    /// not settle the heap past the lane's time, so the heap's reference time stays at or
+    /// below the clock and a later schedule takes the plain path (no re-bucketing).
+    #[test]
+    fn a_lane_pop_never_settles_the_heap_past_the_clock() {
+        let mut q = EventQueue::new();
+        let dead = q.schedule_at(SimTime(5), "cancelled");
+        q.schedule_at(SimTime(1_000), "heap");
+        q.schedule_stream(7, SimTime(10), "lane");
+        q.cancel(dead);
+        assert_eq!(q.pop(), Some((SimTime(10), "lane")));
+        assert!(q.last <= q.now.0, "reference {} past the clock {}", q.last, q.now.0);
+        q.schedule_at(SimTime(50), "later");
+        let got: Vec<_> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(got, vec!["later", "heap"]);
     }
 
     /// One step of the reference comparison.
