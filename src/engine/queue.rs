@@ -728,7 +728,12 @@ mod tests {
         q.schedule_stream(7, SimTime(10), "lane");
         q.cancel(dead);
         assert_eq!(q.pop(), Some((SimTime(10), "lane")));
-        assert!(q.last <= q.now.0, "reference {} past the clock {}", q.last, q.now.0);
+        assert!(
+            q.last <= q.now.0,
+            "reference {} past the clock {}",
+            q.last,
+            q.now.0
+        );
         q.schedule_at(SimTime(50), "later");
         let got: Vec<_> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
         assert_eq!(got, vec!["later", "heap"]);

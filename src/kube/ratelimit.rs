@@ -39,6 +39,16 @@ impl TokenBucket {
 
     /// Take a token, waiting if none is left; returns how long the caller waits.
     pub fn reserve(&mut self, now: SimTime) -> SimTime {
+        if self.qps == f64::INFINITY {
+            // Unlimited (argoexec's client): the same state as the general path (full after
+            // any time passed), without its division; the wait is always zero.
+            if now > self.last {
+                self.tokens = self.burst;
+                self.last = now;
+            }
+            self.tokens -= 1.0;
+            return SimTime::ZERO;
+        }
         self.advance(now);
         self.tokens -= 1.0;
         if self.tokens >= 0.0 {
@@ -126,6 +136,21 @@ fn minus_ones(mut x: f64, mut n: u64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An unlimited bucket (qps = inf) never makes a caller wait, but keeps its count as the
+    /// general path does: calls at one instant use up its burst for `try_accept`.
+    #[test]
+    fn an_unlimited_bucket_never_waits_and_keeps_its_count() {
+        let mut b = TokenBucket::new(f64::INFINITY, 2);
+        for _ in 0..3 {
+            assert_eq!(b.reserve(SimTime(10)), SimTime::ZERO);
+        }
+        assert!(
+            !b.try_accept(SimTime(10)),
+            "three taken from a burst of two at one instant"
+        );
+        assert!(b.try_accept(SimTime(11)), "refilled a microsecond later");
+    }
 
     #[test]
     fn n_requests_at_once_last_waits_n_minus_b_over_q() {

@@ -57,13 +57,13 @@ impl SharedCpu {
         }
     }
 
+    /// Each request's share of a core: `min(1, cores / n)`. Without the division when
+    /// `n <= cores` (then `cores / n >= 1` exactly; and for `n > cores` the quotient, below 1
+    /// by at least 2^-53, never rounds up to 1: the same value bit for bit).
+    #[inline]
     fn rate(&self) -> f64 {
         let n = self.jobs.len() as f64;
-        if n == 0.0 {
-            1.0
-        } else {
-            (self.cores / n).min(1.0)
-        }
+        if n <= self.cores { 1.0 } else { self.cores / n }
     }
 
     fn advance(&mut self, now: SimTime) {
@@ -107,7 +107,10 @@ impl SharedCpu {
     /// When the next request finishes if nothing else arrives (rounded up to a µs).
     pub fn next_completion(&self) -> Option<SimTime> {
         let j = self.jobs.peek()?;
-        let dt = ((j.finish_v - self.v) / self.rate()).max(0.0);
+        // Dividing by a rate of 1 changes nothing: skip the division then.
+        let r = self.rate();
+        let left = j.finish_v - self.v;
+        let dt = if r == 1.0 { left } else { left / r }.max(0.0);
         Some(self.last.plus(SimTime(dt.ceil() as u64)))
     }
 
@@ -150,6 +153,24 @@ mod tests {
 
     fn us(x: u64) -> SimTime {
         SimTime(x)
+    }
+
+    proptest::proptest! {
+        /// The division-free rate equals `min(1, cores / n)` bit for bit, near the integers
+        /// too.
+        #[test]
+        fn the_rate_is_min_of_one_and_cores_per_request(
+            whole in 1u32..64, frac in proptest::prop_oneof![0.0..1.0f64, proptest::strategy::Just(0.0)],
+            ulps in -3i64..=3, n in 1usize..80,
+        ) {
+            let cores = f64::from_bits(((whole as f64 + frac).to_bits() as i64 + ulps) as u64);
+            let mut c = SharedCpu::new(cores);
+            for i in 0..n {
+                c.add(SimTime::ZERO, i, SimTime(1));
+            }
+            let want = (cores / n as f64).min(1.0);
+            proptest::prop_assert_eq!(c.rate().to_bits(), want.to_bits());
+        }
     }
 
     /// At low load (fewer requests than cores) a request takes exactly its work.
