@@ -53,13 +53,32 @@ pub enum KubeletEvent {
         /// Stage reached.
         stage: KubeletStage,
     },
-    /// A running pod's wait container patches its TaskResult (progress tick).
-    ProgressTick {
-        /// Pod.
-        pod: u32,
-    },
+    /// A running pod's wait container patches its TaskResult (progress tick). The event
+    /// carries what the tick needs, so that it does not read the pod, its workflow or its
+    /// spec (a cache miss each, 657,000 times on the market run).
+    ProgressTick(ProgressTick),
     /// A transfer through `[storage]` finishes.
     StorageTick,
+}
+
+/// A progress tick: the pod, and what its wait container knows from its start (its
+/// controller's tick period, whether the step reports progress, the ticks left).
+#[derive(Debug, Clone, Copy)]
+pub struct ProgressTick {
+    /// Pod.
+    pod: u32,
+    /// The controller that created the pod (it set `ARGO_PROGRESS_PATCH_TICK_DURATION`);
+    /// [`ProgressTick::FROM_POD`] when its index does not fit: then the tick reads the pod.
+    ctrl: u16,
+    /// The step reports progress: each patch changes the TaskResult.
+    changes: bool,
+    /// Ticks after this one before the main container's exit.
+    left: u32,
+}
+
+impl ProgressTick {
+    /// `ctrl` when the controller's index does not fit in 16 bits.
+    const FROM_POD: u16 = u16::MAX;
 }
 
 impl From<KubeletEvent> for Event {
@@ -71,6 +90,10 @@ impl From<KubeletEvent> for Event {
 /// Kubelet clients, image pull state, shared storage, and the kubelet metrics.
 pub(super) struct Kubelet {
     argoexec_client: usize,
+    /// Progress ticks read the pod each time (the path for controller indices over 16 bits):
+    /// for a test that both paths agree.
+    #[cfg(test)]
+    ticks_from_pod: bool,
     node_clients: Vec<usize>,
     image_registry: Vec<Option<usize>>,
     registry_buckets: Vec<TokenBucket>,
@@ -101,6 +124,8 @@ impl Kubelet {
             .collect();
         Kubelet {
             argoexec_client,
+            #[cfg(test)]
+            ticks_from_pod: false,
             node_clients,
             image_registry: cx
                 .sc
@@ -141,7 +166,7 @@ impl Kubelet {
     pub(super) fn handle(&mut self, cx: &mut Ctx<'_>, ev: KubeletEvent) {
         match ev {
             KubeletEvent::Stage { pod, stage } => self.on_stage(cx, pod as usize, stage),
-            KubeletEvent::ProgressTick { pod } => self.on_progress_tick(cx, pod as usize),
+            KubeletEvent::ProgressTick(t) => self.on_progress_tick(cx, t),
             KubeletEvent::StorageTick => self.on_storage_tick(cx),
         }
     }
@@ -382,13 +407,7 @@ impl Kubelet {
                 self.startup.push(now.since(p.created_at));
                 let run = p.run_time;
                 after(cx, run, pod, KubeletStage::MainExit);
-                let tick = progress_tick(cx, pod);
-                if tick < run {
-                    cx.q.schedule_recurring(
-                        tick,
-                        KubeletEvent::ProgressTick { pod: pod as u32 }.into(),
-                    );
-                }
+                self.first_progress_tick(cx, pod, run);
                 self.status(cx, pod);
                 // wait container: InitializeOutput creates the WorkflowTaskResult.
                 self.task_result(cx, pod, Verb::Create, SMALL_BODY_BYTES, false, true);
@@ -414,7 +433,7 @@ impl Kubelet {
                 } else {
                     p.fail_msg = super::pods::FAIL_EXIT_1;
                 }
-                cx.pods.stop_running();
+                cx.pods.stop_running(pod);
                 self.status(cx, pod);
             }
         }
@@ -459,12 +478,74 @@ impl Kubelet {
         self.node_clients[node]
     }
 
-    fn on_progress_tick(&mut self, cx: &mut Ctx<'_>, pod: usize) {
-        if cx.pods[pod].state != PodState::Running {
+    /// Make every progress tick read the pod (for tests).
+    #[cfg(test)]
+    pub(super) fn ticks_from_pod(&mut self) {
+        self.ticks_from_pod = true;
+    }
+
+    /// The main container started, to run `run`: its wait container patches the TaskResult
+    /// every tick before the exit (ticks at `start + i * tick < start + run`, i >= 1).
+    fn first_progress_tick(&mut self, cx: &mut Ctx<'_>, pod: usize, run: SimTime) {
+        let ctrl = cx.ctrl_of_pod(pod);
+        let tick = progress_tick(cx, pod);
+        if tick >= run {
             return;
+        }
+        let p = &cx.pods[pod];
+        let changes = cx.sc.workflows[cx.wfs[p.wf()].spec()].tasks[p.task as usize].progress;
+        // Ticks before the exit: i * tick < run for i = 1..=n, so n = ceil(run / tick) - 1.
+        let n = run.0.div_ceil(tick.0.max(1)) - 1;
+        let (ctrl, left) = match (u16::try_from(ctrl), u32::try_from(n.saturating_sub(1))) {
+            #[cfg(test)]
+            _ if self.ticks_from_pod => (ProgressTick::FROM_POD, 0),
+            (Ok(c), Ok(l)) if c != ProgressTick::FROM_POD => (c, l),
+            _ => (ProgressTick::FROM_POD, 0),
+        };
+        let t = ProgressTick {
+            pod: pod as u32,
+            ctrl,
+            changes,
+            left,
+        };
+        cx.q.schedule_recurring(tick, KubeletEvent::ProgressTick(t).into());
+    }
+
+    fn on_progress_tick(&mut self, cx: &mut Ctx<'_>, t: ProgressTick) {
+        let pod = t.pod as usize;
+        if !cx.pods.is_running(pod) {
+            return;
+        }
+        debug_assert_eq!(cx.pods[pod].state, PodState::Running);
+        if t.ctrl == ProgressTick::FROM_POD {
+            return self.on_progress_tick_from_pod(cx, pod);
         }
         // A progress tick rewrites the same TaskResult: a no-op unless the step reports
         // progress (argo-facts §11.3).
+        self.task_result(cx, pod, Verb::Patch, SMALL_BODY_BYTES, false, t.changes);
+        if t.left > 0 {
+            let tick = SimTime(
+                cx.sc.controllers[usize::from(t.ctrl)]
+                    .cfg
+                    .progress_patch_tick
+                    .0,
+            );
+            debug_assert!({
+                let p = &cx.pods[pod];
+                cx.now().plus(tick) < p.main_start.plus(p.run_time)
+            });
+            let next = ProgressTick {
+                left: t.left - 1,
+                ..t
+            };
+            cx.q.schedule_recurring(tick, KubeletEvent::ProgressTick(next).into());
+        }
+    }
+
+    /// [`Kubelet::on_progress_tick`] reading the pod (a controller index over 16 bits, or
+    /// more ticks than 32 bits count).
+    #[cold]
+    fn on_progress_tick_from_pod(&mut self, cx: &mut Ctx<'_>, pod: usize) {
         let changes = cx.sc.workflows[cx.wfs[cx.pods[pod].wf()].spec()].tasks
             [cx.pods[pod].task as usize]
             .progress;
@@ -472,7 +553,13 @@ impl Kubelet {
         let tick = progress_tick(cx, pod);
         let p = &cx.pods[pod];
         if cx.now().plus(tick) < p.main_start.plus(p.run_time) {
-            cx.q.schedule_recurring(tick, KubeletEvent::ProgressTick { pod: pod as u32 }.into());
+            let t = ProgressTick {
+                pod: pod as u32,
+                ctrl: ProgressTick::FROM_POD,
+                changes,
+                left: 0,
+            };
+            cx.q.schedule_recurring(tick, KubeletEvent::ProgressTick(t).into());
         }
     }
 

@@ -570,4 +570,44 @@ clients = 20
         // The shortcut is taken (the default and market runs have no-op progress patches).
         assert!(fewer > 100_000, "only {fewer} ticks held");
     }
+
+    /// A progress tick carries its controller, progress flag and ticks left
+    /// (`kubelet::ProgressTick`) instead of reading the pod, its workflow and its spec: the
+    /// reports, events included, equal those of the path that reads the pod each tick (taken
+    /// when a controller index does not fit in 16 bits), with spot preemptions killing
+    /// running pods (market run) and ticks of steps that report progress (default).
+    #[test]
+    fn progress_ticks_from_the_event_equal_ticks_from_the_pod() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let progress = crate::scenario::DEFAULT_SCENARIO.replace(
+            "[[workflows.tasks]]",
+            "[[workflows.tasks]]\nprogress = true",
+        );
+        let mut events = Vec::new();
+        for (rel, seed) in [
+            ("progress", 1u64),
+            ("scenarios/default.toml", 1),
+            ("scenarios/market-run.toml", 4),
+            ("scenarios/controller-oom.toml", 1),
+        ] {
+            let sc = if rel == "progress" {
+                crate::scenario::parse(rel, &progress).expect("test scenario parses")
+            } else {
+                crate::load_scenario(&dir.join(rel)).expect("shipped scenario loads")
+            };
+            let carried = super::World::new(&sc, seed).run_with(0, seed, false).0;
+            let mut read = super::World::new(&sc, seed);
+            read.kubelet.ticks_from_pod();
+            let read = read.run_with(0, seed, false).0;
+            let json = |r: &crate::metrics::RunReport| serde_json::to_string(r).expect("json");
+            assert!(
+                json(&carried) == json(&read),
+                "{rel} seed {seed}: reports differ"
+            );
+            events.push(carried.events);
+        }
+        // Patches that change the TaskResult make watch events and reconciles: the
+        // progress-reporting variant is a different run from the default.
+        assert_ne!(events[0], events[1], "progress = true changed nothing");
+    }
 }

@@ -105,7 +105,7 @@ impl Spot {
             let (cpu, mem) = (cx.pods[p].cpu, cx.pods[p].mem);
             cx.nodes.release(now, node, cpu, mem);
             if cx.pods[p].state == PodState::Running {
-                cx.pods.stop_running();
+                cx.pods.stop_running(p);
             } else {
                 cx.pods.end_pending(now, p);
             }
