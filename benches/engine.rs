@@ -8,7 +8,7 @@
 
 use argosim::engine::{EventQueue, SimTime};
 use argosim::world::Event;
-use argosim::world::kubelet::KubeletEvent;
+use argosim::world::kubelet::{KubeletEvent, KubeletStage};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -67,12 +67,15 @@ fn bare_heap_hold() -> u64 {
 
 /// The simulator's real payload: `world::Event` (16 bytes), as the world queues it.
 fn real_event(i: u32) -> Event {
-    Event::Kubelet(KubeletEvent::ProgressTick { pod: i })
+    Event::Kubelet(KubeletEvent::Stage {
+        pod: i,
+        stage: KubeletStage::MainExit,
+    })
 }
 
 fn event_pod(ev: &Event) -> u64 {
     match ev {
-        Event::Kubelet(KubeletEvent::ProgressTick { pod }) => u64::from(*pod),
+        Event::Kubelet(KubeletEvent::Stage { pod, .. }) => u64::from(*pod),
         _ => 0,
     }
 }
