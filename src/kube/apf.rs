@@ -183,6 +183,11 @@ pub struct Apf {
     levels: Vec<Level>,
     /// Most requests queued at once, all levels.
     pub peak_queued: u32,
+    /// Seats in use, all levels (the sum of `used`, kept as it changes: every admission and
+    /// release reads it).
+    used_total: u32,
+    /// Requests queued, all levels (the sum of `waiting`).
+    waiting_total: u32,
 }
 
 impl Apf {
@@ -208,6 +213,8 @@ impl Apf {
         Apf {
             levels,
             peak_queued: 0,
+            used_total: 0,
+            waiting_total: 0,
         }
     }
 
@@ -223,12 +230,20 @@ impl Apf {
 
     /// Requests executing, all levels.
     pub fn inflight(&self) -> u32 {
-        self.levels.iter().map(|l| l.used).sum()
+        debug_assert_eq!(
+            self.used_total,
+            self.levels.iter().map(|l| l.used).sum::<u32>()
+        );
+        self.used_total
     }
 
     /// Requests queued, all levels.
     pub fn queued(&self) -> u32 {
-        self.levels.iter().map(|l| l.waiting).sum()
+        debug_assert_eq!(
+            self.waiting_total,
+            self.levels.iter().map(|l| l.waiting).sum::<u32>()
+        );
+        self.waiting_total
     }
 
     /// Borrow one spare seat for level `l` from another level, if any has one.
@@ -246,6 +261,7 @@ impl Apf {
         let lv = &self.levels[l];
         if lv.waiting == 0 && (lv.used < lv.limit() || self.borrow(l)) {
             self.levels[l].used += 1;
+            self.used_total += 1;
             return Decision::Run;
         }
         let lv = &mut self.levels[l];
@@ -267,6 +283,7 @@ impl Apf {
         }
         lv.queues[best].push_back(q);
         lv.waiting += 1;
+        self.waiting_total += 1;
         self.peak_queued = self.peak_queued.max(self.queued());
         Decision::Queued
     }
@@ -276,11 +293,17 @@ impl Apf {
     pub fn release(&mut self, l: usize) -> Vec<Queued> {
         let mut started = Vec::new();
         let lv = &mut self.levels[l];
-        lv.used = lv.used.saturating_sub(1);
+        if lv.used > 0 {
+            lv.used -= 1;
+            self.used_total -= 1;
+        }
         if lv.used < lv.limit()
             && let Some(q) = lv.pop_fair()
         {
             lv.used += 1;
+            // A queued request took the seat: one more in use again, one fewer waiting.
+            self.used_total += 1;
+            self.waiting_total -= 1;
             started.push(q);
             return started;
         }
@@ -295,17 +318,24 @@ impl Apf {
                     && let Some(q) = lo.pop_fair()
                 {
                     lo.used += 1;
+                    self.used_total += 1;
+                    self.waiting_total -= 1;
                     started.push(q);
                     return started;
                 }
             }
         }
-        // Levels still waiting may borrow what is spare now.
+        // Levels still waiting may borrow what is spare now (none waits: nothing to do).
+        if self.waiting_total == 0 {
+            return started;
+        }
         for o in 0..self.levels.len() {
             while self.levels[o].waiting > 0 && self.borrow(o) {
                 let lo = &mut self.levels[o];
                 let q = lo.pop_fair().expect("waiting > 0");
                 lo.used += 1;
+                self.used_total += 1;
+                self.waiting_total -= 1;
                 started.push(q);
             }
         }
@@ -319,6 +349,7 @@ impl Apf {
             if let Some(i) = q.iter().position(|x| x.id == id) {
                 q.remove(i);
                 lv.waiting -= 1;
+                self.waiting_total -= 1;
                 return true;
             }
         }
