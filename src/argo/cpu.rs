@@ -84,7 +84,7 @@ impl ProcessorSharing {
             .iter()
             .map(|j| j.1)
             .min_by(f64::total_cmp)
-            .map(|rem| SimTime((rem.max(0.0) / r).ceil() as u64))
+            .map(|rem| SimTime(crate::engine::ceil_to_u64(rem.max(0.0) / r)))
     }
 
     /// Jobs computing now.

@@ -11,4 +11,4 @@ mod time;
 
 pub use queue::{EventQueue, TimerId};
 pub use rng::{RngStream, derive_seed};
-pub use time::{MICROS_PER_SEC, OptTime, SimTime};
+pub use time::{MICROS_PER_SEC, OptTime, SimTime, ceil_to_u64};

@@ -5,6 +5,22 @@ use std::fmt;
 /// Microseconds in one second.
 pub const MICROS_PER_SEC: u64 = 1_000_000;
 
+/// `x.ceil() as u64` (NaN and negatives give 0, 2^64 and above `u64::MAX`) without a call
+/// to libm's `ceil`: the baseline x86-64 target has no rounding instruction, and the
+/// processor-shared CPU takes one per request. Exact: the truncation of `x < 2^64` is exact,
+/// and so is its comparison with `x`.
+#[inline]
+pub fn ceil_to_u64(x: f64) -> u64 {
+    if x.is_nan() || x <= 0.0 {
+        return 0;
+    }
+    if x >= 18_446_744_073_709_551_616.0 {
+        return u64::MAX;
+    }
+    let t = x as u64;
+    if (t as f64) < x { t + 1 } else { t }
+}
+
 /// A point in simulated time, or a span of it, in integer microseconds.
 ///
 /// Integer time makes event ordering exact: there are no float ties and no epsilon fudging.
@@ -30,12 +46,7 @@ impl SimTime {
         if s <= 0.0 || s.is_nan() {
             return SimTime::ZERO;
         }
-        let us = (s * MICROS_PER_SEC as f64).ceil();
-        if us >= u64::MAX as f64 {
-            SimTime::MAX
-        } else {
-            SimTime(us as u64)
-        }
+        SimTime(ceil_to_u64(s * MICROS_PER_SEC as f64))
     }
     /// As fractional seconds.
     pub fn as_secs_f64(self) -> f64 {
@@ -125,5 +136,22 @@ mod opt_time_tests {
             assert_eq!(o.is_none(), t.is_none());
         }
         assert_eq!(OptTime::default(), OptTime::NONE);
+    }
+}
+
+#[cfg(test)]
+mod ceil_tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// `ceil_to_u64` is `ceil() as u64` bit for bit: any bit pattern (NaN, infinities,
+        /// negatives, subnormals, huge values) and values next to integers.
+        #[test]
+        fn ceil_to_u64_is_ceil_as_u64(bits in proptest::num::u64::ANY, n in 0u64..1 << 60, d in -2i64..=2) {
+            let x = f64::from_bits(bits);
+            proptest::prop_assert_eq!(ceil_to_u64(x), x.ceil() as u64, "{}", x);
+            let y = f64::from_bits(((n as f64).to_bits() as i64 + d) as u64);
+            proptest::prop_assert_eq!(ceil_to_u64(y), y.ceil() as u64, "{}", y);
+        }
     }
 }

@@ -111,7 +111,7 @@ impl SharedCpu {
         let r = self.rate();
         let left = j.finish_v - self.v;
         let dt = if r == 1.0 { left } else { left / r }.max(0.0);
-        Some(self.last.plus(SimTime(dt.ceil() as u64)))
+        Some(self.last.plus(SimTime(crate::engine::ceil_to_u64(dt))))
     }
 
     /// Remove and return the requests done by `now` (within half a µs of work).
