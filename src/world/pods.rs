@@ -255,6 +255,9 @@ pub(super) struct Pods {
     on_node: Vec<Vec<u32>>,
     /// The distinct Unschedulable messages (a pod keeps the index of its last one).
     unsched_texts: IndexSet<String>,
+    /// The last scheduling failure and its message id: consecutive failures are mostly
+    /// the same counts (one cluster state, many pods), formatted once.
+    unsched_last: Option<(crate::kube::nodes::FitFailure, u32)>,
     reason_seconds: [f64; 6],
     reason_pods: [u64; 6],
     reason_now: [u64; 6],
@@ -375,14 +378,43 @@ impl Pods {
         id
     }
 
+    /// Record the scheduler's Unschedulable message for `pod` (`fail`'s message); returns
+    /// whether it differs from the pod's last one.
+    pub(super) fn set_unsched_failure(
+        &mut self,
+        pod: usize,
+        fail: &crate::kube::nodes::FitFailure,
+    ) -> bool {
+        let id = match self.unsched_last {
+            Some((f, id)) if f == *fail => id,
+            _ => {
+                let id = self.unsched_id(fail.message());
+                self.unsched_last = Some((*fail, id));
+                id
+            }
+        };
+        self.set_unsched_id(pod, id)
+    }
+
     /// Record the scheduler's Unschedulable message for `pod`; returns whether it differs
     /// from the pod's last one.
+    #[cfg(test)]
     pub(super) fn set_unsched_msg(&mut self, pod: usize, msg: String) -> bool {
-        let id = match self.unsched_texts.get_index_of(&msg) {
+        let id = self.unsched_id(msg);
+        self.set_unsched_id(pod, id)
+    }
+
+    /// The id of an Unschedulable message (1 + its index among the distinct texts).
+    fn unsched_id(&mut self, msg: String) -> u32 {
+        (match self.unsched_texts.get_index_of(&msg) {
             Some(i) => i,
             None => self.unsched_texts.insert_full(msg).0,
-        } as u32
-            + 1;
+        }) as u32
+            + 1
+    }
+
+    /// Give `pod` message `id`; returns whether it changed.
+    fn set_unsched_id(&mut self, pod: usize, id: u32) -> bool {
         let p = self.list.get_mut(pod);
         let changed = p.unsched_msg != id;
         p.unsched_msg = id;
@@ -636,6 +668,55 @@ mod tests {
         let r = pods.report();
         assert_eq!(r.unschedulable_messages.get(&full), Some(&2));
         assert_eq!(r.unschedulable_messages.get(&other), None);
+    }
+
+    /// Failures given as counts map to the ids their texts get (the last failure is
+    /// remembered, not re-formatted): alternating failures switch ids, a text first seen as
+    /// a string keeps its id.
+    #[test]
+    fn scheduling_failures_get_the_ids_of_their_texts() {
+        use crate::kube::nodes::FitFailure;
+        let mut pods = Pods::default();
+        let p = pods.create(Pod::new(
+            0,
+            0,
+            1,
+            1,
+            0,
+            SimTime::ZERO,
+            SimTime(1),
+            false,
+            0,
+            SimTime::ZERO,
+        ));
+        let cpu3 = FitFailure {
+            insufficient_cpu: 3,
+            nodes: 3,
+            ..Default::default()
+        };
+        let cpu4 = FitFailure {
+            insufficient_cpu: 4,
+            nodes: 4,
+            ..Default::default()
+        };
+        let none = FitFailure {
+            nodes: 3,
+            ..Default::default()
+        };
+        assert!(pods.set_unsched_msg(p, cpu4.message()), "text first");
+        assert!(pods.set_unsched_failure(p, &cpu3));
+        let id3 = pods.list.get_mut(p).unsched_msg;
+        assert!(!pods.set_unsched_failure(p, &cpu3), "same failure, same id");
+        assert!(pods.set_unsched_failure(p, &cpu4));
+        assert_eq!(
+            pods.list.get_mut(p).unsched_msg,
+            1,
+            "the id the text got first"
+        );
+        assert!(pods.set_unsched_failure(p, &cpu3));
+        assert_eq!(pods.list.get_mut(p).unsched_msg, id3);
+        assert!(pods.set_unsched_failure(p, &none));
+        assert_eq!(pods.unsched_texts.len(), 3);
     }
 
     /// A pod is 232 bytes (296 before the compaction of issue 14): the 1M-pod run keeps a

@@ -135,10 +135,9 @@ impl Scheduler {
                 let exp = (p.sched_attempts - 1).min(20);
                 let backoff = (sc.pod_initial_backoff.0 << exp).min(sc.pod_max_backoff.0);
                 p.backoff_until = now.plus(SimTime(backoff));
-                let msg = fail.message();
                 // handleSchedulingFailure: PATCH the PodScheduled=False condition when its
                 // reason or message changes (the pod informers see it).
-                let changed = cx.pods.set_unsched_msg(pod, msg);
+                let changed = cx.pods.set_unsched_failure(pod, &fail);
                 cx.pods.set_pending_reason(now, pod, R_UNSCHEDULABLE);
                 if changed {
                     cx.issue(
