@@ -94,10 +94,9 @@ const BUCKETS: usize = 65;
 /// progress tick); a stream finding none free goes to the heap.
 const LANES: usize = 8;
 
-/// A FIFO lane: entries of one stream, in `(time, seq)` order.
+/// A FIFO lane: entries of one stream, in `(time, seq)` order (its stream and last time
+/// are in [`EventQueue::lane_tags`], scanned without touching the entries).
 struct Lane<E> {
-    /// The stream it holds (reassigned when it is empty).
-    stream: u64,
     entries: VecDeque<Entry<E>>,
 }
 
@@ -143,6 +142,8 @@ pub struct EventQueue<E> {
     bucket_min: [u64; BUCKETS],
     /// FIFO lanes of streams scheduled in time order.
     lanes: Vec<Lane<E>>,
+    /// Per lane: the stream it holds (reassigned when it is empty) and its last entry's time.
+    lane_tags: [(u64, u64); LANES],
     /// Bit `i` set when lane `i` holds entries.
     lanes_busy: u32,
 }
@@ -170,6 +171,7 @@ impl<E> EventQueue<E> {
             reserved_until: None,
             bucket_min: [0; BUCKETS],
             lanes: Vec::new(),
+            lane_tags: [(0, 0); LANES],
             lanes_busy: 0,
         }
     }
@@ -264,30 +266,29 @@ impl<E> EventQueue<E> {
     /// the heap's moves between buckets).
     pub fn schedule_stream(&mut self, stream: u64, at: SimTime, event: E) -> TimerId {
         let time = at.max(self.now).0;
-        let mut free = None;
-        for (i, lane) in self.lanes.iter().enumerate() {
-            if lane.stream == stream && self.lanes_busy & (1 << i) != 0 {
-                if lane.entries.back().is_some_and(|b| b.time <= time) {
+        let mut busy = self.lanes_busy;
+        while busy != 0 {
+            let i = busy.trailing_zeros() as usize;
+            busy &= busy - 1;
+            let (tag, last) = self.lane_tags[i];
+            if tag == stream {
+                if last <= time {
                     return self.push_lane(i, time, event);
                 }
                 return self.schedule_at(at, event);
             }
-            if free.is_none() && self.lanes_busy & (1 << i) == 0 {
-                free = Some(i);
-            }
         }
-        let i = match free {
-            Some(i) => i,
-            None if self.lanes.len() < LANES => {
-                self.lanes.push(Lane {
-                    stream,
-                    entries: VecDeque::new(),
-                });
-                self.lanes.len() - 1
-            }
-            None => return self.schedule_at(at, event),
-        };
-        self.lanes[i].stream = stream;
+        // A free lane: the first one not busy (made on first use).
+        let i = (!self.lanes_busy).trailing_zeros() as usize;
+        if i >= LANES {
+            return self.schedule_at(at, event);
+        }
+        if i == self.lanes.len() {
+            self.lanes.push(Lane {
+                entries: VecDeque::new(),
+            });
+        }
+        self.lane_tags[i].0 = stream;
         self.push_lane(i, time, event)
     }
 
@@ -305,6 +306,7 @@ impl<E> EventQueue<E> {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.lanes[i].entries.push_back(Entry { time, seq, event });
+        self.lane_tags[i].1 = time;
         self.lanes_busy |= 1 << i;
         self.len += 1;
         TimerId(seq)
