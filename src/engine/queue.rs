@@ -25,8 +25,9 @@
 //! the new time is not before its last, popped from its front. A pop takes the smallest
 //! `(time, seq)` among the heap's minimum and the lanes' fronts, so the order is the same
 //! whichever holds an event; an event that would break a lane's order goes to the heap.
-//! The heap is settled only when its minimum is not after every lane's front (each bucket
-//! keeps its minimum time for that), so its reference time never passes the clock.
+//! The heap is settled only when its minimum is not after every lane's front (the lowest
+//! bucket's minimum is found by a scan, kept and extended as entries are appended, so a
+//! push pays nothing for it), so its reference time never passes the clock.
 
 use super::SimTime;
 use std::collections::{HashSet, VecDeque};
@@ -138,8 +139,13 @@ pub struct EventQueue<E> {
     /// Latest time of an entry scheduled under a reserved (older) sequence number: until the
     /// clock passes it, the events due at one time are put back in sequence order.
     reserved_until: Option<u64>,
-    /// Per bucket (1..=64), the smallest time in it (valid while it is occupied).
-    bucket_min: [u64; BUCKETS],
+    /// Counts the reorganisations of the buckets (a settle, a split, a rebase, a discard):
+    /// an entry leaves a bucket only then; between them buckets are only appended to.
+    reorgs: u64,
+    /// The lowest occupied bucket's smallest time as last found for the lanes: (`reorgs`
+    /// then, bucket, entries scanned, their smallest time). Extended over the entries
+    /// appended since, rescanned after a reorganisation; `put` pays nothing for it.
+    low_min: (u64, usize, usize, u64),
     /// FIFO lanes of streams scheduled in time order.
     lanes: Vec<Lane<E>>,
     /// Per lane: the stream it holds (reassigned when it is empty) and its last entry's time.
@@ -169,7 +175,8 @@ impl<E> EventQueue<E> {
             popped: 0,
             current: 0,
             reserved_until: None,
-            bucket_min: [0; BUCKETS],
+            reorgs: 0,
+            low_min: (u64::MAX, 0, 0, u64::MAX),
             lanes: Vec::new(),
             lane_tags: [(0, 0); LANES],
             lanes_busy: 0,
@@ -195,6 +202,7 @@ impl<E> EventQueue<E> {
             *b = Vec::new();
         }
         self.occupied = 0;
+        self.reorgs += 1;
         self.len = 0;
         self.cancelled = HashSet::default();
         self.reserved_until = None;
@@ -212,12 +220,8 @@ impl<E> EventQueue<E> {
         match bucket(e.time, self.last) {
             0 => self.due.push_back(e),
             b => {
-                let bit = 1 << (b - 1);
-                if self.occupied & bit == 0 || e.time < self.bucket_min[b] {
-                    self.bucket_min[b] = e.time;
-                }
                 self.buckets[b].push(e);
-                self.occupied |= bit;
+                self.occupied |= 1 << (b - 1);
             }
         }
     }
@@ -241,6 +245,7 @@ impl<E> EventQueue<E> {
     /// (the rare non-monotone path).
     #[cold]
     fn rebase(&mut self, time: u64) {
+        self.reorgs += 1;
         self.last = time;
         self.occupied = 0;
         let mut all: Vec<Entry<E>> = self.due.drain(..).collect();
@@ -388,7 +393,8 @@ impl<E> EventQueue<E> {
         let b = self.occupied.trailing_zeros() as usize + 1;
         let mut entries = std::mem::take(&mut self.buckets[b]);
         self.occupied &= !(1 << (b - 1));
-        self.last = self.bucket_min[b];
+        self.last = entries.iter().map(|e| e.time).min().unwrap_or(self.last);
+        self.reorgs += 1;
         if entries.len() > SPLIT_LARGE {
             self.split_large(entries);
             self.order_due();
@@ -456,7 +462,6 @@ impl<E> EventQueue<E> {
         match top {
             0 => self.due = VecDeque::from(entries),
             _ => {
-                self.bucket_min[top] = entries.iter().map(|e| e.time).min().unwrap_or(last);
                 self.buckets[top] = entries;
                 self.occupied |= 1 << (top - 1);
             }
@@ -485,6 +490,21 @@ impl<E> EventQueue<E> {
             return self.settle_live().map(|t| (t, Next::Heap));
         }
         self.next_with_lanes()
+    }
+
+    /// The smallest time in bucket `b` (the lowest occupied one), from [`EventQueue::low_min`]
+    /// extended over the entries appended since it was found.
+    fn lowest_bucket_min(&mut self, b: usize) -> u64 {
+        let entries = &self.buckets[b];
+        let (reorgs, cb, n, m) = self.low_min;
+        let (from, m) = if reorgs == self.reorgs && cb == b && n <= entries.len() {
+            (n, m)
+        } else {
+            (0, u64::MAX)
+        };
+        let m = entries[from..].iter().fold(m, |m, e| m.min(e.time));
+        self.low_min = (self.reorgs, b, entries.len(), m);
+        m
     }
 
     /// [`EventQueue::next_live`] with lanes in use.
@@ -517,7 +537,7 @@ impl<E> EventQueue<E> {
                         break;
                     }
                     let b = self.occupied.trailing_zeros() as usize + 1;
-                    if self.bucket_min[b] > lt {
+                    if self.lowest_bucket_min(b) > lt {
                         break;
                     }
                     self.settle();
