@@ -195,8 +195,6 @@ impl Autoscaler {
         }
         let mut pending: Vec<usize> = sched
             .unschedulable()
-            .iter()
-            .copied()
             .filter(|&p| !cx.pods[p].killed)
             .collect();
         if pending.is_empty() {

@@ -38,11 +38,26 @@ impl From<SchedEvent> for Event {
     }
 }
 
+/// What a pending pod asks of a node: requests and allowed pools (see
+/// [`Scheduler::requeue_unschedulable`]).
+struct Shape {
+    /// (cpu, memory, address of the allowed-pools list).
+    key: (u64, u64, usize),
+    /// Where the allowed-pools list is: workflow spec and task.
+    spec: u32,
+    task: u32,
+}
+
 /// The scheduler's queues and metrics.
 pub(super) struct Scheduler {
     client: usize,
     active: VecDeque<usize>,
-    unsched: VecDeque<usize>,
+    /// Unschedulable pods, oldest first, each with its shape (an index into `shapes`).
+    unsched: VecDeque<(u32, u32)>,
+    /// The shapes of pods that failed to schedule: (cpu, memory, address of the task's
+    /// allowed-pools list, its workflow spec and task). The requeue pass compares shapes
+    /// without reading the pods.
+    shapes: Vec<Shape>,
     busy: bool,
     wait: crate::metrics::Durations,
 }
@@ -55,6 +70,7 @@ impl Scheduler {
             client: cx.api.add_client("kube-scheduler", s.qps, s.burst),
             active: VecDeque::new(),
             unsched: VecDeque::new(),
+            shapes: Vec::new(),
             busy: false,
             wait: crate::metrics::Durations::new(),
         }
@@ -78,8 +94,26 @@ impl Scheduler {
     }
 
     /// Unschedulable pods, oldest first.
-    pub(super) fn unschedulable(&self) -> &VecDeque<usize> {
-        &self.unsched
+    pub(super) fn unschedulable(&self) -> impl Iterator<Item = usize> + '_ {
+        self.unsched.iter().map(|&(p, _)| p as usize)
+    }
+
+    /// The shape id of `pod` (made on first sight; the last one made or found is tried
+    /// first: failures come in runs of one shape).
+    fn shape_of(&mut self, cx: &Ctx<'_>, pod: usize) -> u32 {
+        let p = &cx.pods[pod];
+        let spec = cx.wfs[p.wf()].spec();
+        let allowed = &cx.sc.workflows[spec].tasks[p.task as usize].allowed_pools;
+        let key = (p.cpu, p.mem, allowed.as_ptr() as usize);
+        if let Some(i) = self.shapes.iter().rposition(|s| s.key == key) {
+            return i as u32;
+        }
+        self.shapes.push(Shape {
+            key,
+            spec: spec as u32,
+            task: p.task,
+        });
+        (self.shapes.len() - 1) as u32
     }
 
     /// Create → bound wait statistics.
@@ -148,7 +182,8 @@ impl Scheduler {
                         Origin::SchedulerStatus { pod: pod as u32 },
                     );
                 }
-                self.unsched.push_back(pod);
+                let shape = self.shape_of(cx, pod);
+                self.unsched.push_back((pod as u32, shape));
                 scaler.on_unschedulable(cx);
             }
         }
@@ -194,22 +229,18 @@ impl Scheduler {
         // the rest of the pass (`Nodes::trial_take`, given back at the end).
         // Room only shrinks during the pass, so a pod shaped like one that fit nowhere fits
         // nowhere either: its trial is skipped (same outcome, one fit search per shape).
-        // (cpu, memory, allowed pools) of up to 4 shapes that missed (no allocation). Pools are
-        // compared by the address of the task's list: two tasks with equal lists are simply
-        // tried apart, which costs a search, never a different outcome.
-        let mut missed = [(0u64, 0u64, std::ptr::null::<bool>()); 4];
+        // Up to 4 shapes that missed (no allocation). Pools are compared by the address of the
+        // task's list: two tasks with equal lists are simply tried apart, which costs a
+        // search, never a different outcome.
+        let mut missed = [u32::MAX; 4];
         let mut n_missed = 0;
         let mut misses = 0;
         let mut i = 0;
         while i < self.unsched.len() && misses < 32 {
-            let pod = self.unsched[i];
-            let (cpu, mem) = (cx.pods[pod].cpu, cx.pods[pod].mem);
-            let allowed = &cx.sc.workflows[cx.wfs[cx.pods[pod].wf()].spec()].tasks
-                [cx.pods[pod].task as usize]
-                .allowed_pools;
-            let shape = (cpu, mem, allowed.as_ptr());
+            let (pod, shape) = self.unsched[i];
+            let pod = pod as usize;
             let known_miss = missed[..n_missed].contains(&shape);
-            if !known_miss && cx.nodes.trial_take(cpu, mem, allowed) {
+            if !known_miss && self.trial_take(cx, shape) {
                 self.unsched.remove(i);
                 let until = cx.pods[pod].backoff_until;
                 if until > now {
@@ -229,5 +260,12 @@ impl Scheduler {
         }
         cx.nodes.trial_end();
         self.kick(cx);
+    }
+
+    /// `Nodes::trial_take` for a pod of shape `shape`.
+    fn trial_take(&self, cx: &mut Ctx<'_>, shape: u32) -> bool {
+        let s = &self.shapes[shape as usize];
+        let allowed = &cx.sc.workflows[s.spec as usize].tasks[s.task as usize].allowed_pools;
+        cx.nodes.trial_take(s.key.0, s.key.1, allowed)
     }
 }
