@@ -157,6 +157,9 @@ pub struct Nodes {
     trial: Vec<(usize, Room)>,
     /// Filter-pass summaries of the pod shapes scheduled most.
     sums: PassSums,
+    /// Per pool, its nodes not deleted (the autoscaler asks every scan; the node list keeps
+    /// deleted nodes for billing).
+    live: Vec<u32>,
 }
 
 /// kube-scheduler's `numFeasibleNodesToFind` with the default `percentageOfNodesToScore` (0,
@@ -195,6 +198,7 @@ impl Nodes {
                 scoring,
                 pools.iter().map(|p| (p.alloc_cpu, p.alloc_mem)).collect(),
             ),
+            live: vec![0; pools.len()],
         };
         for (pi, p) in pools.iter().enumerate() {
             for _ in 0..p.nodes {
@@ -234,6 +238,10 @@ impl Nodes {
             pull_free_at: SimTime::ZERO,
             pull_bucket: TokenBucket::new(self.pull_qps, self.pull_burst),
         });
+        if pool >= self.live.len() {
+            self.live.resize(pool + 1, 0);
+        }
+        self.live[pool] += 1;
         self.nodes.len() - 1
     }
 
@@ -266,6 +274,7 @@ impl Nodes {
         if x.state != NodeState::Gone {
             x.state = NodeState::Gone;
             x.gone_at = Some(now);
+            self.live[x.pool] -= 1;
             self.unready(n);
         }
     }
@@ -343,10 +352,13 @@ impl Nodes {
 
     /// Nodes of `pool` not yet deleted (including provisioning ones).
     pub fn pool_size(&self, pool: usize) -> u32 {
-        self.nodes
-            .iter()
-            .filter(|n| n.pool == pool && n.state != NodeState::Gone)
-            .count() as u32
+        debug_assert_eq!(
+            self.live.get(pool).copied().unwrap_or(0),
+            (self.nodes.iter())
+                .filter(|n| n.pool == pool && n.state != NodeState::Gone)
+                .count() as u32
+        );
+        self.live.get(pool).copied().unwrap_or(0)
     }
 
     /// Billed seconds of node `n`: from its VM request to its deletion (which may come after

@@ -193,17 +193,14 @@ impl Autoscaler {
         if (0..sc.pools.len()).all(|pi| room_in(cx, pi) == 0) {
             return;
         }
-        let mut pending: Vec<usize> = sched
-            .unschedulable()
-            .filter(|&p| !cx.pods[p].killed)
+        // (pod, cpu, memory, allowed pools) of each pending pod, from the scheduler's shapes.
+        let mut pending: Vec<(usize, u64, u64, &[bool])> = sched
+            .unschedulable(sc)
+            .filter(|&(p, ..)| !cx.pods[p].killed)
             .collect();
         if pending.is_empty() {
             return;
         }
-        let allowed_of = |cx: &Ctx<'_>, p: usize| -> &[bool] {
-            let x = &cx.pods[p];
-            &sc.workflows[cx.wfs[x.wf()].spec()].tasks[x.task as usize].allowed_pools
-        };
         // Capacity of nodes already provisioning absorbs pods first.
         let mut upcoming: Vec<(u64, u64, u32, usize)> = cx
             .nodes
@@ -212,19 +209,17 @@ impl Autoscaler {
             .filter(|n| n.state == NodeState::Provisioning)
             .map(|n| (n.alloc_cpu, n.alloc_mem, n.max_pods, n.pool))
             .collect();
-        pending.retain(|&p| {
+        pending.retain(|&(_, cpu, mem, allowed)| {
             if upcoming.is_empty() {
                 return true;
             }
-            let x = &cx.pods[p];
-            let allowed = allowed_of(cx, p);
             match upcoming
                 .iter_mut()
-                .find(|u| u.0 >= x.cpu && u.1 >= x.mem && u.2 > 0 && allowed[u.3])
+                .find(|u| u.0 >= cpu && u.1 >= mem && u.2 > 0 && allowed[u.3])
             {
                 Some(u) => {
-                    u.0 -= x.cpu;
-                    u.1 -= x.mem;
+                    u.0 -= cpu;
+                    u.1 -= mem;
                     u.2 -= 1;
                     false
                 }
@@ -244,15 +239,13 @@ impl Autoscaler {
                 }
                 let mut bins: Vec<(u64, u64, u32)> = Vec::new();
                 let mut helped = Vec::new();
-                for &p in &pending {
-                    let x = &cx.pods[p];
-                    let allowed = allowed_of(cx, p);
-                    if !allowed[pi] || x.cpu > pool.alloc_cpu || x.mem > pool.alloc_mem {
+                for &(p, cpu, mem, allowed) in &pending {
+                    if !allowed[pi] || cpu > pool.alloc_cpu || mem > pool.alloc_mem {
                         continue;
                     }
                     let slot = bins
                         .iter()
-                        .position(|b| b.0 >= x.cpu && b.1 >= x.mem && b.2 > 0);
+                        .position(|b| b.0 >= cpu && b.1 >= mem && b.2 > 0);
                     let idx = match slot {
                         Some(i) => i,
                         None if (bins.len() as u32) < room => {
@@ -262,8 +255,8 @@ impl Autoscaler {
                         None => continue,
                     };
                     let b = &mut bins[idx];
-                    b.0 -= x.cpu;
-                    b.1 -= x.mem;
+                    b.0 -= cpu;
+                    b.1 -= mem;
                     b.2 -= 1;
                     helped.push(p);
                 }
@@ -310,7 +303,7 @@ impl Autoscaler {
             if !all_groups {
                 return;
             }
-            pending.retain(|p| !helped.contains(p));
+            pending.retain(|x| !helped.contains(&x.0));
         }
     }
 }

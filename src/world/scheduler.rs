@@ -93,9 +93,17 @@ impl Scheduler {
         self.kick(cx);
     }
 
-    /// Unschedulable pods, oldest first.
-    pub(super) fn unschedulable(&self) -> impl Iterator<Item = usize> + '_ {
-        self.unsched.iter().map(|&(p, _)| p as usize)
+    /// Unschedulable pods, oldest first, each as (pod, cpu request, memory request, allowed
+    /// pools), read from its shape (not from the pod).
+    pub(super) fn unschedulable<'a>(
+        &'a self,
+        sc: &'a crate::scenario::Scenario,
+    ) -> impl Iterator<Item = (usize, u64, u64, &'a [bool])> + 'a {
+        self.unsched.iter().map(move |&(p, shape)| {
+            let s = &self.shapes[shape as usize];
+            let allowed = &sc.workflows[s.spec as usize].tasks[s.task as usize].allowed_pools;
+            (p as usize, s.key.0, s.key.1, allowed.as_slice())
+        })
     }
 
     /// The shape id of `pod` (made on first sight; the last one made or found is tried
