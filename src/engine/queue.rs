@@ -269,6 +269,7 @@ impl<E> EventQueue<E> {
     /// before the lane's last; otherwise, or with no lane free, to the heap. Either way it
     /// pops at the same place: only the cost differs (an append and a front pop instead of
     /// the heap's moves between buckets).
+    #[inline]
     pub fn schedule_stream(&mut self, stream: u64, at: SimTime, event: E) -> TimerId {
         let time = at.max(self.now).0;
         let mut busy = self.lanes_busy;
@@ -300,6 +301,7 @@ impl<E> EventQueue<E> {
     /// [`EventQueue::schedule_in`] for a delay the caller uses again and again (a period, a
     /// fixed network time): the events of one delay are in time order, so they share a lane
     /// ([`EventQueue::schedule_stream`] with the delay as the stream).
+    #[inline]
     pub fn schedule_recurring(&mut self, delay: SimTime, event: E) -> TimerId {
         let at = self.now.plus(delay);
         self.schedule_stream(delay.0, at, event)

@@ -292,6 +292,14 @@ impl Apf {
     /// to another level waiting for one. Returns the requests that start now.
     pub fn release(&mut self, l: usize) -> Vec<Queued> {
         let mut started = Vec::new();
+        self.release_into(l, &mut started);
+        started
+    }
+
+    /// [`Apf::release`] into `started` (cleared first): no `Vec` returned through memory on
+    /// the hot path.
+    pub fn release_into(&mut self, l: usize, started: &mut Vec<Queued>) {
+        started.clear();
         let lv = &mut self.levels[l];
         if lv.used > 0 {
             lv.used -= 1;
@@ -305,7 +313,7 @@ impl Apf {
             self.used_total += 1;
             self.waiting_total -= 1;
             started.push(q);
-            return started;
+            return;
         }
         if lv.borrowed > 0 && lv.used < lv.limit() {
             // Give the borrowed seat back; the lender may have requests waiting for it.
@@ -321,13 +329,13 @@ impl Apf {
                     self.used_total += 1;
                     self.waiting_total -= 1;
                     started.push(q);
-                    return started;
+                    return;
                 }
             }
         }
         // Levels still waiting may borrow what is spare now (none waits: nothing to do).
         if self.waiting_total == 0 {
-            return started;
+            return;
         }
         for o in 0..self.levels.len() {
             while self.levels[o].waiting > 0 && self.borrow(o) {
@@ -339,7 +347,6 @@ impl Apf {
                 started.push(q);
             }
         }
-        started
     }
 
     /// The queue-wait limit passed for request `id` of level `l`: removed if still queued.

@@ -283,17 +283,24 @@ impl ApiServer {
     /// Release the seat of a finished request. Under APF, returns the queued requests that
     /// now take a seat (of this level, or borrowed by another).
     pub fn release(&mut self, verb: Verb, level: Level) -> Vec<Queued> {
+        let mut started = Vec::new();
+        self.release_into(verb, level, &mut started);
+        started
+    }
+
+    /// [`ApiServer::release`] into `started` (cleared first).
+    pub fn release_into(&mut self, verb: Verb, level: Level, started: &mut Vec<Queued>) {
         if self.cfg.priority_and_fairness {
-            let started = self.apf.release(level as usize);
+            self.apf.release_into(level as usize, started);
             self.peak_inflight = self.peak_inflight.max(self.inflight());
-            return started;
+            return;
         }
+        started.clear();
         if verb.is_mutating() {
             self.inflight_mutating = self.inflight_mutating.saturating_sub(1);
         } else {
             self.inflight_read = self.inflight_read.saturating_sub(1);
         }
-        Vec::new()
     }
 
     /// APF queue-wait limit reached for request `id`: remove it if still queued (then the
