@@ -289,16 +289,10 @@ impl Apf {
     }
 
     /// A request of level `l` finished: its seat goes to `l`'s queues, back to a lender, or
-    /// to another level waiting for one. Returns the requests that start now.
-    pub fn release(&mut self, l: usize) -> Vec<Queued> {
-        let mut started = Vec::new();
-        self.release_into(l, &mut started);
-        started
-    }
-
-    /// [`Apf::release`] into `started` (cleared first): no `Vec` returned through memory on
-    /// the hot path.
-    pub fn release_into(&mut self, l: usize, started: &mut Vec<Queued>) {
+    /// to another level waiting for one. The requests that start now go into `started`
+    /// (cleared first; a caller's buffer, not a `Vec` returned through memory on the hot
+    /// path).
+    pub fn release(&mut self, l: usize, started: &mut Vec<Queued>) {
         started.clear();
         let lv = &mut self.levels[l];
         if lv.used > 0 {
@@ -441,8 +435,10 @@ mod tests {
         assert_eq!(a.admit(q(99_999), LOW, other), Decision::Queued);
         // Seats free one at a time: the other flow's request is not behind the whole backlog.
         let mut order = Vec::new();
+        let mut started = Vec::new();
         for _ in 0..10 {
-            order.extend(a.release(LOW).into_iter().map(|x| x.id));
+            a.release(LOW, &mut started);
+            order.extend(started.iter().map(|x| x.id));
         }
         assert!(order.contains(&99_999), "{order:?}");
     }
@@ -464,7 +460,7 @@ mod tests {
         assert_eq!(a.levels[gd].used, ids as u32);
         // The request that found no seat was queued; it runs on the first release.
         for _ in 0..=ids {
-            a.release(gd);
+            a.release(gd, &mut Vec::new());
         }
         assert!(
             a.levels

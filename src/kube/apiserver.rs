@@ -280,18 +280,11 @@ impl ApiServer {
         Admission::Accepted
     }
 
-    /// Release the seat of a finished request. Under APF, returns the queued requests that
-    /// now take a seat (of this level, or borrowed by another).
-    pub fn release(&mut self, verb: Verb, level: Level) -> Vec<Queued> {
-        let mut started = Vec::new();
-        self.release_into(verb, level, &mut started);
-        started
-    }
-
-    /// [`ApiServer::release`] into `started` (cleared first).
-    pub fn release_into(&mut self, verb: Verb, level: Level, started: &mut Vec<Queued>) {
+    /// Release the seat of a finished request. Under APF, the queued requests that now take
+    /// a seat (of this level, or borrowed by another) go into `started` (cleared first).
+    pub fn release(&mut self, verb: Verb, level: Level, started: &mut Vec<Queued>) {
         if self.cfg.priority_and_fairness {
-            self.apf.release_into(level as usize, started);
+            self.apf.release(level as usize, started);
             self.peak_inflight = self.peak_inflight.max(self.inflight());
             return;
         }
@@ -415,10 +408,12 @@ mod tests {
         assert!(!s.time_out(100, L));
         assert!(s.time_out(i, L), "the first that found no seat was queued");
         assert_eq!(s.admit(101, Verb::Get, 0, L, 7), Admission::Queued);
-        let started = s.release(Verb::Get, L);
+        let mut started = Vec::new();
+        s.release(Verb::Get, L, &mut started);
         assert_eq!(started.len(), 1);
         assert_eq!(started[0].id, 101);
-        assert!(s.release(Verb::Get, L).is_empty());
+        s.release(Verb::Get, L, &mut started);
+        assert!(started.is_empty());
     }
 
     #[test]
@@ -441,7 +436,7 @@ mod tests {
             s.admit(0, Verb::Patch, 10, L, 0),
             Admission::TooManyRequests
         );
-        s.release(Verb::Update, L);
+        s.release(Verb::Update, L, &mut Vec::new());
         assert!(matches!(
             s.admit(0, Verb::Patch, 10, L, 0),
             Admission::Accepted

@@ -647,7 +647,7 @@ impl Api {
         let call = self.calls[id].as_ref()?;
         let level = self.clients[call.client as usize].level;
         let (verb, bytes) = (call.verb, call.bytes);
-        self.server.release_into(verb, level, &mut self.started);
+        self.server.release(verb, level, &mut self.started);
         let status = if self.server.etcd_accepts(verb, bytes) {
             Status::Ok
         } else {

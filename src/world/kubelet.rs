@@ -492,8 +492,7 @@ impl Kubelet {
         if tick >= run {
             return;
         }
-        let p = &cx.pods[pod];
-        let changes = cx.sc.workflows[cx.wfs[p.wf()].spec()].tasks[p.task as usize].progress;
+        let changes = reports_progress(cx, pod);
         // Ticks before the exit: i * tick < run for i = 1..=n, so n = ceil(run / tick) - 1.
         let n = run.0.div_ceil(tick.0.max(1)) - 1;
         let (ctrl, left) = match (u16::try_from(ctrl), u32::try_from(n.saturating_sub(1))) {
@@ -511,55 +510,42 @@ impl Kubelet {
         cx.q.schedule_recurring(tick, KubeletEvent::ProgressTick(t).into());
     }
 
+    /// A progress tick of a running pod: the wait container patches its TaskResult (a no-op
+    /// unless the step reports progress, argo-facts §11.3; argoexec's `monitorProgress` in
+    /// `workflow/executor/executor.go` reports on every tick) and the next tick is set if
+    /// it comes before the exit.
     fn on_progress_tick(&mut self, cx: &mut Ctx<'_>, t: ProgressTick) {
         let pod = t.pod as usize;
         if !cx.pods.is_running(pod) {
             return;
         }
         debug_assert_eq!(cx.pods[pod].state, PodState::Running);
-        if t.ctrl == ProgressTick::FROM_POD {
-            return self.on_progress_tick_from_pod(cx, pod);
-        }
-        // A progress tick rewrites the same TaskResult: a no-op unless the step reports
-        // progress (argo-facts §11.3).
-        self.task_result(cx, pod, Verb::Patch, SMALL_BODY_BYTES, false, t.changes);
-        if t.left > 0 {
+        let (changes, tick, next) = if t.ctrl == ProgressTick::FROM_POD {
+            // The path that reads the pod (a controller index over 16 bits).
+            let tick = progress_tick(cx, pod);
+            let p = &cx.pods[pod];
+            let more = cx.now().plus(tick) < p.main_start.plus(p.run_time);
+            (reports_progress(cx, pod), tick, more.then_some(t))
+        } else {
             let tick = SimTime(
                 cx.sc.controllers[usize::from(t.ctrl)]
                     .cfg
                     .progress_patch_tick
                     .0,
             );
-            debug_assert!({
+            debug_assert_eq!(t.left > 0, {
                 let p = &cx.pods[pod];
                 cx.now().plus(tick) < p.main_start.plus(p.run_time)
             });
-            let next = ProgressTick {
+            let next = (t.left > 0).then(|| ProgressTick {
                 left: t.left - 1,
                 ..t
-            };
-            cx.q.schedule_recurring(tick, KubeletEvent::ProgressTick(next).into());
-        }
-    }
-
-    /// [`Kubelet::on_progress_tick`] reading the pod (a controller index over 16 bits, or
-    /// more ticks than 32 bits count).
-    #[cold]
-    fn on_progress_tick_from_pod(&mut self, cx: &mut Ctx<'_>, pod: usize) {
-        let changes = cx.sc.workflows[cx.wfs[cx.pods[pod].wf()].spec()].tasks
-            [cx.pods[pod].task as usize]
-            .progress;
+            });
+            (t.changes, tick, next)
+        };
         self.task_result(cx, pod, Verb::Patch, SMALL_BODY_BYTES, false, changes);
-        let tick = progress_tick(cx, pod);
-        let p = &cx.pods[pod];
-        if cx.now().plus(tick) < p.main_start.plus(p.run_time) {
-            let t = ProgressTick {
-                pod: pod as u32,
-                ctrl: ProgressTick::FROM_POD,
-                changes,
-                left: 0,
-            };
-            cx.q.schedule_recurring(tick, KubeletEvent::ProgressTick(t).into());
+        if let Some(next) = next {
+            cx.q.schedule_recurring(tick, KubeletEvent::ProgressTick(next).into());
         }
     }
 
@@ -625,6 +611,12 @@ fn registry_host(image: &str) -> &str {
         Some((host, _)) if host.contains('.') || host.contains(':') || host == "localhost" => host,
         _ => "docker.io",
     }
+}
+
+/// Whether `pod`'s step reports progress (each progress patch then changes its TaskResult).
+fn reports_progress(cx: &Ctx<'_>, pod: usize) -> bool {
+    let p = &cx.pods[pod];
+    cx.sc.workflows[cx.wfs[p.wf()].spec()].tasks[p.task as usize].progress
 }
 
 /// `ARGO_PROGRESS_PATCH_TICK_DURATION` of the controller that created `pod` (it sets the

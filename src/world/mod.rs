@@ -571,7 +571,9 @@ clients = 20
         assert!(fewer > 100_000, "only {fewer} ticks held");
     }
 
-    /// A progress tick carries its controller, progress flag and ticks left
+    /// argoexec reports progress on every `annotationPatchTicker` tick while the main
+    /// container runs (`workflow/executor/executor.go`, `monitorProgress`). A progress tick
+    /// carries its controller, progress flag and ticks left
     /// (`kubelet::ProgressTick`) instead of reading the pod, its workflow and its spec: the
     /// reports, events included, equal those of the path that reads the pod each tick (taken
     /// when a controller index does not fit in 16 bits), with spot preemptions killing
