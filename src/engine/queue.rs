@@ -30,37 +30,24 @@
 //! push pays nothing for it), so its reference time never passes the clock.
 
 use super::SimTime;
-use std::collections::{HashSet, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 
-/// Hashes a timer's sequence number with one multiply (Fibonacci hashing). The cancelled set
-/// is only looked up, never iterated, so its hasher cannot change any result; SipHash cost a
-/// few percent of a run.
-#[derive(Default, Clone, Copy)]
-struct SeqHasher(u64);
-
-impl Hasher for SeqHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u64(&mut self, x: u64) {
-        self.0 = x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
+/// Handle of a scheduled event, usable to cancel it before it fires: its sequence number and
+/// its time (the queue's key; [`TimerId::UNSCHEDULED`] for a number only reserved).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TimerId {
+    seq: u64,
+    time: u64,
 }
 
-/// Handle of a scheduled event, usable to cancel it before it fires.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TimerId(u64);
-
 impl TimerId {
+    /// The time of a number taken by [`EventQueue::reserve`] and not yet scheduled.
+    const UNSCHEDULED: u64 = u64::MAX;
+
     /// Its sequence number (events due at one time run in this order).
     pub fn seq(self) -> u64 {
-        self.0
+        self.seq
     }
 }
 
@@ -85,6 +72,9 @@ const KEEP_FROM: usize = 64;
 /// matters for large buckets only; below this the plain split is faster: the engine's hold
 /// benchmark, 1,000 pending, ran 10-20 % slower with every bucket over 256 split that way).
 const SPLIT_LARGE: usize = 1024;
+
+/// [`EventQueue::next_cancelled`] with no timer cancelled: above every key.
+const NONE_CANCELLED: (u64, u64) = (u64::MAX, u64::MAX);
 
 /// Buckets: 0 holds the entries whose time equals the last minimum, `b` (1..=64) those whose
 /// time differs from it first in bit `b - 1`.
@@ -130,7 +120,12 @@ pub struct EventQueue<E> {
     /// The last minimum: the time of the entries in `due`, a lower bound of all times.
     last: u64,
     len: usize,
-    cancelled: HashSet<u64, BuildHasherDefault<SeqHasher>>,
+    /// Keys `(time, seq)` of the cancelled timers not yet come up, smallest first: entries
+    /// pop in key order, so a popped entry is cancelled exactly when its key is the smallest
+    /// here, and one comparison with [`EventQueue::next_cancelled`] clears all others.
+    cancelled: BinaryHeap<Reverse<(u64, u64)>>,
+    /// The smallest key in `cancelled` (`(u64::MAX, u64::MAX)` when it is empty).
+    next_cancelled: (u64, u64),
     next_seq: u64,
     now: SimTime,
     popped: u64,
@@ -169,7 +164,8 @@ impl<E> EventQueue<E> {
             occupied: 0,
             last: 0,
             len: 0,
-            cancelled: HashSet::default(),
+            cancelled: BinaryHeap::new(),
+            next_cancelled: NONE_CANCELLED,
             next_seq: 0,
             now: SimTime::ZERO,
             popped: 0,
@@ -204,7 +200,8 @@ impl<E> EventQueue<E> {
         self.occupied = 0;
         self.reorgs += 1;
         self.len = 0;
-        self.cancelled = HashSet::default();
+        self.cancelled = BinaryHeap::new();
+        self.next_cancelled = NONE_CANCELLED;
         self.reserved_until = None;
         self.lanes = Vec::new();
         self.lanes_busy = 0;
@@ -238,7 +235,7 @@ impl<E> EventQueue<E> {
         }
         self.put(Entry { time, seq, event });
         self.len += 1;
-        TimerId(seq)
+        TimerId { seq, time }
     }
 
     /// Lower the last minimum to `time` and re-bucket every entry, keeping each bucket's order
@@ -316,7 +313,7 @@ impl<E> EventQueue<E> {
         self.lane_tags[i].1 = time;
         self.lanes_busy |= 1 << i;
         self.len += 1;
-        TimerId(seq)
+        TimerId { seq, time }
     }
 
     /// Take the sequence number the next [`EventQueue::schedule_at`] would use, without
@@ -326,12 +323,16 @@ impl<E> EventQueue<E> {
     pub fn reserve(&mut self) -> TimerId {
         let seq = self.next_seq;
         self.next_seq += 1;
-        TimerId(seq)
+        TimerId {
+            seq,
+            time: TimerId::UNSCHEDULED,
+        }
     }
 
     /// Schedule `event` at `at` under the sequence number `id` from [`EventQueue::reserve`]
-    /// (`at` must not be before the event being handled: the timer was due later).
-    pub fn schedule_reserved(&mut self, id: TimerId, at: SimTime, event: E) {
+    /// (`at` must not be before the event being handled: the timer was due later); returns
+    /// the id to cancel it by.
+    pub fn schedule_reserved(&mut self, id: TimerId, at: SimTime, event: E) -> TimerId {
         let time = at.max(self.now).0;
         if time < self.last {
             self.rebase(time);
@@ -339,11 +340,12 @@ impl<E> EventQueue<E> {
         self.reserved_until = Some(self.reserved_until.map_or(time, |t| t.max(time)));
         self.put(Entry {
             time,
-            seq: id.0,
+            seq: id.seq,
             event,
         });
         self.len += 1;
         self.order_due();
+        TimerId { seq: id.seq, time }
     }
 
     /// `(time, sequence)` of the event being handled (the last popped): a virtual timer held
@@ -369,11 +371,42 @@ impl<E> EventQueue<E> {
         }
     }
 
-    /// Cancel a scheduled event. Cancelling one that already fired or was cancelled is a no-op.
+    /// Cancel a scheduled event. Cancelling one that already fired or was cancelled, or a
+    /// number only reserved, is a no-op (the key of a fired timer is below every key still
+    /// queued: the next pop forgets it).
     pub fn cancel(&mut self, id: TimerId) {
-        if id.0 < self.next_seq {
-            self.cancelled.insert(id.0);
+        if id.time == TimerId::UNSCHEDULED {
+            return;
         }
+        let key = (id.time, id.seq);
+        self.cancelled.push(Reverse(key));
+        self.next_cancelled = self.next_cancelled.min(key);
+    }
+
+    /// Whether the entry of key `(time, seq)`, the smallest live key left, was cancelled
+    /// (then it is forgotten here, and the caller drops the entry).
+    #[inline]
+    fn take_cancelled(&mut self, time: u64, seq: u64) -> bool {
+        if (time, seq) < self.next_cancelled {
+            return false;
+        }
+        self.take_cancelled_slow((time, seq))
+    }
+
+    /// [`EventQueue::take_cancelled`] when a cancelled key is at or before `key`: drop the
+    /// keys before it (a timer cancelled twice, or after it fired), then match it.
+    #[cold]
+    fn take_cancelled_slow(&mut self, key: (u64, u64)) -> bool {
+        let mut hit = false;
+        while let Some(&Reverse(k)) = self.cancelled.peek() {
+            if k > key {
+                break;
+            }
+            hit |= k == key;
+            self.cancelled.pop();
+        }
+        self.next_cancelled = self.cancelled.peek().map_or(NONE_CANCELLED, |r| r.0);
+        hit
     }
 
     /// Make `due` hold the earliest entries (if any): empty the lowest non-empty bucket into
@@ -475,7 +508,7 @@ impl<E> EventQueue<E> {
     fn settle_live(&mut self) -> Option<u64> {
         while self.settle() {
             let top = self.due.front().map(|e| (e.time, e.seq))?;
-            if self.cancelled.is_empty() || !self.cancelled.remove(&top.1) {
+            if !self.take_cancelled(top.0, top.1) {
                 return Some(top.0);
             }
             self.due.pop_front();
@@ -549,13 +582,13 @@ impl<E> EventQueue<E> {
                 if (t, hs) > (lt, ls) {
                     break;
                 }
-                if self.cancelled.is_empty() || !self.cancelled.remove(&hs) {
+                if !self.take_cancelled(t, hs) {
                     return Some((t, Next::Heap));
                 }
                 self.due.pop_front();
                 self.len -= 1;
             }
-            if self.cancelled.is_empty() || !self.cancelled.remove(&ls) {
+            if !self.take_cancelled(lt, ls) {
                 return Some((lt, Next::Lane(li)));
             }
             self.pop_lane_entry(li);
@@ -828,7 +861,7 @@ mod tests {
                     Op::Cancel(i) if !ids.is_empty() => {
                         let id = ids[i % ids.len()];
                         q.cancel(id);
-                        dead.insert(id.0);
+                        dead.insert(id.seq());
                     }
                     Op::Cancel(_) => {}
                     Op::Stream(st, d) => {
@@ -846,9 +879,8 @@ mod tests {
                     Op::Release(i) if !held.is_empty() => {
                         let (id, at) = held.swap_remove(i % held.len());
                         if at >= now {
-                            q.schedule_reserved(id, SimTime(at), id.seq());
+                            ids.push(q.schedule_reserved(id, SimTime(at), id.seq()));
                             heap.push(Reverse((at, id.seq())));
-                            ids.push(id);
                         }
                     }
                     Op::Release(_) => {}

@@ -543,7 +543,8 @@ impl Api {
     /// Queue the CPU timer held in hand, under its reserved number.
     fn queue_virtual_tick(&mut self, q: &mut EventQueue<Event>) {
         if let Some((t, at)) = self.cpu_timer {
-            q.schedule_reserved(t, at, Event::Api(ApiEvent::CpuTick));
+            let t = q.schedule_reserved(t, at, Event::Api(ApiEvent::CpuTick));
+            self.cpu_timer = Some((t, at));
         }
         self.cpu_timer_virtual = false;
     }
