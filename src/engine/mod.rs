@@ -9,6 +9,6 @@ mod queue;
 mod rng;
 mod time;
 
-pub use queue::{EventQueue, TimerId};
+pub use queue::{EventQueue, Step, TimerId};
 pub use rng::{RngStream, derive_seed};
 pub use time::{MICROS_PER_SEC, OptTime, SimTime, ceil_to_u64};

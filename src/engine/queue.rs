@@ -98,6 +98,20 @@ enum Next {
     Heap,
     /// The front of lane `i`.
     Lane(usize),
+    /// The caller's external stream ([`EventQueue::pop_until_or`]).
+    External,
+}
+
+/// What [`EventQueue::pop_until_or`] found next.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Step<E> {
+    /// A queued event, now due (the clock is at its time).
+    Event(SimTime, E),
+    /// The caller's external event comes first: the clock is at its time and it is the event
+    /// being handled ([`EventQueue::current`]); the caller handles it.
+    External,
+    /// Nothing is due by the limit.
+    End,
 }
 
 /// The bucket of `time` relative to the last minimum `last`.
@@ -521,10 +535,16 @@ impl<E> EventQueue<E> {
     /// the smallest `(time, seq)`. The heap is settled only if its minimum may come first.
     #[inline]
     fn next_live(&mut self) -> Option<(u64, Next)> {
-        if self.lanes_busy == 0 {
+        self.next_live_or(None)
+    }
+
+    /// [`EventQueue::next_live`] with an external stream's next key competing.
+    #[inline]
+    fn next_live_or(&mut self, ext: Option<(u64, u64)>) -> Option<(u64, Next)> {
+        if self.lanes_busy == 0 && ext.is_none() {
             return self.settle_live().map(|t| (t, Next::Heap));
         }
-        self.next_with_lanes()
+        self.next_with_lanes(ext)
     }
 
     /// The smallest time in bucket `b` (the lowest occupied one), from [`EventQueue::low_min`]
@@ -542,8 +562,9 @@ impl<E> EventQueue<E> {
         m
     }
 
-    /// [`EventQueue::next_live`] with lanes in use.
-    fn next_with_lanes(&mut self) -> Option<(u64, Next)> {
+    /// [`EventQueue::next_live`] with lanes in use or an external key `ext` (a lane of one
+    /// that is never cancelled).
+    fn next_with_lanes(&mut self, ext: Option<(u64, u64)>) -> Option<(u64, Next)> {
         loop {
             // The lanes' smallest front.
             let mut best: Option<(u64, u64, usize)> = None;
@@ -558,6 +579,12 @@ impl<E> EventQueue<E> {
                 if best.is_none_or(|(t, s, _)| (e.time, e.seq) < (t, s)) {
                     best = Some((e.time, e.seq, i));
                 }
+            }
+            const EXT: usize = usize::MAX;
+            if let Some((et, es)) = ext
+                && best.is_none_or(|(t, s, _)| (et, es) < (t, s))
+            {
+                best = Some((et, es, EXT));
             }
             let Some((lt, ls, li)) = best else {
                 return self.settle_live().map(|t| (t, Next::Heap));
@@ -587,6 +614,9 @@ impl<E> EventQueue<E> {
                 }
                 self.due.pop_front();
                 self.len -= 1;
+            }
+            if li == EXT {
+                return Some((lt, Next::External));
             }
             if !self.take_cancelled(lt, ls) {
                 return Some((lt, Next::Lane(li)));
@@ -631,6 +661,7 @@ impl<E> EventQueue<E> {
                 e
             }
             Next::Lane(i) => self.pop_lane_entry(i)?,
+            Next::External => return None,
         };
         let t = SimTime(e.time);
         self.now = t;
@@ -645,6 +676,29 @@ impl<E> EventQueue<E> {
         match self.next_live() {
             Some((t, next)) if t <= limit.0 => self.pop_live(next),
             _ => None,
+        }
+    }
+
+    /// [`EventQueue::pop_until`] with the caller's own stream of events competing: `ext`
+    /// is the key of its next one (its time, at or after now, and a sequence number from
+    /// [`EventQueue::reserve`], drawn when it was scheduled). When it comes first, the clock
+    /// moves to it, it counts as delivered and [`Step::External`] tells the caller to handle
+    /// it: exactly where it would have popped had it been queued, without queueing it.
+    #[inline]
+    pub fn pop_until_or(&mut self, limit: SimTime, ext: Option<(SimTime, u64)>) -> Step<E> {
+        let ext = ext.map(|(t, s)| (t.0, s));
+        match self.next_live_or(ext) {
+            Some((t, Next::External)) if t <= limit.0 => {
+                self.now = SimTime(t);
+                self.current = ext.map_or(0, |e| e.1);
+                self.popped += 1;
+                Step::External
+            }
+            Some((t, next)) if t <= limit.0 => match self.pop_live(next) {
+                Some((t, e)) => Step::Event(t, e),
+                None => Step::End,
+            },
+            _ => Step::End,
         }
     }
 }
@@ -810,6 +864,9 @@ mod tests {
         /// Schedule on stream `.0` (ten streams: more than the lanes) after `.1`; most
         /// streams keep one delay (in order), stream 0 takes any (out of order too).
         Stream(u64, u64),
+        /// The caller holds an event of its own external stream (one delay: in order) under
+        /// a reserved number; pops go through `pop_until_or` while it holds any.
+        External(bool),
     }
 
     fn op() -> impl proptest::strategy::Strategy<Value = Op> {
@@ -822,6 +879,7 @@ mod tests {
             1 => prop_oneof![0u64..10, 0u64..1_000_000].prop_map(Op::Reserve),
             1 => any::<usize>().prop_map(Op::Release),
             4 => (0u64..10, 0u64..1_000_000).prop_map(|(s, d)| Op::Stream(s, d)),
+            2 => any::<bool>().prop_map(Op::External),
         ]
     }
 
@@ -841,6 +899,19 @@ mod tests {
             let (mut now, mut seq) = (0u64, 0u64);
             let mut ids: Vec<TimerId> = Vec::new();
             let mut held: Vec<(TimerId, u64)> = Vec::new();
+            let mut ext: VecDeque<(SimTime, u64)> = VecDeque::new();
+            // A pop through `pop_until_or` with the external stream's front competing, as
+            // (time, event): the external one carries its number.
+            let step = |q: &mut EventQueue<u64>, ext: &mut VecDeque<(SimTime, u64)>, limit| {
+                match q.pop_until_or(SimTime(limit), ext.front().copied()) {
+                    Step::Event(t, e) => Some((t, e)),
+                    Step::External => ext.pop_front().map(|(t, s)| {
+                        assert_eq!((q.now(), q.current().1), (t, s));
+                        (t, s)
+                    }),
+                    Step::End => None,
+                }
+            };
             let live_top = |heap: &mut BinaryHeap<Reverse<(u64, u64)>>, dead: &mut HashSet<u64>| {
                 while let Some(&Reverse((t, s))) = heap.peek() {
                     if dead.remove(&s) {
@@ -884,13 +955,27 @@ mod tests {
                         }
                     }
                     Op::Release(_) => {}
+                    Op::External(now_too) => {
+                        // 0 or 300 after now: in order while all use one delay... so the
+                        // zero delay only while nothing external is held.
+                        let d = if now_too && ext.is_empty() { 0 } else { 300 };
+                        let id = q.reserve();
+                        ext.push_back((SimTime(now + d), id.seq()));
+                        heap.push(Reverse((now + d, id.seq())));
+                        seq += 1;
+                    }
                     Op::Pop => {
                         let want = live_top(&mut heap, &mut dead).map(|(t, s)| {
                             heap.pop();
                             now = t;
                             (SimTime(t), s)
                         });
-                        proptest::prop_assert_eq!(q.pop(), want);
+                        let got = if ext.is_empty() {
+                            q.pop()
+                        } else {
+                            step(&mut q, &mut ext, u64::MAX)
+                        };
+                        proptest::prop_assert_eq!(got, want);
                     }
                     Op::PopUntil(l) => {
                         let limit = now + l;
@@ -902,7 +987,12 @@ mod tests {
                             }
                             _ => None,
                         };
-                        proptest::prop_assert_eq!(q.pop_until(SimTime(limit)), want);
+                        let got = if ext.is_empty() {
+                            q.pop_until(SimTime(limit))
+                        } else {
+                            step(&mut q, &mut ext, limit)
+                        };
+                        proptest::prop_assert_eq!(got, want);
                     }
                 }
                 proptest::prop_assert_eq!(q.now(), SimTime(now));

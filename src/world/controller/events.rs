@@ -156,15 +156,19 @@ mod tests {
         let mut w = World::new(&sc, 1);
         let cx = &mut w.cx;
         let mut ev = Events::new(2, 0);
-        let before = cx.q.pending();
+        let before = cx.api.requests_in_flight();
         ev.record(cx, 0, 0, 0, 1500);
-        assert_eq!(cx.q.pending(), before + 1, "exactly one request in flight");
+        assert_eq!(
+            cx.api.requests_in_flight(),
+            before + 1,
+            "exactly one request in flight"
+        );
         assert!(ev.sinks[0].in_flight);
         assert_eq!(ev.sinks[0].buffered, 1000);
         assert_eq!(ev.counts(), (0, 499, 0));
         // Another namespace has its own sink.
         ev.record(cx, 0, 1, 0, 1);
-        assert_eq!(cx.q.pending(), before + 2);
+        assert_eq!(cx.api.requests_in_flight(), before + 2);
         // A landed write sends the next buffered one.
         ev.on_written(cx, 0, 0, true);
         assert_eq!(ev.sinks[0].buffered, 999);
