@@ -16,7 +16,7 @@
 //! API call after it in event order (`Api::arm_cpu`); results are those of a queued tick.
 
 use super::Event;
-use crate::engine::{EventQueue, SimTime, TimerId};
+use crate::engine::{EventQueue, HeldStreams, SimTime, TimerId};
 use crate::kube::apf::flow_hash;
 use crate::kube::apiserver::{Admission, ApiServer, Cost, ETCD_TOO_LARGE, Level, Verb};
 use crate::kube::ratelimit::TokenBucket;
@@ -213,114 +213,12 @@ pub(super) struct Api {
     tick_ids: Vec<usize>,
     /// The queued requests the last [`Api::finish`] admitted (empty unless APF queued).
     started: Vec<crate::kube::apf::Queued>,
-    /// Unthrottled requests on their way to the apiserver, not queued as events (see
-    /// [`Api::next_arrival`]).
-    arrivals: Arrivals,
-}
-
-/// Unthrottled requests between their client and the apiserver: a FIFO per fixed
-/// pre-admission time (the request class's network time; a few at once), each entry
-/// `(time, seq, call)` with the sequence number its event would have drawn, so each FIFO is
-/// in `(time, seq)` order. The world runs the earliest one when it comes before the next
-/// queued event ([`EventQueue::pop_until_or`]): the order and the numbering of events are
-/// those of queued `Arrive` events, without their trip through the event queue. A request
-/// whose pre-admission time has no FIFO while all are busy is queued as an event.
-#[derive(Default)]
-struct Arrivals {
-    /// Per FIFO: the pre-admission time (µs) it holds (reassigned when it is empty) and its
-    /// entries.
-    fifos: Vec<(u64, std::collections::VecDeque<HeldArrival>)>,
-    /// Bit `i` set when FIFO `i` holds entries.
-    busy: u32,
-    /// The earliest front: `(time, seq, fifo)`.
-    first: Option<(u64, u64, usize)>,
-    /// Arrivals held now.
-    len: usize,
-    /// Off: arrivals are queued events (tests compare both).
-    off: bool,
-    /// Arrivals held so far.
-    #[cfg(test)]
-    held: u64,
-}
-
-/// A held arrival: `(time, seq, call)`.
-type HeldArrival = (u64, u64, u32);
-
-/// FIFOs of [`Arrivals`] at most (as the event queue's lanes: a run has a few request
-/// classes busy at once).
-const ARRIVAL_FIFOS: usize = 8;
-
-impl Arrivals {
-    /// Hold `call`'s arrival at `time` under the number `q` draws now, after `pre`; false
-    /// (nothing drawn) when no FIFO can take it.
-    #[inline]
-    fn push(&mut self, q: &mut EventQueue<Event>, pre: u64, time: u64, call: u32) -> bool {
-        let mut busy = self.busy;
-        let mut found = None;
-        while busy != 0 {
-            let i = busy.trailing_zeros() as usize;
-            busy &= busy - 1;
-            if self.fifos[i].0 == pre {
-                found = Some(i);
-                break;
-            }
-        }
-        let i = match found {
-            Some(i) => i,
-            None => {
-                let i = (!self.busy).trailing_zeros() as usize;
-                if i >= ARRIVAL_FIFOS {
-                    return false;
-                }
-                if i == self.fifos.len() {
-                    self.fifos.push((pre, std::collections::VecDeque::new()));
-                }
-                self.fifos[i].0 = pre;
-                self.busy |= 1 << i;
-                i
-            }
-        };
-        let seq = q.reserve().seq();
-        #[cfg(test)]
-        {
-            self.held += 1;
-        }
-        self.fifos[i].1.push_back((time, seq, call));
-        self.len += 1;
-        if self.first.is_none_or(|(t, s, _)| (time, seq) < (t, s)) {
-            self.first = Some((time, seq, i));
-        }
-        true
-    }
-
-    /// Take the earliest arrival's call and find the next one (`queued`: events in the
-    /// event queue).
-    #[inline]
-    fn pop(&mut self, queued: usize) -> Option<u32> {
-        let (_, _, i) = self.first.take()?;
-        let fifo = &mut self.fifos[i].1;
-        let (_, _, call) = fifo.pop_front()?;
-        self.len -= 1;
-        if fifo.is_empty() {
-            self.busy &= !(1 << i);
-            // As the event queue's lanes: an emptied FIFO keeps its room only while it is
-            // modest and the run is busy (a small run holds none spare).
-            if fifo.capacity() > 128 || self.len + queued < 64 {
-                *fifo = std::collections::VecDeque::new();
-            }
-        }
-        let mut busy = self.busy;
-        while busy != 0 {
-            let j = busy.trailing_zeros() as usize;
-            busy &= busy - 1;
-            if let Some(&(t, s, _)) = self.fifos[j].1.front()
-                && self.first.is_none_or(|(bt, bs, _)| (t, s) < (bt, bs))
-            {
-                self.first = Some((t, s, j));
-            }
-        }
-        Some(call)
-    }
+    /// Unthrottled requests on their way to the apiserver, held here under their `Arrive`
+    /// events' numbers instead of queued, one stream per pre-admission time (the request
+    /// class's network time: each is in time order). See [`Api::next_arrival`].
+    arrivals: HeldStreams<u32>,
+    /// Queue every arrival as an event instead (tests compare both).
+    arrivals_queued: bool,
 }
 
 impl Api {
@@ -338,7 +236,8 @@ impl Api {
             etcd_wait_max: SimTime::ZERO,
             tick_ids: Vec::new(),
             started: Vec::new(),
-            arrivals: Arrivals::default(),
+            arrivals: HeldStreams::default(),
+            arrivals_queued: false,
             server: ApiServer::new(cfg),
             throttle: IndexMap::new(),
             acc: Vec::new(),
@@ -507,8 +406,8 @@ impl Api {
         let arrive = Event::Api(ApiEvent::Arrive { call: id as u32 });
         if wait > SimTime::ZERO {
             q.schedule_in(wait.plus(cost.pre), arrive);
-        } else if self.arrivals.off
-            || !(self.arrivals).push(q, cost.pre.0, now.plus(cost.pre).0, id as u32)
+        } else if self.arrivals_queued
+            || !(self.arrivals).push(q, cost.pre.0, now.plus(cost.pre), id as u32)
         {
             q.schedule_recurring(cost.pre, arrive);
         }
@@ -519,7 +418,7 @@ impl Api {
     /// [`EventQueue::pop_until_or`].
     #[inline]
     pub(super) fn next_arrival(&self) -> Option<(SimTime, u64)> {
-        self.arrivals.first.map(|(t, s, _)| (SimTime(t), s))
+        self.arrivals.next()
     }
 
     /// The next held arrival is due ([`Step::External`](crate::engine::Step)): its request,
@@ -539,13 +438,13 @@ impl Api {
     /// Unthrottled arrivals held outside the event queue so far: for tests.
     #[cfg(test)]
     pub(super) fn arrivals_held(&self) -> u64 {
-        self.arrivals.held
+        self.arrivals.held()
     }
 
     /// Queue every arrival as an event (do not hold unthrottled ones here): for tests.
     #[cfg(test)]
     pub(super) fn queue_every_arrival(&mut self) {
-        self.arrivals.off = true;
+        self.arrivals_queued = true;
     }
 
     /// The request reaches the apiserver; returns a completion if it is refused at once.

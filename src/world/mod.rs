@@ -286,6 +286,8 @@ impl<'s> World<'s> {
     ) -> (RunReport, Option<Trace>) {
         let horizon = SimTime(self.cx.sc.file.experiment.horizon.0);
         loop {
+            // Unthrottled arrivals the API holds instead of queueing compete with the queue
+            // by key: the earliest goes first.
             let held = self.cx.api.next_arrival();
             match self.cx.q.pop_until_or(horizon, held) {
                 Step::Event(_, ev) => self.handle(ev),
