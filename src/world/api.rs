@@ -338,26 +338,35 @@ impl Api {
             etcd: false,
         };
         let id = match self.free_calls.pop() {
-            Some(i) => {
-                self.calls[i] = Some(call);
-                i
-            }
+            Some(i) => i,
             None => {
-                self.calls.push(Some(call));
+                self.calls.push(None);
                 self.calls.len() - 1
             }
         };
-        self.send(q, id)
+        let mut call = call;
+        let wait = self.dispatch(q, id, &mut call);
+        self.calls[id] = Some(call);
+        wait
     }
 
     /// Pass the client's bucket (client-go `Wait`), then arrive at the apiserver; returns the
     /// bucket wait.
     pub(super) fn send(&mut self, q: &mut EventQueue<Event>, id: usize) -> SimTime {
         self.catch_up(q);
-        let now = q.now();
-        let Some(call) = self.calls[id].as_ref() else {
+        let Some(mut call) = self.calls[id].take() else {
             return SimTime::ZERO;
         };
+        let wait = self.dispatch(q, id, &mut call);
+        self.calls[id] = Some(call);
+        wait
+    }
+
+    /// [`Api::send`] for request `id`, `call` (its entry, out of the table: a fresh request
+    /// is stored once, after this, instead of stored then read back).
+    #[inline]
+    fn dispatch(&mut self, q: &mut EventQueue<Event>, id: usize, call: &mut ApiCall) -> SimTime {
+        let now = q.now();
         let (client, verb) = (call.client as usize, call.verb);
         let resource = self.acc[call.acc as usize].0.2;
         // The cost depends on the row's verb and resource, the body size and whether the
@@ -376,10 +385,8 @@ impl Api {
                 c
             }
         };
-        if let Some(c) = self.calls[id].as_mut() {
-            c.cpu = cost.cpu;
-            c.etcd = cost.etcd;
-        }
+        call.cpu = cost.cpu;
+        call.etcd = cost.etcd;
         let cl = &mut self.clients[client];
         let wait = cl.bucket.reserve(now);
         let acc = &mut self.throttle[cl.row];
@@ -402,7 +409,7 @@ impl Api {
             }
         }
         // Network, TLS and authentication come before admission. Unthrottled, the delay is
-        // the request class's fixed time: its arrivals are in time order (one lane).
+        // the request class's fixed time: its arrivals are in time order (one held stream).
         let arrive = Event::Api(ApiEvent::Arrive { call: id as u32 });
         if wait > SimTime::ZERO {
             q.schedule_in(wait.plus(cost.pre), arrive);
