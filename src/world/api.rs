@@ -153,6 +153,9 @@ struct ApiAcc {
     latencies: Sketch,
     /// The bucket of the last latency added.
     memo: Memo,
+    /// The last latency added, in µs and in seconds (most rows repeat one: the division is
+    /// skipped then; the initial (0, 0.0) is a true pair).
+    last_latency: (u64, f64),
     /// The apiserver cost of the last request sent: (body bytes, unchanged) and its cost.
     cost_memo: Option<((u64, bool), Cost)>,
 }
@@ -758,8 +761,11 @@ impl Api {
         if let Some(i) = STATUS_CODES.iter().position(|&c| c == code) {
             acc.by_status[i] += 1;
         }
-        acc.latencies
-            .add_memo(now.since(call.first).as_secs_f64(), &mut acc.memo);
+        let us = now.since(call.first);
+        if acc.last_latency.0 != us.0 {
+            acc.last_latency = (us.0, us.as_secs_f64());
+        }
+        acc.latencies.add_memo(acc.last_latency.1, &mut acc.memo);
         Some((call.origin, status))
     }
 
