@@ -14,7 +14,9 @@
 //! then instead of sifting through `log n` scattered levels (`BENCHMARKS.md`); a bucket of
 //! [`SPLIT_LARGE`] entries or more is split in place, so that a split does not hold its
 //! entries several times over (the run's peak memory can sit on one). Cancellation is
-//! lazy: a cancelled timer's entry stays queued and is skipped when it comes up. A timer can
+//! lazy: a cancelled timer's entry stays queued and is skipped when it comes up (its key is
+//! kept in a min-heap of cancelled keys; entries pop in key order, so one comparison with
+//! the smallest tells a pop whether it is cancelled). A timer can
 //! also be held outside the queue under a reserved sequence number (`reserve`) and queued
 //! later under it (`schedule_reserved`): the events due at one time are then put back in
 //! sequence order, so it pops exactly where it would have had it been queued at once.
@@ -27,14 +29,16 @@
 //! whichever holds an event; an event that would break a lane's order goes to the heap.
 //! The heap is settled only when its minimum is not after every lane's front (the lowest
 //! bucket's minimum is found by a scan, kept and extended as entries are appended, so a
-//! push pays nothing for it), so its reference time never passes the clock.
+//! push pays nothing for it), so its reference time never passes the clock. A caller may also
+//! hold a stream of its own events outside the queue (`HeldStreams`) and offer its earliest
+//! key to [`EventQueue::pop_until_or`], which competes it like a lane's front.
 
 use super::SimTime;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
 /// Handle of a scheduled event, usable to cancel it before it fires: its sequence number and
-/// its time (the queue's key; [`TimerId::UNSCHEDULED`] for a number only reserved).
+/// its time (the queue's key; none for a number only reserved).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TimerId {
     seq: u64,

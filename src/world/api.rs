@@ -11,9 +11,12 @@
 //! configured `read_latency`/`write_latency`, growing with load. Left out: watch delivery
 //! latency (informers see a change when its request completes).
 //!
-//! One engine shortcut, exact: the CPU tick of a lone request whose completion nobody
+//! Two engine shortcuts, exact: the CPU tick of a lone request whose completion nobody
 //! observes (a no-op progress patch) is held in hand instead of queued, and run by the next
-//! API call after it in event order (`Api::arm_cpu`); results are those of a queued tick.
+//! API call after it in event order (`Api::arm_cpu`); an unthrottled request's arrival is
+//! held in a FIFO of its pre-admission time (`engine::HeldStreams`) under the number its
+//! `Arrive` event would have drawn, and the world runs it when that key comes first
+//! (`Api::next_arrival`). Results, the event count included, are those of queued events.
 
 use super::Event;
 use crate::engine::{EventQueue, HeldStreams, SimTime, TimerId};
@@ -153,9 +156,6 @@ struct ApiAcc {
     latencies: Sketch,
     /// The bucket of the last latency added.
     memo: Memo,
-    /// The last latency added, in µs and in seconds (most rows repeat one: the division is
-    /// skipped then; the initial (0, 0.0) is a true pair).
-    last_latency: (u64, f64),
     /// The apiserver cost of the last request sent: (body bytes, unchanged) and its cost.
     cost_memo: Option<((u64, bool), Cost)>,
 }
@@ -761,11 +761,8 @@ impl Api {
         if let Some(i) = STATUS_CODES.iter().position(|&c| c == code) {
             acc.by_status[i] += 1;
         }
-        let us = now.since(call.first);
-        if acc.last_latency.0 != us.0 {
-            acc.last_latency = (us.0, us.as_secs_f64());
-        }
-        acc.latencies.add_memo(acc.last_latency.1, &mut acc.memo);
+        acc.latencies
+            .add_memo(now.since(call.first).as_secs_f64(), &mut acc.memo);
         Some((call.origin, status))
     }
 
