@@ -15,8 +15,9 @@
 //! observes (a no-op progress patch) is held in hand instead of queued, and run by the next
 //! API call after it in event order (`Api::arm_cpu`); an unthrottled request's arrival is
 //! held in a FIFO of its pre-admission time (`engine::HeldStreams`) under the number its
-//! `Arrive` event would have drawn, and the world runs it when that key comes first
-//! (`Api::next_arrival`). Results, the event count included, are those of queued events.
+//! `Arrive` event would have drawn, and the CPU's observed tick is held under the number its
+//! event would have drawn; the world runs the earliest held work when its key comes first
+//! (`Api::next_held`). Results, the event count included, are those of queued events.
 
 use super::Event;
 use crate::engine::{EventQueue, HeldStreams, SimTime, TimerId};
@@ -218,10 +219,22 @@ pub(super) struct Api {
     started: Vec<crate::kube::apf::Queued>,
     /// Unthrottled requests on their way to the apiserver, held here under their `Arrive`
     /// events' numbers instead of queued, one stream per pre-admission time (the request
-    /// class's network time: each is in time order). See [`Api::next_arrival`].
+    /// class's network time: each is in time order). See [`Api::next_held`].
     arrivals: HeldStreams<u32>,
     /// Queue every arrival as an event instead (tests compare both).
     arrivals_queued: bool,
+    /// Queue every observed CPU tick as an event instead of holding it under its reserved
+    /// number (tests compare both).
+    ticks_queued: bool,
+}
+
+/// Work the API holds outside the event queue, due now ([`Api::take_held`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Held {
+    /// A request reaches the apiserver ([`Api::on_arrive`]).
+    Arrive(usize),
+    /// The CPU's tick ([`Api::on_cpu_tick`]).
+    CpuTick,
 }
 
 impl Api {
@@ -241,6 +254,7 @@ impl Api {
             started: Vec::new(),
             arrivals: HeldStreams::default(),
             arrivals_queued: false,
+            ticks_queued: false,
             server: ApiServer::new(cfg),
             throttle: IndexMap::new(),
             acc: Vec::new(),
@@ -424,18 +438,38 @@ impl Api {
         wait
     }
 
-    /// The key `(time, seq)` of the next unthrottled arrival held here, for
-    /// [`EventQueue::pop_until_or`].
+    /// The key `(time, seq)` of the earliest work held here (an unthrottled arrival, or the
+    /// CPU's observed tick), for [`EventQueue::pop_until_or`].
     #[inline]
-    pub(super) fn next_arrival(&self) -> Option<(SimTime, u64)> {
-        self.arrivals.next()
+    pub(super) fn next_held(&self) -> Option<(SimTime, u64)> {
+        let arrival = self.arrivals.next();
+        match self.held_tick() {
+            Some(tick) => Some(arrival.map_or(tick, |a| a.min(tick))),
+            None => arrival,
+        }
     }
 
-    /// The next held arrival is due ([`Step::External`](crate::engine::Step)): its request,
-    /// for [`Api::on_arrive`].
+    /// The key of the CPU tick when it is held for delivery (observed, not queued).
     #[inline]
-    pub(super) fn take_next_arrival(&mut self, q: &EventQueue<Event>) -> Option<usize> {
-        self.arrivals.pop(q.pending()).map(|c| c as usize)
+    fn held_tick(&self) -> Option<(SimTime, u64)> {
+        match self.cpu_timer {
+            Some((t, at)) if !self.cpu_timer_virtual && !self.ticks_queued => Some((at, t.seq())),
+            _ => None,
+        }
+    }
+
+    /// The earliest held work is due ([`Step::External`](crate::engine::Step)): which, for
+    /// [`Api::on_arrive`] or [`Api::on_cpu_tick`].
+    #[inline]
+    pub(super) fn take_held(&mut self, q: &EventQueue<Event>) -> Option<Held> {
+        if let Some(tick) = self.held_tick()
+            && self.arrivals.next().is_none_or(|a| tick < a)
+        {
+            return Some(Held::CpuTick);
+        }
+        self.arrivals
+            .pop(q.pending())
+            .map(|c| Held::Arrive(c as usize))
     }
 
     /// Requests issued and not completed (in a bucket, on the way, queued or served): for
@@ -455,6 +489,12 @@ impl Api {
     #[cfg(test)]
     pub(super) fn queue_every_arrival(&mut self) {
         self.arrivals_queued = true;
+    }
+
+    /// Queue every observed CPU tick as an event (do not hold it here): for tests.
+    #[cfg(test)]
+    pub(super) fn queue_observed_ticks(&mut self) {
+        self.ticks_queued = true;
     }
 
     /// The request reaches the apiserver; returns a completion if it is refused at once.
@@ -550,6 +590,11 @@ impl Api {
     /// second request on the CPU, a request queued) queues it under the same number
     /// ([`EventQueue::schedule_reserved`]), where it takes the place it would have had. Every
     /// state and figure is as with a queued tick; only the engine's event count is lower.
+    ///
+    /// An observed tick is not queued either: it is held under its reserved number too and
+    /// competes with the queue by key ([`Api::next_held`]), delivered as the queued event
+    /// would have been (and counted as delivered); re-arming it draws a new number, as
+    /// cancelling and scheduling did, without touching the queue.
     fn arm_cpu(&mut self, q: &mut EventQueue<Event>) {
         let next = self.cpu.next_completion();
         if self.cpu_timer.map(|t| t.1) == next {
@@ -560,6 +605,7 @@ impl Api {
         }
         if let Some((t, _)) = self.cpu_timer.take()
             && !std::mem::take(&mut self.cpu_timer_virtual)
+            && self.ticks_queued
         {
             q.cancel(t);
         }
@@ -567,9 +613,11 @@ impl Api {
             if self.tick_unobserved() {
                 self.cpu_timer = Some((q.reserve(), at));
                 self.cpu_timer_virtual = true;
-            } else {
+            } else if self.ticks_queued {
                 let t = q.schedule_at(at, Event::Api(ApiEvent::CpuTick));
                 self.cpu_timer = Some((t, at));
+            } else {
+                self.cpu_timer = Some((q.reserve(), at));
             }
         }
     }
@@ -593,9 +641,12 @@ impl Api {
         }) && self.server.queued() == 0
     }
 
-    /// Queue the CPU timer held in hand, under its reserved number.
+    /// The CPU timer held in hand becomes observed, under its reserved number: held for
+    /// delivery ([`Api::next_held`]), or queued when ticks are queued.
     fn queue_virtual_tick(&mut self, q: &mut EventQueue<Event>) {
-        if let Some((t, at)) = self.cpu_timer {
+        if self.ticks_queued
+            && let Some((t, at)) = self.cpu_timer
+        {
             let t = q.schedule_reserved(t, at, Event::Api(ApiEvent::CpuTick));
             self.cpu_timer = Some((t, at));
         }
@@ -866,6 +917,7 @@ mod tests {
         });
         if !held {
             api.queue_every_tick();
+            api.queue_observed_ticks();
             api.queue_every_arrival();
         }
         let clients = [
@@ -879,13 +931,17 @@ mod tests {
         let mut next = 0;
         let mut out = Vec::new();
         let mut done = Vec::new();
+        let mut held_ticks = 0;
         loop {
-            let ev = match q.pop_until_or(SimTime::MAX, api.next_arrival()) {
+            let ev = match q.pop_until_or(SimTime::MAX, api.next_held()) {
                 Step::Event(_, ev) => ev,
-                Step::External => {
-                    let call = api.take_next_arrival(&q).expect("an arrival is held") as u32;
-                    Event::Api(ApiEvent::Arrive { call })
-                }
+                Step::External => match api.take_held(&q).expect("work is held") {
+                    Held::Arrive(call) => Event::Api(ApiEvent::Arrive { call: call as u32 }),
+                    Held::CpuTick => {
+                        held_ticks += 1;
+                        Event::Api(ApiEvent::CpuTick)
+                    }
+                },
                 Step::End => break,
             };
             let now = q.now();
@@ -937,6 +993,8 @@ mod tests {
         api.finish_run(SimTime::MAX);
         // Held, the argoexec patches' arrivals (unthrottled) skip the event queue.
         assert_eq!(api.arrivals_held() > 0, held);
+        // Held, observed CPU ticks skip it too.
+        assert_eq!(held_ticks > 0, held);
         let (report, _) = api.report();
         out.push(format!("{report:?}"));
         out

@@ -44,7 +44,7 @@ use crate::kube::apiserver::Verb;
 use crate::kube::nodes::Nodes;
 use crate::metrics::{RunReport, TimeSeries, Trace};
 use crate::scenario::Scenario;
-use api::{Api, ApiEvent, Origin, Status};
+use api::{Api, ApiEvent, Held, Origin, Status};
 use autoscaler::{Autoscaler, ScalerEvent};
 use controller::{Controller, CtrlEvent};
 use kubelet::{Kubelet, KubeletEvent};
@@ -286,19 +286,22 @@ impl<'s> World<'s> {
     ) -> (RunReport, Option<Trace>) {
         let horizon = SimTime(self.cx.sc.file.experiment.horizon.0);
         loop {
-            // Unthrottled arrivals the API holds instead of queueing compete with the queue
-            // by key: the earliest goes first.
-            let held = self.cx.api.next_arrival();
+            // Unthrottled arrivals and the CPU's tick, which the API holds instead of
+            // queueing, compete with the queue by key: the earliest goes first.
+            let held = self.cx.api.next_held();
             match self.cx.q.pop_until_or(horizon, held) {
                 Step::Event(_, ev) => self.handle(ev),
-                // An unthrottled request the API held reaches the apiserver, as its queued
-                // `Arrive` event would have.
+                // Held work is due, as its queued event would have been.
                 Step::External => {
                     let cx = &mut self.cx;
-                    if let Some(call) = cx.api.take_next_arrival(&cx.q)
-                        && let Some((origin, status)) = cx.api.on_arrive(&mut cx.q, call)
-                    {
-                        self.on_api_done(origin, status);
+                    match cx.api.take_held(&cx.q) {
+                        Some(Held::Arrive(call)) => {
+                            if let Some((origin, status)) = cx.api.on_arrive(&mut cx.q, call) {
+                                self.on_api_done(origin, status);
+                            }
+                        }
+                        Some(Held::CpuTick) => self.on_api_cpu_tick(),
+                        None => {}
                     }
                     self.after_event();
                 }
@@ -344,12 +347,7 @@ impl<'s> World<'s> {
                         cx.api.on_apf_timeout(&mut cx.q, call as usize)
                     }
                     ApiEvent::CpuTick => {
-                        let mut done = std::mem::take(&mut self.api_done);
-                        cx.api.on_cpu_tick(&mut cx.q, &mut done);
-                        for &(origin, status) in &done {
-                            self.on_api_done(origin, status);
-                        }
-                        self.api_done = done;
+                        self.on_api_cpu_tick();
                         None
                     }
                 };
@@ -396,6 +394,17 @@ impl<'s> World<'s> {
             .iter()
             .map(Controller::cleanup_state)
             .fold((0, None), |(left, done), (l, d)| (left + l, done.max(d)))
+    }
+
+    /// The apiserver's CPU finished requests: route the completions.
+    fn on_api_cpu_tick(&mut self) {
+        let cx = &mut self.cx;
+        let mut done = std::mem::take(&mut self.api_done);
+        cx.api.on_cpu_tick(&mut cx.q, &mut done);
+        for &(origin, status) in &done {
+            self.on_api_done(origin, status);
+        }
+        self.api_done = done;
     }
 
     /// Route a completed request to whoever waits for it.
@@ -595,14 +604,15 @@ clients = 20
         assert!(fewer > 100_000, "only {fewer} ticks held");
     }
 
-    /// Unthrottled requests' arrivals at the apiserver held by the API instead of queued as
-    /// events ([`api::Api::next_arrival`], `EventQueue::pop_until_or`) run in the same place
-    /// of the order under the same numbers: the reports, the event count included, are those
-    /// of queued arrivals, on scenarios with progress patches, APF queueing, 429s and
-    /// retries, a saturated apiserver, spot preemptions and controller restarts. (That the
-    /// arrivals are held is checked in `api`'s tests.)
+    /// Unthrottled requests' arrivals at the apiserver and the CPU's observed ticks, held by
+    /// the API instead of queued as events ([`api::Api::next_held`],
+    /// `EventQueue::pop_until_or`), run in the same place of the order under the same
+    /// numbers: the reports, the event count included, are those of queued arrivals and
+    /// ticks (each alone and both), on scenarios with progress patches, APF queueing, 429s
+    /// and retries, a saturated apiserver, spot preemptions and controller restarts. (That
+    /// the arrivals and ticks are held is checked in `api`'s tests.)
     #[test]
-    fn held_arrivals_change_nothing() {
+    fn held_arrivals_and_ticks_change_nothing() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         for (rel, seed) in [
             ("apf-queueing", 1u64),
@@ -622,10 +632,26 @@ clients = 20
                 let r = w.run_with(0, seed, false).0;
                 serde_json::to_string(&r).expect("json")
             };
+            let held = json(super::World::new(&sc, seed));
             let mut queued = super::World::new(&sc, seed);
             queued.cx.api.queue_every_arrival();
-            let held = json(super::World::new(&sc, seed));
-            assert!(held == json(queued), "{rel} seed {seed}: reports differ");
+            assert!(
+                held == json(queued),
+                "{rel} seed {seed}: arrivals: reports differ"
+            );
+            let mut queued = super::World::new(&sc, seed);
+            queued.cx.api.queue_observed_ticks();
+            assert!(
+                held == json(queued),
+                "{rel} seed {seed}: ticks: reports differ"
+            );
+            let mut queued = super::World::new(&sc, seed);
+            queued.cx.api.queue_every_arrival();
+            queued.cx.api.queue_observed_ticks();
+            assert!(
+                held == json(queued),
+                "{rel} seed {seed}: both: reports differ"
+            );
         }
     }
 
