@@ -69,7 +69,7 @@ impl<'a> Shape<'a> {
 }
 
 /// One subtree's summary.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Agg {
     n: u32,
     min_cpu: u64,
@@ -196,9 +196,15 @@ impl FitIndex {
         }
         let mut i = self.cap + p;
         self.tree[i] = Agg::leaf(r);
+        // Up to the first subtree whose summary is unchanged (its ancestors are then too):
+        // usually a few levels, as many nodes share the extremes.
         while i > 1 {
             i /= 2;
-            self.tree[i] = Agg::join(&self.tree[2 * i], &self.tree[2 * i + 1]);
+            let joined = Agg::join(&self.tree[2 * i], &self.tree[2 * i + 1]);
+            if joined == self.tree[i] {
+                break;
+            }
+            self.tree[i] = joined;
         }
     }
 

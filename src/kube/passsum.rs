@@ -53,6 +53,12 @@ const NONE: Sum = Sum {
 };
 
 impl Sum {
+    /// Bit for bit the same summary.
+    #[inline]
+    fn same(&self, o: &Sum) -> bool {
+        self.count == o.count && self.pos == o.pos && self.best.to_bits() == o.best.to_bits()
+    }
+
     fn join(a: &Sum, b: &Sum) -> Sum {
         let best = if b.count > 0 && (a.count == 0 || b.best > a.best) {
             (b.best, b.pos)
@@ -151,9 +157,14 @@ impl PassSums {
             let t = &mut self.slots[k].tree;
             let mut i = cap + p;
             t[i] = leaf;
+            // Up to the first subtree whose summary is unchanged (so are its ancestors').
             while i > 1 {
                 i /= 2;
-                t[i] = Sum::join(&t[2 * i], &t[2 * i + 1]);
+                let joined = Sum::join(&t[2 * i], &t[2 * i + 1]);
+                if joined.same(&t[i]) {
+                    break;
+                }
+                t[i] = joined;
             }
         }
     }
