@@ -329,7 +329,7 @@ pub(super) fn attribute(inp: &Inputs<'_>, w: &WorkflowRun, log: &[Mark]) -> Opti
                 q < cur
                     && y.first_start == x.first_start
                     && (y.attempt + 1 == x.attempt
-                        || (y.attempt == x.attempt && y.killed && y.deleted && y.fail_error))
+                        || (y.attempt == x.attempt && y.killed && y.deleted() && y.fail_error))
                     && matches!(y.state, PodState::Failed)
                     && y.t.issued >= created
                     && y.t.issued <= issued

@@ -154,10 +154,12 @@ pub(super) struct Pod {
     /// [`Pods::unsched_texts`], or 0 for none (few distinct messages, many pods).
     pub unsched_msg: u32,
     pub cleanup_enqueued: SimTime,
-    pub cleanup_delete: bool,
-    pub deleted: bool,
+    /// Deleted from etcd (set through [`Pods::set_deleted`]).
+    deleted: bool,
     pub task_result_done: bool,
-    pub left_informer: bool,
+    /// Gone from the workflow controller's pod informer (set through
+    /// [`Pods::set_left_informer`]).
+    left_informer: bool,
     pub killed: bool,
     pub fail_error: bool,
     /// Why it failed, an index into [`FAIL_MSGS`].
@@ -176,6 +178,19 @@ pub(super) struct Pod {
 }
 
 impl Pod {
+    /// Whether the pod object was deleted.
+    #[inline]
+    pub(super) fn deleted(&self) -> bool {
+        self.deleted
+    }
+
+    /// Whether the pod left the workflow controller's informer (labelled completed, or
+    /// deleted).
+    #[inline]
+    pub(super) fn left_informer(&self) -> bool {
+        self.left_informer
+    }
+
     /// Its workflow's index.
     #[inline]
     pub(super) fn wf(&self) -> usize {
@@ -226,7 +241,6 @@ impl Pod {
             backoff_until: SimTime::ZERO,
             unsched_msg: 0,
             cleanup_enqueued: SimTime::ZERO,
-            cleanup_delete: false,
             deleted: false,
             task_result_done: false,
             left_informer: false,
@@ -263,11 +277,41 @@ pub(super) struct Pods {
     reason_now: [u64; 6],
     argo_pending: [u64; 4],
     running: u64,
-    /// Bit `i % 64` of word `i / 64` set while pod `i` runs: what a progress tick checks,
-    /// without a cache miss on the pod.
-    running_bits: Vec<u64>,
+    /// The pods running now: what a progress tick checks, without a cache miss on the pod.
+    running_bits: PodBits,
+    /// The pods deleted or gone from the controller's informer: what every workflow update
+    /// checks of each of its finished pods (`queuePodsForCleanup`), without a cache miss on
+    /// the pod.
+    gone_bits: PodBits,
     in_cluster: u64,
     created: u64,
+}
+
+/// A dense set of pod ids: bit `i % 64` of word `i / 64` for pod `i`.
+#[derive(Debug, Default)]
+struct PodBits(Vec<u64>);
+
+impl PodBits {
+    fn insert(&mut self, pod: usize) {
+        let w = pod / 64;
+        if self.0.len() <= w {
+            self.0.resize(w + 1, 0);
+        }
+        self.0[w] |= 1 << (pod % 64);
+    }
+
+    fn remove(&mut self, pod: usize) {
+        if let Some(w) = self.0.get_mut(pod / 64) {
+            *w &= !(1 << (pod % 64));
+        }
+    }
+
+    #[inline]
+    fn contains(&self, pod: usize) -> bool {
+        self.0
+            .get(pod / 64)
+            .is_some_and(|w| w & (1 << (pod % 64)) != 0)
+    }
 }
 
 /// Pods per chunk of [`PodStore`] from the 256th pod on; the first 256 come in chunks of
@@ -522,27 +566,48 @@ impl Pods {
         p.since = now;
         p.main_start = now;
         self.running += 1;
-        let w = pod / 64;
-        if self.running_bits.len() <= w {
-            self.running_bits.resize(w + 1, 0);
-        }
-        self.running_bits[w] |= 1 << (pod % 64);
+        self.running_bits.insert(pod);
     }
 
     /// Running pod `pod`'s containers stopped (exit or kill).
     pub(super) fn stop_running(&mut self, pod: usize) {
         self.running -= 1;
-        if let Some(w) = self.running_bits.get_mut(pod / 64) {
-            *w &= !(1 << (pod % 64));
-        }
+        self.running_bits.remove(pod);
     }
 
     /// Whether `pod` is running (its state is `Running`), from a dense bit set.
     #[inline]
     pub(super) fn is_running(&self, pod: usize) -> bool {
-        self.running_bits
-            .get(pod / 64)
-            .is_some_and(|w| w & (1 << (pod % 64)) != 0)
+        self.running_bits.contains(pod)
+    }
+
+    /// The pod object was deleted (it leaves the informers too, separately). Returns
+    /// whether it was not already.
+    pub(super) fn set_deleted(&mut self, pod: usize) -> bool {
+        let p = self.list.get_mut(pod);
+        let was = std::mem::replace(&mut p.deleted, true);
+        self.gone_bits.insert(pod);
+        !was
+    }
+
+    /// The pod left the workflow controller's informer. Returns whether it had not
+    /// already.
+    pub(super) fn set_left_informer(&mut self, pod: usize) -> bool {
+        let p = self.list.get_mut(pod);
+        let was = std::mem::replace(&mut p.left_informer, true);
+        self.gone_bits.insert(pod);
+        !was
+    }
+
+    /// Whether `pod` was deleted or left the controller's informer, from a dense bit set.
+    #[inline]
+    pub(super) fn gone(&self, pod: usize) -> bool {
+        let gone = self.gone_bits.contains(pod);
+        debug_assert_eq!(gone, {
+            let p = self.list.get(pod);
+            p.deleted || p.left_informer
+        });
+        gone
     }
 
     /// Close the pending-reason accounting of pods still pending at `end`.

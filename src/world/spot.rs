@@ -123,7 +123,7 @@ impl Spot {
                 SpotShutdown::PodDeleted => {
                     x.fail_error = true;
                     x.fail_msg = super::pods::FAIL_DELETED;
-                    x.deleted = true;
+                    cx.pods.set_deleted(p);
                     cx.q.schedule_in(
                         SimTime::from_secs(40),
                         SpotEvent::PodGone { pod: p as u32 }.into(),

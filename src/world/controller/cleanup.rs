@@ -69,12 +69,19 @@ pub(super) fn item_backoff(n: u8) -> SimTime {
     delay.min(CAP)
 }
 
+/// [`CleanupQueue::items`]: the failure count's bits.
+const FAILURES: u8 = 0x7f;
+/// [`CleanupQueue::items`]: the queued action is a delete.
+const DELETE: u8 = 0x80;
+
 /// The queue, its limiter, idle workers and metrics.
 pub(super) struct CleanupQueue {
     bucket: TokenBucket,
     wq: WorkQueue,
-    /// Per pod: `AddRateLimited` calls since the last `Forget`.
-    failures: Vec<u8>,
+    /// Per pod: `AddRateLimited` calls since the last `Forget` in the low 7 bits (saturating
+    /// at 127: the backoff stops growing at 18), and [`DELETE`] when the queued action is a
+    /// delete rather than the completed label.
+    items: Vec<u8>,
     idle: u32,
     /// Pods anywhere in the queue (waiting, ready or being processed).
     outstanding: u64,
@@ -91,7 +98,7 @@ impl CleanupQueue {
         CleanupQueue {
             bucket: TokenBucket::new(d::CLEANUP_QUEUE_QPS, d::CLEANUP_QUEUE_BURST),
             wq: WorkQueue::new(),
-            failures: Vec::new(),
+            items: Vec::new(),
             idle: workers,
             outstanding: 0,
             done: 0,
@@ -113,13 +120,37 @@ impl CleanupQueue {
     /// `AddRateLimited`: a bucket token and a per-item backoff step on every call.
     fn add_rate_limited(&mut self, cx: &mut Ctx<'_>, pod: usize, now: SimTime) {
         self.rate_limited_adds += 1;
-        if pod >= self.failures.len() {
-            self.failures.resize(pod + 1, 0);
+        let item = self.item(pod);
+        let n = *item & FAILURES;
+        if n < FAILURES {
+            *item += 1;
         }
-        let n = self.failures[pod];
-        self.failures[pod] = n.saturating_add(1);
         let wait = self.bucket.reserve(now).max(item_backoff(n));
         self.add_after(cx, pod, wait, now);
+    }
+
+    /// `pod`'s byte in [`CleanupQueue::items`].
+    #[inline]
+    fn item(&mut self, pod: usize) -> &mut u8 {
+        if pod >= self.items.len() {
+            self.items.resize(pod + 1, 0);
+        }
+        &mut self.items[pod]
+    }
+
+    /// Whether the action queued for `pod` is a delete (else the completed label).
+    fn deletes(&self, pod: usize) -> bool {
+        self.items.get(pod).is_some_and(|i| i & DELETE != 0)
+    }
+
+    /// Queue a delete (`true`) or the completed label for `pod`.
+    fn set_deletes(&mut self, pod: usize, delete: bool) {
+        let item = self.item(pod);
+        *item = if delete {
+            *item | DELETE
+        } else {
+            *item & !DELETE
+        };
     }
 
     /// `AddAfter`: ready after `delay`, the earlier ready time winning.
@@ -142,11 +173,11 @@ impl CleanupQueue {
         match action {
             CleanupAction::Nothing => {}
             CleanupAction::Label => {
-                cx.pods[pod].cleanup_delete = false;
+                self.set_deletes(pod, false);
                 self.add_rate_limited(cx, pod, now);
             }
             CleanupAction::Delete => {
-                cx.pods[pod].cleanup_delete = true;
+                self.set_deletes(pod, true);
                 if delay > SimTime::ZERO {
                     self.delayed_adds += 1;
                     self.add_after(cx, pod, delay, now);
@@ -184,8 +215,8 @@ impl CleanupQueue {
 
     /// `Forget` + `Done` after a worker handled `pod`.
     fn finish_item(&mut self, pod: usize) {
-        if let Some(f) = self.failures.get_mut(pod) {
-            *f = 0;
+        if let Some(item) = self.items.get_mut(pod) {
+            *item &= DELETE;
         }
         self.wq.done(pod);
         if !self.wq.contains(pod) {
@@ -230,10 +261,19 @@ impl Controller {
         let phase = cx.wfs[wf].phase;
         let mut finished = std::mem::take(&mut cx.wfs[wf].finished_pods);
         finished.extend(became_done.iter().map(|&p| p as u32));
-        finished.retain(|&p| !cx.pods[p].left_informer && !cx.pods[p].deleted);
+        // Every finished pod on every update: what each checks and changes is kept densely
+        // (gone bits, the queue's own bytes and keys), not read from the pod.
+        finished.retain(|&p| !cx.pods.gone(p as usize));
+        // Only OnPodSuccess looks at the pod's own phase.
+        let by_pod = strategy == PodGcStrategy::OnPodSuccess;
+        let action = cleanup_action(strategy, phase, false);
         for &p in &finished {
-            let succeeded = cx.pods[p].recorded == super::super::pods::PodState::Succeeded;
-            let action = cleanup_action(strategy, phase, succeeded);
+            let action = if by_pod {
+                let succeeded = cx.pods[p].recorded == super::super::pods::PodState::Succeeded;
+                cleanup_action(strategy, phase, succeeded)
+            } else {
+                action
+            };
             self.cleanup.enact(cx, p as usize, action, delay, now);
         }
         cx.wfs[wf].finished_pods = finished;
@@ -249,14 +289,13 @@ impl Controller {
                 return;
             };
             self.cleanup.idle -= 1;
-            let p = &cx.pods[pod];
-            if p.left_informer || p.deleted {
+            if cx.pods.gone(pod) {
                 self.cleanup.finish_item(pod);
                 continue;
             }
             // labelPodCompleted is a merge PATCH of the completed label; deletePod a DELETE
             // (its finalizer PATCH is empty without the status-capture finalizer).
-            let verb = if p.cleanup_delete {
+            let verb = if self.cleanup.deletes(pod) {
                 Verb::Delete
             } else {
                 Verb::Patch
@@ -277,13 +316,10 @@ impl Controller {
         let now = cx.now();
         self.cleanup.done += 1;
         self.cleanup.last_done = Some(now);
-        let p = &mut cx.pods[pod];
-        if status == Status::Ok && !p.left_informer {
-            p.left_informer = true;
+        if status == Status::Ok && cx.pods.set_left_informer(pod) {
             self.process.informer_pods -= 1;
         }
-        if p.cleanup_delete && status == Status::Ok && !p.deleted {
-            p.deleted = true;
+        if self.cleanup.deletes(pod) && status == Status::Ok && cx.pods.set_deleted(pod) {
             self.m.pods_deleted += 1;
             cx.pods.deleted_from_cluster();
         }

@@ -357,9 +357,9 @@ impl Controller {
             }
             Origin::Cleanup { pod } => {
                 let pod = pod as usize;
-                let in_informer = !cx.pods[pod].left_informer;
+                let in_informer = !cx.pods[pod].left_informer();
                 self.on_cleanup_done(cx, pod, status);
-                if in_informer && cx.pods[pod].left_informer {
+                if in_informer && cx.pods[pod].left_informer() {
                     // The labelled (or deleted) pod leaves the informer: a delete event.
                     self.on_pod_event(cx, pod);
                 }
@@ -608,13 +608,12 @@ impl Controller {
         let stored = cx.wfs[wf].stored_bytes;
         cx.objects.workflow_deleted(stored);
         for i in 0..cx.wfs[wf].pods.len() {
-            let p = cx.wfs[wf].pods[i];
-            if !cx.pods[p].deleted {
-                cx.pods[p].deleted = true; // ownerReference garbage collection
+            let p = cx.wfs[wf].pods[i] as usize;
+            // ownerReference garbage collection
+            if cx.pods.set_deleted(p) {
                 cx.pods.deleted_from_cluster();
             }
-            if !cx.pods[p].left_informer {
-                cx.pods[p].left_informer = true;
+            if cx.pods.set_left_informer(p) {
                 self.process.informer_pods -= 1;
             }
         }

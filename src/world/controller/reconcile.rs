@@ -235,7 +235,7 @@ impl Controller {
                 }
                 PodState::Running => {}
                 PodState::Failed
-                    if pod.deleted
+                    if pod.deleted()
                         && pod.fail_error
                         && matches!(pod.recorded, PodState::Pending(_)) =>
                 {
