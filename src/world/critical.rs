@@ -299,7 +299,7 @@ pub(super) fn attribute(inp: &Inputs<'_>, w: &WorkflowRun, log: &[Mark]) -> Opti
     acc.add(Cause::Submission, created.since(sub_start).since(throttle));
 
     let spec = &inp.sc.workflows[w.spec()];
-    let visible = |p: usize| inp.pods[p].t.visible;
+    let visible = |p: usize| inp.pods.times(p).visible;
     // The pod whose completion the controller saw last (before the workflow ended).
     let last = w
         .pods
@@ -319,22 +319,26 @@ pub(super) fn attribute(inp: &Inputs<'_>, w: &WorkflowRun, log: &[Mark]) -> Opti
     }
     loop {
         let x = &inp.pods[cur];
-        let issued = x.t.issued.max(created);
+        let issued = inp.pods.times(cur).issued.max(created);
         // An earlier try of the same item (a retry, or a vanished Pending pod created again).
         let prev = by_task[x.task as usize]
             .iter()
             .copied()
             .filter(|&q| {
                 let y = &inp.pods[q];
+                let yt = inp.pods.times(q);
                 q < cur
                     && y.first_start == x.first_start
                     && (y.attempt + 1 == x.attempt
                         || (y.attempt == x.attempt && y.killed && y.deleted() && y.fail_error))
                     && matches!(y.state, PodState::Failed)
-                    && y.t.issued >= created
-                    && y.t.issued <= issued
+                    && yt.issued >= created
+                    && yt.issued <= issued
             })
-            .max_by_key(|&q| (inp.pods[q].t.visible.max(inp.pods[q].t.exit), q));
+            .max_by_key(|&q| {
+                let t = inp.pods.times(q);
+                (t.visible.max(t.exit), q)
+            });
         if let Some(q) = prev {
             let cause = if inp.pods[q].killed {
                 Cause::RetriesPreempted
@@ -345,12 +349,13 @@ pub(super) fn attribute(inp: &Inputs<'_>, w: &WorkflowRun, log: &[Mark]) -> Opti
             // main container's start (or its end, if it never started) to this try's CREATE
             // the time is the retry's.
             let y = &inp.pods[q];
+            let yt = inp.pods.times(q);
             let stop = if y.main_start > SimTime::ZERO {
                 y.main_start
             } else {
-                y.t.exit.max(y.t.visible)
+                yt.exit.max(yt.visible)
             };
-            let cut = stop.clamp(y.t.issued, issued);
+            let cut = stop.clamp(yt.issued, issued);
             acc.add(cause, issued.since(cut));
             lifecycle(&mut acc, inp, q, cut);
             cur = q;
@@ -401,7 +406,7 @@ pub(super) fn attribute(inp: &Inputs<'_>, w: &WorkflowRun, log: &[Mark]) -> Opti
 /// or where an earlier try's time becomes the retry's).
 fn lifecycle(acc: &mut Acc<'_>, inp: &Inputs<'_>, p: usize, end: SimTime) {
     let x = &inp.pods[p];
-    let t = &x.t;
+    let t = inp.pods.times(p);
     let begin = t.issued.min(end);
     // Each checkpoint is clamped into [previous checkpoint, end]; one not reached takes the
     // previous one's value, so the stages telescope to exactly `end - begin`.

@@ -179,8 +179,9 @@ impl Kubelet {
         self.status(cx, pod);
         let sandbox_done = now.plus(SimTime(cx.sc.file.kubelet.sandbox_start.0));
         cx.pods[pod].pull.requested_at = sandbox_done;
-        cx.pods[pod].t.bound = now;
-        cx.pods[pod].t.sandbox = sandbox_done;
+        let t = cx.pods.times_mut(pod);
+        t.bound = now;
+        t.sandbox = sandbox_done;
         at(cx, sandbox_done, pod, KubeletStage::PullCheck);
     }
 
@@ -300,12 +301,13 @@ impl Kubelet {
         p.pull.failures += 1;
         let exp = (p.pull.failures - 1).min(20);
         let backoff = (self.image_backoff.0 << exp).min(self.image_backoff_max.0);
-        p.t.backoff = p.t.backoff.plus(SimTime(backoff));
         let stage = if p.pull.main_pull {
             KubeletStage::MainPullCheck
         } else {
             KubeletStage::PullCheck
         };
+        let t = cx.pods.times_mut(pod);
+        t.backoff = t.backoff.plus(SimTime(backoff));
         let before = cx.pods[pod].state;
         cx.pods.set_pending_reason(now, pod, R_IMAGE_PULL_BACKOFF);
         if cx.pods[pod].state != before {
@@ -385,12 +387,12 @@ impl Kubelet {
                 if !cx.pods[pod].pull.main_pull {
                     // Init is done: the kubelet starts the regular containers.
                     cx.pods[pod].pull.requested_at = now;
-                    cx.pods[pod].t.init_end = now;
+                    cx.pods.times_mut(pod).init_end = now;
                 }
                 self.pull_check(cx, pod, true)
             }
             KubeletStage::InitStart => {
-                cx.pods[pod].t.init_start = now;
+                cx.pods.times_mut(pod).init_start = now;
                 cx.pods.set_pending_reason(now, pod, R_POD_INITIALIZING);
                 // The init container runs: the status manager posts the change.
                 self.status(cx, pod);
@@ -425,8 +427,8 @@ impl Kubelet {
             }
             KubeletStage::Exit => {
                 cx.last_pod_exit = cx.last_pod_exit.max(now);
+                cx.pods.times_mut(pod).exit = now;
                 let p = &mut cx.pods[pod];
-                p.t.exit = now;
                 p.state = PodState::Failed;
                 if !p.fails {
                     p.state = PodState::Succeeded;

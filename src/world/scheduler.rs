@@ -162,18 +162,19 @@ impl Scheduler {
                         node: n as u32,
                     },
                 );
-                let t = &mut cx.pods[pod].t;
+                let t = cx.pods.times_mut(pod);
                 t.bind_issued = now;
                 t.bind_wait = wait;
             }
             Err(fail) => {
                 let sc = &cx.sc.file.scheduler;
                 let now = cx.now();
+                let t = cx.pods.times_mut(pod);
+                if t.unschedulable == SimTime::ZERO {
+                    t.unschedulable = now;
+                }
                 let p = &mut cx.pods[pod];
                 p.sched_attempts += 1;
-                if p.t.unschedulable == SimTime::ZERO {
-                    p.t.unschedulable = now;
-                }
                 let exp = (p.sched_attempts - 1).min(20);
                 let backoff = (sc.pod_initial_backoff.0 << exp).min(sc.pod_max_backoff.0);
                 p.backoff_until = now.plus(SimTime(backoff));

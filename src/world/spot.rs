@@ -110,11 +110,11 @@ impl Spot {
                 cx.pods.end_pending(now, p);
             }
             cx.last_pod_exit = cx.last_pod_exit.max(now);
+            cx.pods.times_mut(p).exit = now;
             let x = &mut cx.pods[p];
             x.killed = true;
             x.state = PodState::Failed;
             x.task_result_done = true;
-            x.t.exit = now;
             match mode {
                 SpotShutdown::Graceful => {
                     x.fail_msg = super::pods::FAIL_SHUTDOWN;

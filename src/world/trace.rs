@@ -19,14 +19,14 @@ impl World<'_> {
         let sc = cx.sc;
         let pods = cx
             .pods
-            .iter()
-            .map(|p| {
+            .iter_with_times()
+            .map(|(p, t)| {
                 let spec = &sc.workflows[cx.wfs[p.wf()].spec()];
                 let main_end = if p.main_start > SimTime::ZERO {
                     let planned = p.main_start.plus(p.run_time);
                     // A killed pod's main stops at the kill.
-                    Some(if p.killed && p.t.exit > SimTime::ZERO {
-                        planned.min(p.t.exit)
+                    Some(if p.killed && t.exit > SimTime::ZERO {
+                        planned.min(t.exit)
                     } else {
                         planned.min(end)
                     })
@@ -40,15 +40,15 @@ impl World<'_> {
                     attempt: p.attempt,
                     node: p.node,
                     cpu: p.cpu,
-                    issued_s: p.t.issued.min(p.created_at).as_secs_f64(),
+                    issued_s: t.issued.min(p.created_at).as_secs_f64(),
                     created_s: p.created_at.as_secs_f64(),
-                    bound_s: opt(p.t.bind_issued),
-                    scheduled_s: opt(p.t.bound),
-                    init_s: opt(p.t.init_start),
-                    init_end_s: opt(p.t.init_end),
+                    bound_s: opt(t.bind_issued),
+                    scheduled_s: opt(t.bound),
+                    init_s: opt(t.init_start),
+                    init_end_s: opt(t.init_end),
                     main_s: opt(p.main_start),
                     main_end_s: main_end.map(SimTime::as_secs_f64),
-                    exit_s: opt(p.t.exit),
+                    exit_s: opt(t.exit),
                     phase: match p.state {
                         PodState::Succeeded => "Succeeded",
                         PodState::Failed => "Failed",

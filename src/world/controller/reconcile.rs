@@ -680,7 +680,7 @@ impl Controller {
             attempt,
             first_start,
         ));
-        cx.pods[pod].t.issued = issued;
+        cx.pods.times_mut(pod).issued = issued;
         cx.wfs[wf].pods.push(pod as u32);
         self.process.informer_pods += 1;
         self.m.pods_created += 1;
