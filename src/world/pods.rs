@@ -7,6 +7,10 @@
 //! Components own their own pod-related state elsewhere (the scheduler's queues, the
 //! kubelet's pull state is on the pod because it is per pod). Left out: pod objects' real
 //! fields (labels, volumes); a pod is a request, an image and a run time.
+//!
+//! Layout: the records every event reads (`Pod`) and the stage times read after the run
+//! (`PodTimes`) sit in two chunked stores, and the per-pod flags passes scan (running, gone)
+//! in bit sets, so the event loop's cache misses land on small records.
 
 use super::kubelet::KubeletStage;
 use crate::engine::SimTime;
