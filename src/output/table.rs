@@ -21,6 +21,24 @@ pub fn human_secs(s: f64) -> String {
     }
 }
 
+/// A latency: milliseconds below one second (Go's `time.Duration` style: `0s`, `4.2ms`,
+/// `180ms`), else as [`human_secs`]; most apiserver and queue latencies are milliseconds,
+/// which `human_secs` would print as `0.0s`.
+pub fn human_latency(s: f64) -> String {
+    if !s.is_finite() || s >= 1.0 {
+        return human_secs(s);
+    }
+    if s <= 0.0 {
+        return "0s".into();
+    }
+    let ms = s * 1000.0;
+    if ms < 10.0 {
+        format!("{ms:.1}ms")
+    } else {
+        format!("{ms:.0}ms")
+    }
+}
+
 fn mib(b: u64) -> String {
     format!("{:.2} MiB", b as f64 / 1048576.0)
 }
@@ -31,9 +49,9 @@ fn stats_line(s: &Stats) -> String {
     }
     format!(
         "p50 {}  p95 {}  max {}",
-        human_secs(s.p50),
-        human_secs(s.p95),
-        human_secs(s.max)
+        human_latency(s.p50),
+        human_latency(s.p95),
+        human_latency(s.max)
     )
 }
 
@@ -298,22 +316,31 @@ fn run_table(o: &mut String, r: &RunReport, wide: bool) {
         a.peak_inflight,
         a.peak_queued
     );
+    // Columns widen to their longest value (`deletecollection` is 16 characters).
+    let width = |min: usize, f: fn(&crate::metrics::ApiRow) -> &str| {
+        a.by_client.iter().map(|r| f(r).len()).fold(min, usize::max)
+    };
+    let (cw, vw, rw) = (
+        width(32, |r| &r.client),
+        width(7, |r| &r.verb),
+        width(20, |r| &r.resource),
+    );
     let _ = writeln!(
         o,
-        "  {:<32} {:<7} {:<20} {:>8} {:>6} {:>9} {:>9}",
+        "  {:<cw$} {:<vw$} {:<rw$} {:>8} {:>6} {:>9} {:>9}",
         "client", "verb", "resource", "count", "errors", "p50", "p95"
     );
     for row in &a.by_client {
         let _ = writeln!(
             o,
-            "  {:<32} {:<7} {:<20} {:>8} {:>6} {:>9} {:>9}",
+            "  {:<cw$} {:<vw$} {:<rw$} {:>8} {:>6} {:>9} {:>9}",
             row.client,
             row.verb,
             row.resource,
             row.count,
             row.errors,
-            human_secs(row.latency_s.p50),
-            human_secs(row.latency_s.p95)
+            human_latency(row.latency_s.p50),
+            human_latency(row.latency_s.p95)
         );
     }
 
@@ -340,7 +367,7 @@ fn run_table(o: &mut String, r: &RunReport, wide: bool) {
             t.throttled,
             t.logged_waits,
             human_secs(t.total_wait_s),
-            human_secs(t.max_wait_s)
+            human_latency(t.max_wait_s)
         );
     }
     if let Some(t) = r
@@ -388,7 +415,7 @@ fn run_table(o: &mut String, r: &RunReport, wide: bool) {
         o,
         "  workflows in cluster peak {} (Argo Server list {}), etcd live objects peak {} of quota {}",
         ob.workflows_in_cluster_peak,
-        human_secs(ob.argo_server_list_latency_s),
+        human_latency(ob.argo_server_list_latency_s),
         mib(ob.etcd_live_bytes_peak),
         mib(ob.etcd_quota_bytes)
     );
@@ -531,5 +558,20 @@ fn controller_rows(o: &mut String, rows: &[crate::metrics::ControllerRow]) {
             human_secs(c.throttle_wait_s),
             c.report.restarts
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latencies_below_a_second_print_in_milliseconds() {
+        assert_eq!(human_latency(0.0042), "4.2ms");
+        assert_eq!(human_latency(0.18), "180ms");
+        assert_eq!(human_latency(0.0), "0s");
+        assert_eq!(human_latency(0.0000004), "0.0ms");
+        assert_eq!(human_latency(2.5), "2.5s");
+        assert_eq!(human_latency(f64::NAN), "-");
     }
 }

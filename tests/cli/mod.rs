@@ -667,3 +667,34 @@ fn import_with_cluster_runs_as_it_is() {
             "unknown example pool `n2`; one of: gke-n2-standard-16",
         ));
 }
+
+/// The API table's columns widen to their longest value: the default run has a
+/// `deletecollection` row (16 characters, wider than the verb column's 7), and its count
+/// must end where the header's `count` ends; latencies under a second print in ms.
+#[test]
+fn the_api_table_stays_aligned_and_shows_milliseconds() {
+    let text = stdout_of(&["run"]);
+    let header = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("client") && l.contains("resource"))
+        .expect("API table header");
+    let count_end = header.find("count").expect("count column") + "count".len();
+    let rows: Vec<&str> = text
+        .lines()
+        .skip_while(|l| *l != header)
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .collect();
+    assert!(
+        rows.iter().any(|l| l.contains("deletecollection")),
+        "{text}"
+    );
+    for row in &rows {
+        let upto = row.get(..count_end).unwrap_or(row);
+        assert!(
+            upto.ends_with(|c: char| c.is_ascii_digit()) && row[count_end..].starts_with(' '),
+            "misaligned row:\n{header}\n{row}"
+        );
+        assert!(row.trim_end().ends_with("ms"), "latency not in ms: {row}");
+    }
+}
