@@ -32,7 +32,6 @@ use crate::kube::sharing::SharedCpu;
 use crate::scenario::defaults as d;
 use crate::scenario::schema::ApiServerCfg;
 use accounting::{ApiAcc, ThrottleAcc};
-pub(super) use cpu::Held;
 use indexmap::IndexMap;
 
 mod accounting;

@@ -44,7 +44,7 @@ use crate::kube::apiserver::Verb;
 use crate::kube::nodes::Nodes;
 use crate::metrics::{RunReport, TimeSeries, Trace};
 use crate::scenario::Scenario;
-use api::{Api, ApiEvent, Held, Origin, Status};
+use api::{Api, ApiEvent, Origin, Status};
 use autoscaler::{Autoscaler, ScalerEvent};
 use controller::{Controller, CtrlEvent};
 use kubelet::{Kubelet, KubeletEvent};
@@ -291,19 +291,29 @@ impl<'s> World<'s> {
             let held = self.cx.api.next_held();
             match self.cx.q.pop_until_or(horizon, held) {
                 Step::Event(_, ev) => self.handle(ev),
-                // Held work is due, as its queued event would have been.
+                // Held work is due, as its queued event would have been. Run directly, not
+                // through `handle`'s match (1-1.5 % of the market run, measured): most of its
+                // events are held arrivals and ticks.
                 Step::External => {
                     let cx = &mut self.cx;
                     match cx.api.take_held(&cx.q) {
-                        Some(Held::Arrive(call)) => {
-                            if let Some((origin, status)) = cx.api.on_arrive(&mut cx.q, call) {
+                        Some(ApiEvent::Arrive { call }) => {
+                            if let Some((origin, status)) =
+                                cx.api.on_arrive(&mut cx.q, call as usize)
+                            {
                                 self.on_api_done(origin, status);
                             }
+                            self.after_event();
                         }
-                        Some(Held::CpuTick) => self.on_api_cpu_tick(),
+                        Some(ApiEvent::CpuTick) => {
+                            self.on_api_cpu_tick();
+                            self.after_event();
+                        }
+                        // The API holds only arrivals and ticks; anything else goes the
+                        // general way.
+                        Some(ev) => self.handle(Event::Api(ev)),
                         None => {}
                     }
-                    self.after_event();
                 }
                 Step::End => break,
             }

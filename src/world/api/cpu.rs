@@ -10,15 +10,6 @@ use super::{Api, ApiEvent, ETCD_STREAM, Origin, Status};
 use crate::engine::{EventQueue, SimTime};
 use crate::world::Event;
 
-/// Work the API holds outside the event queue, due now ([`Api::take_held`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(in crate::world) enum Held {
-    /// A request reaches the apiserver ([`Api::on_arrive`]).
-    Arrive(usize),
-    /// The CPU's tick ([`Api::on_cpu_tick`]).
-    CpuTick,
-}
-
 impl Api {
     /// Queue every CPU tick (do not hold unobserved ones in hand): for tests.
     #[cfg(test)]
@@ -46,18 +37,18 @@ impl Api {
         }
     }
 
-    /// The earliest held work is due ([`Step::External`](crate::engine::Step)): which, for
-    /// [`Api::on_arrive`] or [`Api::on_cpu_tick`].
+    /// The earliest held work is due ([`Step::External`](crate::engine::Step)): the event it
+    /// stands for (an `Arrive` or the `CpuTick`), handled as if it had been queued.
     #[inline]
-    pub(in crate::world) fn take_held(&mut self, q: &EventQueue<Event>) -> Option<Held> {
+    pub(in crate::world) fn take_held(&mut self, q: &EventQueue<Event>) -> Option<ApiEvent> {
         if let Some(tick) = self.held_tick()
             && self.arrivals.next().is_none_or(|a| tick < a)
         {
-            return Some(Held::CpuTick);
+            return Some(ApiEvent::CpuTick);
         }
         self.arrivals
             .pop(q.pending())
-            .map(|c| Held::Arrive(c as usize))
+            .map(|call| ApiEvent::Arrive { call })
     }
 
     /// Queue every observed CPU tick as an event (do not hold it here): for tests.

@@ -38,13 +38,11 @@ fn drive(held: bool, script: &[(u64, usize, Verb, u64, Origin, bool)]) -> Vec<St
     loop {
         let ev = match q.pop_until_or(SimTime::MAX, api.next_held()) {
             Step::Event(_, ev) => ev,
-            Step::External => match api.take_held(&q).expect("work is held") {
-                Held::Arrive(call) => Event::Api(ApiEvent::Arrive { call: call as u32 }),
-                Held::CpuTick => {
-                    held_ticks += 1;
-                    Event::Api(ApiEvent::CpuTick)
-                }
-            },
+            Step::External => {
+                let ev = api.take_held(&q).expect("work is held");
+                held_ticks += u32::from(matches!(ev, ApiEvent::CpuTick));
+                Event::Api(ev)
+            }
             Step::End => break,
         };
         let now = q.now();
