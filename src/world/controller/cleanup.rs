@@ -120,13 +120,30 @@ impl CleanupQueue {
     /// `AddRateLimited`: a bucket token and a per-item backoff step on every call.
     fn add_rate_limited(&mut self, cx: &mut Ctx<'_>, pod: usize, now: SimTime) {
         self.rate_limited_adds += 1;
+        let n = self.count_failure(pod);
+        let wait = self.bucket.reserve(now).max(item_backoff(n));
+        self.add_after(cx, pod, wait, now);
+    }
+
+    /// client-go `ItemExponentialFailureRateLimiter.When`'s count: `pod`'s adds since its
+    /// last `Forget`, before this one (kept in 7 bits, saturating at 127: the backoff reaches
+    /// its cap at 18).
+    #[inline]
+    fn count_failure(&mut self, pod: usize) -> u8 {
         let item = self.item(pod);
         let n = *item & FAILURES;
         if n < FAILURES {
             *item += 1;
         }
-        let wait = self.bucket.reserve(now).max(item_backoff(n));
-        self.add_after(cx, pod, wait, now);
+        n
+    }
+
+    /// client-go `ItemExponentialFailureRateLimiter.Forget`: `pod`'s count back to 0 (its
+    /// queued action stays).
+    fn forget(&mut self, pod: usize) {
+        if let Some(item) = self.items.get_mut(pod) {
+            *item &= DELETE;
+        }
     }
 
     /// `pod`'s byte in [`CleanupQueue::items`].
@@ -215,9 +232,7 @@ impl CleanupQueue {
 
     /// `Forget` + `Done` after a worker handled `pod`.
     fn finish_item(&mut self, pod: usize) {
-        if let Some(item) = self.items.get_mut(pod) {
-            *item &= DELETE;
-        }
+        self.forget(pod);
         self.wq.done(pod);
         if !self.wq.contains(pod) {
             self.outstanding -= 1;
@@ -366,5 +381,28 @@ mod tests {
         assert_eq!(item_backoff(17), SimTime::from_millis(655_360));
         assert_eq!(item_backoff(18), SimTime::from_secs(1000));
         assert_eq!(item_backoff(255), SimTime::from_secs(1000));
+    }
+
+    /// The per-pod byte of the queue: client-go `ItemExponentialFailureRateLimiter.When`
+    /// counts adds since `Forget` (saturating here at 127, past the backoff's cap at 18), and
+    /// the action `EnactAnyPodCleanup` queued (`pod/cleanup.go`) lives beside it: setting one
+    /// never changes the other.
+    #[test]
+    fn a_pods_failure_count_and_action_share_a_byte_without_mixing() {
+        let mut q = CleanupQueue::new(1);
+        q.set_deletes(3, true);
+        let counts: Vec<u8> = (0..200).map(|_| q.count_failure(3)).collect();
+        assert_eq!(counts[..3], [0, 1, 2]);
+        assert_eq!(counts[199], FAILURES);
+        assert_eq!(item_backoff(counts[199]), item_backoff(199));
+        assert!(q.deletes(3), "counting kept the delete");
+        q.set_deletes(3, false);
+        assert!(!q.deletes(3));
+        assert_eq!(q.count_failure(3), FAILURES, "the label kept the count");
+        q.set_deletes(3, true);
+        q.forget(3);
+        assert!(q.deletes(3), "Forget kept the action");
+        assert_eq!(q.count_failure(3), 0, "Forget cleared the count");
+        assert!(!q.deletes(2) && !q.deletes(1_000), "other pods have none");
     }
 }
