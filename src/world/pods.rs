@@ -293,7 +293,6 @@ pub(super) struct Pods {
 
 /// A dense set of pod ids: bit `i % 64` of word `i / 64` for pod `i`.
 #[derive(Debug, Default)]
-/// One bit per pod (by id), for flags a pass scans over many pods without reading them.
 struct PodBits(Vec<u64>);
 
 impl PodBits {
