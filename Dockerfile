@@ -4,6 +4,9 @@ FROM rust:1.95-bookworm AS build
 WORKDIR /src
 # Only what the binary is built from (no target/, results/ or notebooks/ in the context copy).
 COPY Cargo.toml Cargo.lock ./
+# The profile-guided build: .cargo/config.toml points cargo at pgo/rustc-wrapper.
+COPY .cargo .cargo
+COPY pgo pgo
 COPY src src
 COPY benches benches
 COPY assets assets

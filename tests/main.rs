@@ -16,5 +16,6 @@ mod fuzz;
 mod golden;
 mod import_cluster;
 mod models;
+mod pgo;
 mod props;
 mod robustness;
