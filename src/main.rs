@@ -13,6 +13,32 @@ use std::process::ExitCode;
 
 mod cli;
 
+/// `print!` to standard output, except that a closed pipe (`argosim run | head`) ends the
+/// program quietly with exit status 141, as a Unix tool killed by SIGPIPE does, instead of
+/// `print!`'s panic; any other write error ends it with status 2 and a message.
+macro_rules! out {
+    ($($arg:tt)*) => { write_stdout(format_args!($($arg)*)) };
+}
+
+/// [`out!`] with a newline.
+macro_rules! outln {
+    ($($arg:tt)*) => { write_stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// Write to standard output; see [`out!`].
+fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let Err(e) = stdout.write_fmt(args).and_then(|()| stdout.flush()) else {
+        return;
+    };
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(141);
+    }
+    eprintln!("error: writing to standard output: {e}");
+    std::process::exit(2);
+}
+
 #[derive(Parser)]
 #[command(
     name = "argosim",
@@ -343,8 +369,8 @@ impl TextFormat {
     /// Print `value` in a structured format, or `text(style)` in a table one.
     fn print(self, value: impl FnOnce() -> serde_json::Value, text: impl FnOnce(Style) -> String) {
         match (self.structured(), self.style()) {
-            (Some(f), _) => print!("{}", structured::render(&value(), f)),
-            (None, Some(st)) => print!("{}", text(st)),
+            (Some(f), _) => out!("{}", structured::render(&value(), f)),
+            (None, Some(st)) => out!("{}", text(st)),
             (None, None) => unreachable!("every format is structured or a table"),
         }
     }
@@ -525,10 +551,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             match format {
-                Format::Table => print!("{text}"),
-                Format::Wide => print!("{}", output::table_wide(&report)),
-                Format::Json => print!("{json}"),
-                Format::Yaml => print!("{}", structured::render(&report, Structured::Yaml)),
+                Format::Table => out!("{text}"),
+                Format::Wide => out!("{}", output::table_wide(&report)),
+                Format::Json => out!("{json}"),
+                Format::Yaml => out!("{}", structured::render(&report, Structured::Yaml)),
             }
             let cut: Vec<_> = report
                 .runs
@@ -575,7 +601,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .iter()
                 .map(|s| u64::from(s.cfg.count) * sc.workflows[s.workflow].pod_count())
                 .sum();
-            println!(
+            outln!(
                 "{}: ok ({} pool(s), {} node(s), {} workflow template(s), {} submission(s), {} pods)",
                 scenario.display(),
                 sc.pools.len(),
@@ -584,7 +610,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 sc.submissions.iter().map(|s| s.cfg.count).sum::<u32>(),
                 pods
             );
-            println!("{}", budget::describe(&est, limit));
+            outln!("{}", budget::describe(&est, limit));
             Ok(ExitCode::SUCCESS)
         }
         Command::Import {
@@ -645,7 +671,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     for d in &imp.refused {
                         eprintln!("refused: {d}");
                     }
-                    print!(
+                    out!(
                         "{}",
                         argosim::import::to_toml_with(&imp, cluster.as_deref())
                     );
@@ -659,13 +685,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Explain { key } => match scenario::explain::explain(&key) {
             Ok(text) => {
-                print!("{text}");
+                out!("{text}");
                 Ok(ExitCode::SUCCESS)
             }
             Err(e) => bail!("{e}"),
         },
         Command::Example => {
-            print!("{}", scenario::DEFAULT_SCENARIO);
+            out!("{}", scenario::DEFAULT_SCENARIO);
             Ok(ExitCode::SUCCESS)
         }
         Command::Grid {
@@ -723,7 +749,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         Some(s) => format!("shard {}/{} of ", s.index, s.count),
                         None => String::new(),
                     };
-                    println!(
+                    outln!(
                         "{}: {what}{} point(s) x {} replication(s): {} run(s) simulated, {} reused, in {secs:.1}s",
                         out.display(),
                         plan.points.len(),
@@ -732,9 +758,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         reused
                     );
                     if shard.is_some() {
-                        println!("join all shards with: argosim merge SHARD_DIRS... --out DIR");
+                        outln!("join all shards with: argosim merge SHARD_DIRS... --out DIR");
                     } else {
-                        println!(
+                        outln!(
                             "wrote runs.csv, points.csv, sensitivity.csv, summary.md, plots/, manifest.json"
                         );
                     }
@@ -751,7 +777,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Merge { dirs, out, force } => {
             let (n, _) = results_folder::merge(&dirs, &out, force, &command_line())?;
-            println!(
+            outln!(
                 "{}: merged {} shard folder(s), {n} runs; wrote runs.csv, points.csv, sensitivity.csv, summary.md, plots/, manifest.json",
                 out.display(),
                 dirs.len()

@@ -698,3 +698,24 @@ fn the_api_table_stays_aligned_and_shows_milliseconds() {
         assert!(row.trim_end().ends_with("ms"), "latency not in ms: {row}");
     }
 }
+
+/// `argosim run | head`: the reader closes the pipe before the report is written. The write
+/// fails with EPIPE (Rust ignores SIGPIPE), and the program ends quietly with 141, the status
+/// of a Unix tool killed by SIGPIPE, not with `print!`'s panic and backtrace.
+#[test]
+fn a_closed_stdout_pipe_ends_quietly_with_141() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_argosim"))
+        .args(["run", "-o", "json"])
+        .arg(crate_path("scenarios/market-run.toml"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("argosim starts");
+    // Close the read end at once: the run takes far longer than this before it writes.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("argosim ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "stderr: {stderr}");
+    assert_eq!(out.status.code(), Some(141), "stderr: {stderr}");
+}
