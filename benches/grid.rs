@@ -1,6 +1,6 @@
 //! Experiment-layer benchmark: a grid of 1,000 runs of the embedded default scenario (the
 //! 400-shard nightly ETL; 4 controller.qps values x 250 replications) on 2 threads (and on 1,
-//! for the parallel efficiency), first with
+//! for the parallel efficiency; the same for 10,000 runs, issue 14's size), first with
 //! rows kept in memory (`run_in_memory`, as `compare` and `check` do), then as `argosim grid`
 //! does it: runs.csv appended per run, then points.csv, sensitivity, summary.md, PNG+SVG plots
 //! and the manifest written atomically.
@@ -18,12 +18,17 @@ fn main() {
 }
 
 fn plan() -> Plan {
+    plan_of(250)
+}
+
+/// The default scenario at 4 `controller.qps` values x `replications`.
+fn plan_of(replications: u32) -> Plan {
     Plan::new(PlanInput {
         source: "default.toml".into(),
         text: argosim::scenario::DEFAULT_SCENARIO.into(),
         cli_axes: vec!["controller.qps=[20, 50, 100, 200]".into()],
         seed: Some(1),
-        replications: Some(250),
+        replications: Some(replications),
         use_grid: true,
     })
     .expect("valid bench grid")
@@ -40,6 +45,21 @@ fn runs_1000_in_memory(b: divan::Bencher) {
 #[divan::bench(sample_count = 3, sample_size = 1)]
 fn runs_1000_in_memory_1_thread(b: divan::Bencher) {
     let p = plan();
+    b.bench(|| run_in_memory(&p, Some(1), &Quiet).expect("runs").len());
+}
+
+/// Issue 14's size: 10,000 runs (4 x 2,500), rows in memory, on 2 threads. The goal is
+/// 100,000 runs a minute, i.e. 6 s for these.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn runs_10000_in_memory(b: divan::Bencher) {
+    let p = plan_of(2_500);
+    b.bench(|| run_in_memory(&p, Some(2), &Quiet).expect("runs").len());
+}
+
+/// The same 10,000 runs on 1 thread.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn runs_10000_in_memory_1_thread(b: divan::Bencher) {
+    let p = plan_of(2_500);
     b.bench(|| run_in_memory(&p, Some(1), &Quiet).expect("runs").len());
 }
 
