@@ -34,33 +34,39 @@ fn plan_of(replications: u32) -> Plan {
     .expect("valid bench grid")
 }
 
+/// The grid at `replications` per point, rows in memory, on `threads` threads.
+fn in_memory(b: divan::Bencher, replications: u32, threads: usize) {
+    let p = plan_of(replications);
+    b.bench(|| {
+        run_in_memory(&p, Some(threads), &Quiet)
+            .expect("runs")
+            .len()
+    });
+}
+
 /// 1,000 runs, rows in memory, on 2 threads.
 #[divan::bench(sample_count = 3, sample_size = 1)]
 fn runs_1000_in_memory(b: divan::Bencher) {
-    let p = plan();
-    b.bench(|| run_in_memory(&p, Some(2), &Quiet).expect("runs").len());
+    in_memory(b, 250, 2);
 }
 
 /// The same 1,000 runs on 1 thread: with the 2-thread bench, the parallel efficiency.
 #[divan::bench(sample_count = 3, sample_size = 1)]
 fn runs_1000_in_memory_1_thread(b: divan::Bencher) {
-    let p = plan();
-    b.bench(|| run_in_memory(&p, Some(1), &Quiet).expect("runs").len());
+    in_memory(b, 250, 1);
 }
 
 /// Issue 14's size: 10,000 runs (4 x 2,500), rows in memory, on 2 threads. The goal is
 /// 100,000 runs a minute, i.e. 6 s for these.
 #[divan::bench(sample_count = 3, sample_size = 1)]
 fn runs_10000_in_memory(b: divan::Bencher) {
-    let p = plan_of(2_500);
-    b.bench(|| run_in_memory(&p, Some(2), &Quiet).expect("runs").len());
+    in_memory(b, 2_500, 2);
 }
 
 /// The same 10,000 runs on 1 thread.
 #[divan::bench(sample_count = 3, sample_size = 1)]
 fn runs_10000_in_memory_1_thread(b: divan::Bencher) {
-    let p = plan_of(2_500);
-    b.bench(|| run_in_memory(&p, Some(1), &Quiet).expect("runs").len());
+    in_memory(b, 2_500, 1);
 }
 
 /// 1,000 runs with every results file written.
